@@ -1,0 +1,167 @@
+# dstm - Dual Stack Transition Mechanism suite.  Plain GNU make.
+#   make            build everything
+#   make check      unit (Check) + integration tests, ends "N passed, M failed"
+#   make asan       the same tests under AddressSanitizer + UBSan
+#   make deps       install the Debian packages the build and tests need
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make fuzz       libFuzzer harnesses (clang)
+# V=1 shows the commands.
+
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+BUILD    ?= build
+
+PKGS     := libtirpc libnl-route-3.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -MMD -MP -I. -I$(BUILD)/rpc $(PKG_CFLAGS)
+ALL_CFLAGS  := $(CFLAGS) $(BASE_CFLAGS) $(WARN) $(EXTRA_CFLAGS)
+GEN_CFLAGS  := $(CFLAGS) $(BASE_CFLAGS) -w $(EXTRA_CFLAGS)
+LDLIBS   := $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- rpcgen output, generated at build time, never committed ----
+RPCGEN  ?= rpcgen
+RPC_X   := rpc/dstm.x
+RPC_GEN := $(BUILD)/rpc/dstm.h $(BUILD)/rpc/dstm_xdr.c $(BUILD)/rpc/dstm_clnt.c
+RPC_OBJ := $(BUILD)/rpc/dstm_xdr.o $(BUILD)/rpc/dstm_clnt.o $(BUILD)/rpc/dstm_svc.o
+
+# ---- our sources, by directory; each directory is one library ----
+COMMON_SRC  := $(wildcard common/*.c)
+KERNEL_SRC  := $(wildcard kernel/*.c)
+SERVER_SRC  := $(filter-out server/rpcdstmd.c,$(wildcard server/*.c))
+GATEWAY_SRC := $(filter-out gateway/dstmgwd.c,$(wildcard gateway/*.c))
+CLIENT_SRC  := $(filter-out client/dstmctl.c client/rpcd.c,$(wildcard client/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIB_COMMON  := $(BUILD)/libcommon.a
+LIB_KERNEL  := $(BUILD)/libkernel.a
+LIB_SERVER  := $(BUILD)/libserver.a
+LIB_GATEWAY := $(BUILD)/libgateway.a
+LIB_CLIENT  := $(BUILD)/libclient.a
+LIB_RPC     := $(BUILD)/librpc.a
+# link order: dependents first
+ALL_LIBS := $(LIB_SERVER) $(LIB_CLIENT) $(LIB_GATEWAY) $(LIB_KERNEL) $(LIB_RPC) $(LIB_COMMON)
+
+SBIN := $(BUILD)/rpcdstmd $(BUILD)/dstmctl
+ifneq ($(wildcard client/rpcd.c),)
+SBIN += $(BUILD)/rpcd
+endif
+ifneq ($(wildcard gateway/dstmgwd.c),)
+SBIN += $(BUILD)/dstmgwd
+endif
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
+
+.PHONY: all check unit integration asan deps install uninstall clean fuzz demo bench
+all: $(SBIN)
+
+$(BUILD)/rpc/dstm.h: $(RPC_X)
+	@mkdir -p $(@D)
+	@echo "  RPCGEN  $@"
+	$(Q)rm -f $@ && $(RPCGEN) -M -h -o $@ $<
+$(BUILD)/rpc/dstm_xdr.c: $(RPC_X) $(BUILD)/rpc/dstm.h
+	$(Q)rm -f $@ && $(RPCGEN) -M -c -o $@ $<
+$(BUILD)/rpc/dstm_clnt.c: $(RPC_X) $(BUILD)/rpc/dstm.h
+	$(Q)rm -f $@ && $(RPCGEN) -M -l -o $@ $<
+$(BUILD)/rpc/dstm_svc.c: $(RPC_X) $(BUILD)/rpc/dstm.h
+	$(Q)rm -f $@ && $(RPCGEN) -M -m -o $@ $<
+$(BUILD)/rpc/%.o: $(BUILD)/rpc/%.c $(BUILD)/rpc/dstm.h
+	@echo "  CC      $@"
+	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
+
+# every object of ours depends on the generated header existing
+$(BUILD)/%.o: %.c | $(BUILD)/rpc/dstm.h
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+define mklib
+$(1): $(2)
+	@mkdir -p $$(@D)
+	@echo "  AR      $$@"
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(eval $(call mklib,$(LIB_COMMON),$(call obj,$(COMMON_SRC))))
+$(eval $(call mklib,$(LIB_KERNEL),$(call obj,$(KERNEL_SRC))))
+$(eval $(call mklib,$(LIB_SERVER),$(call obj,$(SERVER_SRC))))
+$(eval $(call mklib,$(LIB_GATEWAY),$(call obj,$(GATEWAY_SRC))))
+$(eval $(call mklib,$(LIB_CLIENT),$(call obj,$(CLIENT_SRC))))
+$(eval $(call mklib,$(LIB_RPC),$(RPC_OBJ)))
+
+$(BUILD)/rpcdstmd: $(BUILD)/server/rpcdstmd.o $(ALL_LIBS)
+$(BUILD)/dstmctl: $(BUILD)/client/dstmctl.o $(ALL_LIBS)
+$(BUILD)/rpcd: $(BUILD)/client/rpcd.o $(ALL_LIBS)
+$(BUILD)/dstmgwd: $(BUILD)/gateway/dstmgwd.o $(ALL_LIBS)
+$(SBIN):
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LDLIBS) $(CHECK_LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(ALL_LIBS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LDLIBS)
+$(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
+
+check: all $(UNIT_BIN) $(TOOL_BIN)
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+asan:
+	$(Q)$(MAKE) BUILD=build-asan CC=gcc \
+	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  CFLAGS="-O1 -g" check
+
+deps:
+	$(Q)tests/deps.sh
+
+fuzz:
+	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh
+
+demo: all
+	$(Q)BUILD=$(BUILD) tests/demo.sh
+
+bench: all $(TOOL_BIN)
+	$(Q)BUILD=$(BUILD) tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/dstm
+	install -m 0755 $(SBIN) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	for f in etc/*.conf; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/dstm/$$(basename $$f) ] || \
+	    install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/dstm/; done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(SBIN)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

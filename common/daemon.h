@@ -1,0 +1,11 @@
+/* daemon.h - pidfile and detaching, shared by the daemons. */
+#ifndef DSTM_DAEMON_H
+#define DSTM_DAEMON_H
+
+/* Write our pid to `path` (O_CREAT, locked); returns fd or -1. */
+int  pidfile_create(const char *path);
+void pidfile_remove(const char *path, int fd);
+/* fork to background, setsid, stdio to /dev/null; 0 in the child */
+int  daemon_detach(void);
+
+#endif

@@ -1,0 +1,67 @@
+/* journal.h - lease persistence: a snapshot file plus an append-only
+ * journal of lease changes, each record checksummed (CRC-32C).
+ *
+ * Files in the state directory:
+ *   leases.snap     snapshot: header + full records, written to
+ *                   leases.snap.tmp, fsynced, renamed (atomic)
+ *   leases.journal  records appended after the snapshot
+ * Every record carries a sequence number; on start the snapshot is loaded,
+ * then journal records with seq > snapshot seq are replayed in order.  A
+ * torn or corrupt tail is detected (length/CRC/seq), logged, saved aside as
+ * leases.journal.bad-<unixtime> and cut off; everything before it is kept.
+ */
+#ifndef DSTM_JOURNAL_H
+#define DSTM_JOURNAL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One lease change: the full new state of one address. */
+struct jrec {
+	uint32_t	addr;		/* host order */
+	uint8_t		state;		/* enum lease_state */
+	struct in6_addr	client;
+	int64_t		since;
+	int64_t		expires;	/* 0 = never */
+};
+
+struct journal_stats {
+	uint64_t snapshot_records;	/* loaded from the snapshot */
+	uint64_t journal_records;	/* replayed from the journal */
+	uint64_t dropped_bytes;		/* torn/corrupt tail cut off */
+	uint64_t appended;		/* records appended since open */
+	uint64_t syncs;			/* fdatasync calls */
+	uint64_t compactions;
+};
+
+struct journal;
+
+typedef int (*journal_replay_cb)(const struct jrec *r, void *arg);
+/* Iterator used by compaction: fill *r and return 1, or return 0 at end. */
+typedef int (*journal_iter_cb)(struct jrec *r, void *arg);
+
+/* Open (creating if needed) the state in `dir` and replay it through `cb`
+ * (snapshot records first, then journal records, in order).  `sync`: make
+ * every journal_commit() durable with fdatasync.  0 or -errno. */
+int  journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
+	struct journal **out);
+void journal_close(struct journal *j);
+
+/* Append a record (buffered in memory; not yet durable). 0 or -errno. */
+int  journal_append(struct journal *j, const struct jrec *r);
+/* Write buffered records and, if `sync`, fdatasync: after 0 is returned
+ * every appended record survives a crash.  Group commit = several appends,
+ * one commit.  0 or -errno. */
+int  journal_commit(struct journal *j);
+
+/* Rewrite the snapshot from `it` (the live state), then empty the journal.
+ * Crash-safe at every step.  0 or -errno. */
+int  journal_compact(struct journal *j, journal_iter_cb it, void *arg);
+/* Current journal file size in bytes and records since the last snapshot;
+ * the server compacts when the journal outgrows the live state. */
+uint64_t journal_size(const struct journal *j);
+uint64_t journal_records(const struct journal *j);
+const struct journal_stats *journal_get_stats(const struct journal *j);
+
+#endif

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# tests/run.sh - run every test (Check units, golden files, integration
+# scripts) and end with one line "N passed, M failed".
+#   BUILD=dir   where the binaries are (default build)
+#   ONLY=glob   run only tests whose name matches
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+ONLY=${ONLY:-*}
+pass=0
+fail=0
+failed=()
+logdir=$(mktemp -d /tmp/dstm-tests.XXXXXX)
+
+count_check() {	# parse "NN%: Checks: X, Failures: Y, Errors: Z"
+	local line x y z
+	line=$(grep -E '^[0-9]+%: Checks: ' "$1" | tail -n 1)
+	if [ -z "$line" ]; then
+		return 1
+	fi
+	x=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+	y=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+	z=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+	pass=$((pass + x - y - z))
+	fail=$((fail + y + z))
+	[ $((y + z)) -eq 0 ]
+}
+
+count_tap() {	# lines "ok - name" / "not ok - name"
+	local p f
+	p=$(grep -c '^ok ' "$1")
+	f=$(grep -c '^not ok ' "$1")
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
+}
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	# shellcheck disable=SC2053
+	[[ $name == $ONLY ]] || continue
+	log=$logdir/$name.log
+	"$t" >"$log" 2>&1
+	rc=$?
+	if ! count_check "$log" || [ $rc -ne 0 ]; then
+		grep -q '^[0-9]*%: Checks' "$log" || fail=$((fail + 1))
+		failed+=("$name")
+		echo "FAIL $name"; grep -E ':[FE]:' "$log" | head -n 20
+	else
+		echo "PASS $name"
+	fi
+done
+
+for t in tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	[[ $name == $ONLY ]] || continue
+	log=$logdir/$name.log
+	timeout 600 bash "$t" >"$log" 2>&1
+	rc=$?
+	if ! count_tap "$log" || [ $rc -ne 0 ]; then
+		grep -q '^\(not \)\?ok ' "$log" || fail=$((fail + 1))
+		failed+=("$name")
+		echo "FAIL $name (exit $rc)"
+		grep -E '^not ok|^#' "$log" | head -n 40
+	else
+		echo "PASS $name ($(grep -c '^ok ' "$log") checks)"
+	fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "failed: ${failed[*]} (logs in $logdir)"
+else
+	rm -rf "$logdir"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
