@@ -37,7 +37,7 @@ enum lease_event {
 	LEV_EXPIRE,		/* BOUND -> HELD (or FREE) */
 	LEV_HOLD_END,		/* HELD -> FREE */
 	LEV_REVOKE,		/* BOUND/STATIC -> FREE */
-	LEV_STATIC,		/* FREE/HELD -> STATIC */
+	LEV_STATIC,		/* FREE/HELD/BOUND -> STATIC */
 };
 
 const char *lease_state_name(enum lease_state s);
@@ -108,8 +108,9 @@ int  lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
 	const struct in6_addr *client, int64_t now, uint32_t lease_time);
 
 /* Policy-level operations used by the RPC service. */
+#define LEASE_F_STRICT	0x1	/* the hint is required, not preferred */
 enum lease_err lease_alloc(struct lease_table *t, const struct in6_addr *client,
-	uint32_t hint, int64_t now, uint32_t *idx_out);
+	uint32_t hint, unsigned flags, int64_t now, uint32_t *idx_out);
 enum lease_err lease_renew(struct lease_table *t, const struct in6_addr *client,
 	uint32_t addr, int64_t now, uint32_t *idx_out);
 enum lease_err lease_release(struct lease_table *t,

@@ -1,0 +1,742 @@
+/* lease.c - pool and lease table: flat slots, intrusive lists, client hash,
+ * one state machine.  See lease.h for the layout. */
+#include "server/lease.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+static const char *const state_names[] = {
+	[LEASE_FREE] = "free",
+	[LEASE_BOUND] = "bound",
+	[LEASE_HELD] = "held",
+	[LEASE_STATIC] = "static",
+	[LEASE_EXCLUDED] = "excluded",
+};
+
+static const char *const event_names[] = {
+	[LEV_ALLOC] = "alloc",
+	[LEV_RENEW] = "renew",
+	[LEV_RELEASE] = "release",
+	[LEV_EXPIRE] = "expire",
+	[LEV_HOLD_END] = "hold-end",
+	[LEV_REVOKE] = "revoke",
+	[LEV_STATIC] = "static",
+};
+
+const char *
+lease_state_name(enum lease_state s)
+{
+	if ((unsigned)s >= sizeof(state_names) / sizeof(state_names[0]))
+		return "?";
+	return state_names[s];
+}
+
+const char *
+lease_event_name(enum lease_event e)
+{
+	if ((unsigned)e >= sizeof(event_names) / sizeof(event_names[0]))
+		return "?";
+	return event_names[e];
+}
+
+/* ---- intrusive lists ---- */
+
+static struct lease_list *
+list_of(struct lease_table *t, uint8_t state)
+{
+	switch (state) {
+	case LEASE_FREE:	return &t->free;
+	case LEASE_BOUND:	return &t->bound;
+	case LEASE_HELD:	return &t->held;
+	default:		return NULL;
+	}
+}
+
+static void
+list_unlink(struct lease_table *t, struct lease_list *l, uint32_t i)
+{
+	struct lease_slot *s = &t->slots[i];
+
+	if (s->prev != SLOT_NONE)
+		t->slots[s->prev].next = s->next;
+	else
+		l->head = s->next;
+	if (s->next != SLOT_NONE)
+		t->slots[s->next].prev = s->prev;
+	else
+		l->tail = s->prev;
+	s->prev = s->next = SLOT_NONE;
+	l->count--;
+}
+
+static void
+list_insert_after(struct lease_table *t, struct lease_list *l, uint32_t at,
+    uint32_t i)
+{
+	struct lease_slot *s = &t->slots[i];
+
+	s->prev = at;
+	s->next = at == SLOT_NONE ? l->head : t->slots[at].next;
+	if (s->next != SLOT_NONE)
+		t->slots[s->next].prev = i;
+	else
+		l->tail = i;
+	if (at != SLOT_NONE)
+		t->slots[at].next = i;
+	else
+		l->head = i;
+	l->count++;
+}
+
+/* Keep timed lists ordered by `expires`.  Leases share one lease time, so
+ * the new entry almost always goes at the tail: O(1) in practice. */
+static void
+list_insert_sorted(struct lease_table *t, struct lease_list *l, uint32_t i)
+{
+	uint32_t at = l->tail;
+
+	while (at != SLOT_NONE && t->slots[at].expires > t->slots[i].expires)
+		at = t->slots[at].prev;
+	list_insert_after(t, l, at, i);
+}
+
+static void
+slot_detach(struct lease_table *t, uint32_t i)
+{
+	struct lease_list *l = list_of(t, t->slots[i].state);
+
+	if (l != NULL)
+		list_unlink(t, l, i);
+	else if (t->slots[i].state == LEASE_STATIC)
+		t->n_static--;
+}
+
+static void
+slot_attach(struct lease_table *t, uint32_t i, uint8_t state)
+{
+	t->slots[i].state = state;
+	switch (state) {
+	case LEASE_FREE:
+		list_insert_after(t, &t->free, t->free.tail, i);
+		break;
+	case LEASE_BOUND:
+		list_insert_sorted(t, &t->bound, i);
+		break;
+	case LEASE_HELD:
+		list_insert_sorted(t, &t->held, i);
+		break;
+	case LEASE_STATIC:
+		t->n_static++;
+		break;
+	}
+}
+
+/* ---- client hash ---- */
+
+static uint32_t
+hash6(const struct lease_table *t, const struct in6_addr *a)
+{
+	uint64_t w[2], h;
+
+	memcpy(w, a, sizeof(w));
+	h = (w[0] ^ t->hash_seed) * 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	h = (h ^ w[1]) * 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (uint32_t)h & t->hmask;
+}
+
+static void
+hash_remove(struct lease_table *t, uint32_t i)
+{
+	uint32_t *pp = &t->buckets[hash6(t, &t->slots[i].client)];
+
+	while (*pp != SLOT_NONE && *pp != i)
+		pp = &t->slots[*pp].hnext;
+	if (*pp == i)
+		*pp = t->slots[i].hnext;
+	t->slots[i].hnext = SLOT_NONE;
+	t->slots[i].hashed = 0;
+}
+
+static void
+set_owner(struct lease_table *t, uint32_t i, const struct in6_addr *client)
+{
+	struct lease_slot *s = &t->slots[i];
+	uint32_t b;
+
+	if (s->hashed && memcmp(&s->client, client, sizeof(*client)) == 0)
+		return;
+	if (s->hashed)
+		hash_remove(t, i);
+	s->client = *client;
+	b = hash6(t, client);
+	s->hnext = t->buckets[b];
+	t->buckets[b] = i;
+	s->hashed = 1;
+}
+
+static bool
+owned_by(const struct lease_slot *s, const struct in6_addr *client)
+{
+	return s->hashed && memcmp(&s->client, client, sizeof(*client)) == 0;
+}
+
+/* ---- table ---- */
+
+int
+lease_table_init(struct lease_table *t, const struct range4 *ranges,
+    unsigned n_ranges, const struct range4 *excludes, unsigned n_excludes)
+{
+	uint64_t total = 0;
+	uint32_t nb;
+
+	memset(t, 0, sizeof(*t));
+	t->free.head = t->free.tail = SLOT_NONE;
+	t->bound.head = t->bound.tail = SLOT_NONE;
+	t->held.head = t->held.tail = SLOT_NONE;
+	for (unsigned r = 0; r < n_ranges; r++) {
+		if (ranges[r].last < ranges[r].first)
+			return -EINVAL;
+		if (r > 0 && ranges[r].first <= ranges[r - 1].last)
+			return -EINVAL;	/* must be sorted, disjoint */
+		total += (uint64_t)ranges[r].last - ranges[r].first + 1;
+	}
+	if (total == 0 || total >= SLOT_NONE)
+		return -EINVAL;
+	t->size = (uint32_t)total;
+	t->slots = calloc(t->size, sizeof(*t->slots));
+	t->ranges = calloc(n_ranges, sizeof(*t->ranges));
+	for (nb = 16; nb < t->size && nb < (1u << 30); nb <<= 1)
+		;
+	t->buckets = malloc((size_t)nb * sizeof(*t->buckets));
+	if (t->slots == NULL || t->ranges == NULL || t->buckets == NULL) {
+		lease_table_free(t);
+		return -ENOMEM;
+	}
+	memset(t->buckets, 0xff, (size_t)nb * sizeof(*t->buckets));
+	t->hmask = nb - 1;
+	if (getrandom(&t->hash_seed, sizeof(t->hash_seed), GRND_NONBLOCK) !=
+	    sizeof(t->hash_seed))
+		t->hash_seed = (uint64_t)(uintptr_t)t ^ 0x5bd1e995u;
+	t->n_ranges = n_ranges;
+	total = 0;
+	for (unsigned r = 0; r < n_ranges; r++) {
+		t->ranges[r].first = ranges[r].first;
+		t->ranges[r].last = ranges[r].last;
+		t->ranges[r].base = (uint32_t)total;
+		total += (uint64_t)ranges[r].last - ranges[r].first + 1;
+	}
+	t->lease_time = 3600;
+	t->max_per_client = 1;
+	for (uint32_t i = 0; i < t->size; i++) {
+		t->slots[i].prev = t->slots[i].next = SLOT_NONE;
+		t->slots[i].hnext = SLOT_NONE;
+		t->slots[i].state = LEASE_EXCLUDED;
+	}
+	for (uint32_t i = 0; i < t->size; i++) {
+		uint32_t a = lease_addr(t, i);
+		bool excluded = false;
+
+		for (unsigned e = 0; e < n_excludes && !excluded; e++)
+			excluded = a >= excludes[e].first &&
+			    a <= excludes[e].last;
+		if (excluded)
+			t->n_excluded++;
+		else
+			slot_attach(t, i, LEASE_FREE);
+	}
+	return 0;
+}
+
+void
+lease_table_free(struct lease_table *t)
+{
+	free(t->slots);
+	free(t->ranges);
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+uint32_t
+lease_index(const struct lease_table *t, uint32_t addr)
+{
+	unsigned lo = 0, hi = t->n_ranges;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		const struct lease_range *r = &t->ranges[mid];
+
+		if (addr < r->first)
+			hi = mid;
+		else if (addr > r->last)
+			lo = mid + 1;
+		else
+			return r->base + (addr - r->first);
+	}
+	return SLOT_NONE;
+}
+
+uint32_t
+lease_addr(const struct lease_table *t, uint32_t idx)
+{
+	unsigned lo = 0, hi = t->n_ranges;
+
+	while (hi - lo > 1) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (t->ranges[mid].base <= idx)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return t->ranges[lo].first + (idx - t->ranges[lo].base);
+}
+
+/* ---- the state machine ---- */
+
+int
+lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
+    const struct in6_addr *client, int64_t now, uint32_t lease_time)
+{
+	struct lease_slot *s;
+	uint8_t to;
+
+	if (idx >= t->size)
+		return -1;
+	s = &t->slots[idx];
+	if (lease_time == 0)
+		lease_time = t->lease_time;
+
+	switch (s->state) {
+	case LEASE_FREE:
+		if (ev == LEV_ALLOC)
+			to = LEASE_BOUND;
+		else if (ev == LEV_STATIC)
+			to = LEASE_STATIC;
+		else
+			return -1;
+		break;
+	case LEASE_HELD:
+		if (ev == LEV_ALLOC)
+			to = LEASE_BOUND;
+		else if (ev == LEV_STATIC)
+			to = LEASE_STATIC;
+		else if (ev == LEV_HOLD_END)
+			to = LEASE_FREE;
+		else
+			return -1;
+		break;
+	case LEASE_BOUND:
+		if (ev == LEV_RENEW)
+			to = LEASE_BOUND;
+		else if (ev == LEV_RELEASE || ev == LEV_EXPIRE)
+			to = t->hold_time > 0 ? LEASE_HELD : LEASE_FREE;
+		else if (ev == LEV_REVOKE)
+			to = LEASE_FREE;
+		else if (ev == LEV_STATIC)
+			to = LEASE_STATIC;
+		else
+			return -1;
+		break;
+	case LEASE_STATIC:
+		if (ev == LEV_REVOKE)
+			to = LEASE_FREE;
+		else
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+
+	slot_detach(t, idx);
+	switch (ev) {
+	case LEV_ALLOC:
+	case LEV_STATIC:
+		set_owner(t, idx, client);
+		s->since = now;
+		s->expires = ev == LEV_STATIC ? 0 : now + lease_time;
+		break;
+	case LEV_RENEW:
+		s->expires = now + lease_time;
+		break;
+	case LEV_RELEASE:
+	case LEV_EXPIRE:
+		s->expires = to == LEASE_HELD ? now + t->hold_time : 0;
+		break;
+	case LEV_REVOKE:
+		/* the operator took it away: no affinity back to the client */
+		if (s->hashed)
+			hash_remove(t, idx);
+		s->expires = 0;
+		break;
+	case LEV_HOLD_END:
+		s->expires = 0;
+		break;
+	}
+	slot_attach(t, idx, to);
+	return 0;
+}
+
+/* Walk the client's chain: count its leases, remember its first lease and
+ * a slot it held before (affinity). */
+static unsigned
+client_scan(const struct lease_table *t, const struct in6_addr *client,
+    uint32_t *first, uint32_t *previous)
+{
+	unsigned n = 0;
+
+	*first = *previous = SLOT_NONE;
+	for (uint32_t i = t->buckets[hash6(t, client)]; i != SLOT_NONE;
+	    i = t->slots[i].hnext) {
+		const struct lease_slot *s = &t->slots[i];
+
+		if (memcmp(&s->client, client, sizeof(*client)) != 0)
+			continue;
+		if (s->state == LEASE_BOUND || s->state == LEASE_STATIC) {
+			if (n++ == 0)
+				*first = i;
+		} else if (*previous == SLOT_NONE ||
+		    (s->state == LEASE_HELD &&
+		    t->slots[*previous].state == LEASE_FREE)) {
+			*previous = i;	/* prefer a held slot */
+		}
+	}
+	return n;
+}
+
+unsigned
+lease_count_client(const struct lease_table *t, const struct in6_addr *client,
+    uint32_t *first_idx)
+{
+	uint32_t prev, first;
+	unsigned n = client_scan(t, client, &first, &prev);
+
+	if (first_idx != NULL)
+		*first_idx = first;
+	return n;
+}
+
+/* Can `client` take slot i (FREE, or HELD for itself)? */
+static bool
+takeable(const struct lease_table *t, uint32_t i, const struct in6_addr *client)
+{
+	const struct lease_slot *s = &t->slots[i];
+
+	return s->state == LEASE_FREE ||
+	    (s->state == LEASE_HELD && owned_by(s, client));
+}
+
+enum lease_err
+lease_alloc(struct lease_table *t, const struct in6_addr *client,
+    uint32_t hint, unsigned flags, int64_t now, uint32_t *idx_out)
+{
+	uint32_t first, previous, i = SLOT_NONE;
+	unsigned n = client_scan(t, client, &first, &previous);
+
+	if (hint != 0) {
+		uint32_t h = lease_index(t, hint);
+
+		if (h == SLOT_NONE || t->slots[h].state == LEASE_EXCLUDED) {
+			if (flags & LEASE_F_STRICT)
+				return LE_NOT_IN_POOL;
+		} else if ((t->slots[h].state == LEASE_BOUND ||
+		    t->slots[h].state == LEASE_STATIC) &&
+		    owned_by(&t->slots[h], client)) {
+			*idx_out = h;	/* already the caller's: a retry */
+			return LE_OK;
+		} else if (takeable(t, h, client)) {
+			i = h;
+		} else if (flags & LEASE_F_STRICT) {
+			return LE_UNAVAILABLE;
+		}
+	}
+	if (n >= t->max_per_client) {
+		/* ALLOC is idempotent: a retransmitted request gets the lease
+		 * the lost reply carried instead of a quota error */
+		if (first != SLOT_NONE && hint == 0) {
+			*idx_out = first;
+			return LE_OK;
+		}
+		return LE_QUOTA;
+	}
+	if (i == SLOT_NONE)
+		i = previous;
+	if (i == SLOT_NONE)
+		i = t->free.head;
+	if (i == SLOT_NONE)
+		i = t->held.head;	/* out of free: end the oldest hold */
+	if (i == SLOT_NONE)
+		return LE_EXHAUSTED;
+	if (lease_transition(t, i, LEV_ALLOC, client, now, 0) != 0)
+		return LE_EXHAUSTED;
+	*idx_out = i;
+	return LE_OK;
+}
+
+enum lease_err
+lease_renew(struct lease_table *t, const struct in6_addr *client,
+    uint32_t addr, int64_t now, uint32_t *idx_out)
+{
+	uint32_t i = lease_index(t, addr);
+	struct lease_slot *s;
+
+	if (i == SLOT_NONE)
+		return LE_NOT_IN_POOL;
+	s = &t->slots[i];
+	*idx_out = i;
+	switch (s->state) {
+	case LEASE_BOUND:
+		if (!owned_by(s, client))
+			return LE_NOT_OWNER;
+		lease_transition(t, i, LEV_RENEW, client, now, 0);
+		return LE_OK;
+	case LEASE_STATIC:
+		return owned_by(s, client) ? LE_OK : LE_NOT_OWNER;
+	case LEASE_HELD:
+		/* a late renew by the same client: bind again (its hold kept
+		 * the address for exactly this) */
+		if (!owned_by(s, client))
+			return LE_NO_LEASE;
+		lease_transition(t, i, LEV_ALLOC, client, now, 0);
+		return LE_OK;
+	default:
+		return LE_NO_LEASE;
+	}
+}
+
+enum lease_err
+lease_release(struct lease_table *t, const struct in6_addr *client,
+    uint32_t addr, int64_t now, uint32_t *idx_out)
+{
+	uint32_t i = lease_index(t, addr);
+	struct lease_slot *s;
+
+	if (i == SLOT_NONE)
+		return LE_NOT_IN_POOL;
+	s = &t->slots[i];
+	*idx_out = i;
+	if (s->state == LEASE_STATIC)
+		return LE_NOT_OWNER;	/* operator leases end by revoke */
+	if (s->state != LEASE_BOUND)
+		return LE_NO_LEASE;
+	if (!owned_by(s, client))
+		return LE_NOT_OWNER;
+	lease_transition(t, i, LEV_RELEASE, client, now, 0);
+	return LE_OK;
+}
+
+enum lease_err
+lease_revoke(struct lease_table *t, uint32_t addr, uint32_t *idx_out)
+{
+	uint32_t i = lease_index(t, addr);
+
+	if (i == SLOT_NONE)
+		return LE_NOT_IN_POOL;
+	*idx_out = i;
+	if (t->slots[i].state != LEASE_BOUND &&
+	    t->slots[i].state != LEASE_STATIC)
+		return LE_NO_LEASE;
+	lease_transition(t, i, LEV_REVOKE, NULL, 0, 0);
+	return LE_OK;
+}
+
+enum lease_err
+lease_make(struct lease_table *t, const struct in6_addr *client,
+    uint32_t hint, uint32_t lease_time, int64_t now, uint32_t *idx_out)
+{
+	uint32_t first, previous, i = SLOT_NONE;
+	enum lease_event ev = lease_time == 0 ? LEV_STATIC : LEV_ALLOC;
+	struct lease_slot *s;
+
+	(void)client_scan(t, client, &first, &previous);
+	if (hint != 0) {
+		i = lease_index(t, hint);
+		if (i == SLOT_NONE || t->slots[i].state == LEASE_EXCLUDED)
+			return LE_NOT_IN_POOL;
+	} else {
+		i = first != SLOT_NONE ? first : previous;
+		if (i == SLOT_NONE)
+			i = t->free.head;
+		if (i == SLOT_NONE)
+			i = t->held.head;
+		if (i == SLOT_NONE)
+			return LE_EXHAUSTED;
+	}
+	s = &t->slots[i];
+	if (s->state == LEASE_BOUND || s->state == LEASE_STATIC) {
+		if (!owned_by(s, client))
+			return LE_UNAVAILABLE;
+		if (s->state == LEASE_STATIC && ev == LEV_STATIC) {
+			*idx_out = i;
+			return LE_OK;
+		}
+		if (s->state == LEASE_STATIC)	/* static -> timed */
+			lease_transition(t, i, LEV_REVOKE, NULL, now, 0);
+		else if (ev == LEV_ALLOC)
+			ev = LEV_RENEW;
+	}
+	if (lease_transition(t, i, ev, client, now, lease_time) != 0)
+		return LE_UNAVAILABLE;
+	*idx_out = i;
+	return LE_OK;
+}
+
+unsigned
+lease_expire(struct lease_table *t, int64_t now, lease_cb cb, void *arg)
+{
+	unsigned n = 0;
+	uint32_t i;
+
+	while ((i = t->bound.head) != SLOT_NONE && t->slots[i].expires <= now) {
+		lease_transition(t, i, LEV_EXPIRE, NULL, now, 0);
+		if (cb != NULL)
+			cb(t, i, LEV_EXPIRE, arg);
+		n++;
+	}
+	while ((i = t->held.head) != SLOT_NONE && t->slots[i].expires <= now) {
+		lease_transition(t, i, LEV_HOLD_END, NULL, now, 0);
+		if (cb != NULL)
+			cb(t, i, LEV_HOLD_END, arg);
+		n++;
+	}
+	return n;
+}
+
+int64_t
+lease_next_event(const struct lease_table *t)
+{
+	int64_t next = INT64_MAX;
+
+	if (t->bound.head != SLOT_NONE)
+		next = t->slots[t->bound.head].expires;
+	if (t->held.head != SLOT_NONE &&
+	    t->slots[t->held.head].expires < next)
+		next = t->slots[t->held.head].expires;
+	return next;
+}
+
+int
+lease_restore(struct lease_table *t, uint32_t addr, uint8_t state,
+    const struct in6_addr *client, int64_t since, int64_t expires)
+{
+	uint32_t i = lease_index(t, addr);
+	struct lease_slot *s;
+
+	if (i == SLOT_NONE || t->slots[i].state == LEASE_EXCLUDED)
+		return -1;
+	if (state > LEASE_STATIC)
+		return -1;
+	s = &t->slots[i];
+	slot_detach(t, i);
+	if (client != NULL && !IN6_IS_ADDR_UNSPECIFIED(client))
+		set_owner(t, i, client);
+	else if (s->hashed)
+		hash_remove(t, i);
+	s->since = since;
+	s->expires = expires;
+	slot_attach(t, i, state);
+	return 0;
+}
+
+static int
+migrate_one(struct lease_table *t, const struct lease_table *old, uint32_t i,
+    uint32_t *lost, bool apply)
+{
+	const struct lease_slot *s = &old->slots[i];
+	uint32_t a = lease_addr(old, i), j = lease_index(t, a);
+	bool fits = j != SLOT_NONE && t->slots[j].state != LEASE_EXCLUDED;
+
+	if (s->state == LEASE_EXCLUDED || (s->state == LEASE_FREE && !s->hashed))
+		return 0;
+	if (!fits) {
+		if (s->state == LEASE_BOUND || s->state == LEASE_STATIC) {
+			*lost = a;
+			return -1;
+		}
+		return 0;	/* a hold or affinity outside the pool: drop */
+	}
+	if (apply)
+		lease_restore(t, a, s->state, s->hashed ? &s->client : NULL,
+		    s->since, s->expires);
+	return 0;
+}
+
+int
+lease_table_migrate(struct lease_table *t, const struct lease_table *old,
+    uint32_t *lost)
+{
+	for (int apply = 0; apply <= 1; apply++) {
+		/* timed lists in order, so the new lists stay sorted cheaply */
+		for (uint32_t i = old->bound.head; i != SLOT_NONE;
+		    i = old->slots[i].next)
+			if (migrate_one(t, old, i, lost, apply) != 0)
+				return -1;
+		for (uint32_t i = old->held.head; i != SLOT_NONE;
+		    i = old->slots[i].next)
+			if (migrate_one(t, old, i, lost, apply) != 0)
+				return -1;
+		for (uint32_t i = 0; i < old->size; i++) {
+			uint8_t st = old->slots[i].state;
+
+			if ((st == LEASE_STATIC || st == LEASE_FREE) &&
+			    migrate_one(t, old, i, lost, apply) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+check_list(const struct lease_table *t, const struct lease_list *l,
+    uint8_t state, bool sorted)
+{
+	uint32_t n = 0, prev = SLOT_NONE;
+
+	for (uint32_t i = l->head; i != SLOT_NONE; i = t->slots[i].next) {
+		if (i >= t->size || t->slots[i].state != state ||
+		    t->slots[i].prev != prev || ++n > t->size)
+			return -1;
+		if (sorted && prev != SLOT_NONE &&
+		    t->slots[prev].expires > t->slots[i].expires)
+			return -1;
+		prev = i;
+	}
+	return prev == l->tail && n == l->count ? 0 : -1;
+}
+
+int
+lease_table_check(const struct lease_table *t)
+{
+	uint32_t n_static = 0, n_excl = 0, n_hashed = 0, in_chains = 0;
+
+	if (check_list(t, &t->free, LEASE_FREE, false) != 0 ||
+	    check_list(t, &t->bound, LEASE_BOUND, true) != 0 ||
+	    check_list(t, &t->held, LEASE_HELD, true) != 0)
+		return -1;
+	for (uint32_t i = 0; i < t->size; i++) {
+		n_static += t->slots[i].state == LEASE_STATIC;
+		n_excl += t->slots[i].state == LEASE_EXCLUDED;
+		n_hashed += t->slots[i].hashed;
+		if ((t->slots[i].state == LEASE_BOUND ||
+		    t->slots[i].state == LEASE_STATIC) && !t->slots[i].hashed)
+			return -1;
+	}
+	for (uint32_t b = 0; b <= t->hmask; b++)
+		for (uint32_t i = t->buckets[b]; i != SLOT_NONE;
+		    i = t->slots[i].hnext) {
+			if (!t->slots[i].hashed ||
+			    hash6(t, &t->slots[i].client) != b ||
+			    ++in_chains > t->size)
+				return -1;
+		}
+	if (n_static != t->n_static || n_excl != t->n_excluded ||
+	    in_chains != n_hashed)
+		return -1;
+	if (t->free.count + t->bound.count + t->held.count + n_static +
+	    n_excl != t->size)
+		return -1;
+	return 0;
+}
