@@ -25,7 +25,7 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -MMD -MP -I. -I$(BUILD) $(PKG_CFLAGS)
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DDSTM_SYSCONFDIR=\"$(SYSCONFDIR)/dstm\" -MMD -MP -I. -I$(BUILD) $(PKG_CFLAGS)
 ALL_CFLAGS  := $(CFLAGS) $(BASE_CFLAGS) $(WARN) $(EXTRA_CFLAGS)
 GEN_CFLAGS  := $(CFLAGS) $(BASE_CFLAGS) -w $(EXTRA_CFLAGS)
 LDLIBS   := $(PKG_LIBS) $(EXTRA_LDFLAGS)

@@ -1,0 +1,475 @@
+/* rpcdstmd.c - the DSTM server: main, listeners, event loop, signals,
+ * reload. */
+#include "server/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netconfig.h>
+#include <poll.h>
+#include <rpc/rpc_com.h>
+#include <rpc/rpcb_clnt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "rpc/dstm.h"
+
+#define MAX_RPC_REC	(64 * 1024)	/* nonblocking vc, bounded records */
+
+struct server *srv;
+
+struct listener {
+	int		 fd;
+	SVCXPRT		*xprt;
+	const char	*netid;		/* tcp6 / udp6 */
+	struct sockaddr_in6 sa;
+};
+
+static struct listener listeners[2 * SRV_MAX_LISTEN];
+static unsigned n_listeners;
+static bool rpcbind_registered;
+static int ctl_fd = -1;
+static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+int64_t
+srv_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: rpcdstmd [-dnv] [-f FILE]\n"
+	    "  -d       stay in the foreground, log to stderr\n"
+	    "  -f FILE  configuration file (default %s)\n"
+	    "  -n       check the configuration, print it in canonical form, "
+	    "exit\n"
+	    "  -v       verbose (debug) logging\n", DSTM_SYSCONFDIR
+	    "/rpcdstmd.conf");
+	exit(2);
+}
+
+static int
+listen_one(const struct in6_addr *a, uint16_t port, bool stream)
+{
+	struct listener *l = &listeners[n_listeners];
+	struct netconfig *nc;
+	int one = 1, fd;
+	char buf[ADDR_STRLEN];
+
+	l->netid = stream ? "tcp6" : "udp6";
+	fd = socket(AF_INET6, (stream ? SOCK_STREAM : SOCK_DGRAM) |
+	    SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	memset(&l->sa, 0, sizeof(l->sa));
+	l->sa.sin6_family = AF_INET6;
+	l->sa.sin6_addr = *a;
+	l->sa.sin6_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&l->sa, sizeof(l->sa)) != 0 ||
+	    (stream && listen(fd, SOMAXCONN) != 0)) {
+		log_warn("bind %s [%s]:%u", l->netid,
+		    addr6_ntop(a, buf, sizeof(buf)), port);
+		close(fd);
+		return -1;
+	}
+	if ((nc = getnetconfigent(l->netid)) == NULL) {
+		log_warnx("no netconfig entry for %s", l->netid);
+		close(fd);
+		return -1;
+	}
+	l->xprt = svc_tli_create(fd, nc, NULL, 0, 0);
+	freenetconfigent(nc);
+	if (l->xprt == NULL) {
+		log_warnx("svc_tli_create %s failed", l->netid);
+		close(fd);
+		return -1;
+	}
+	/* NULL netconfig: register the dispatcher, not with rpcbind */
+	if (!svc_reg(l->xprt, DSTM_PROG, DSTM_V1, dstm_prog_1, NULL))
+		fatalx("svc_reg failed");
+	l->fd = fd;
+	n_listeners++;
+	log_info("listening on %s [%s]:%u", l->netid,
+	    addr6_ntop(a, buf, sizeof(buf)), port);
+	return 0;
+}
+
+static void
+rpcbind_register(const struct server_conf *c)
+{
+	bool any = false;
+
+	if (c->rpcbind == RPCBIND_NO)
+		return;
+	/* auto: only when a local rpcbind is there, so start-up never waits
+	 * on timeouts */
+	if (c->rpcbind == RPCBIND_AUTO && access("/run/rpcbind.sock", F_OK) != 0) {
+		log_debug("rpcbind not running; not registering");
+		return;
+	}
+	for (unsigned i = 0; i < n_listeners; i++) {
+		struct netconfig *nc = getnetconfigent(listeners[i].netid);
+		struct netbuf nb = {
+			.len = sizeof(listeners[i].sa),
+			.maxlen = sizeof(listeners[i].sa),
+			.buf = &listeners[i].sa,
+		};
+
+		if (nc == NULL)
+			continue;
+		if (rpcb_set(DSTM_PROG, DSTM_V1, nc, &nb))
+			any = true;
+		else
+			log_warnx("rpcbind: cannot register %s",
+			    listeners[i].netid);
+		freenetconfigent(nc);
+	}
+	if (!any && c->rpcbind == RPCBIND_YES)
+		fatalx("rpcbind = yes, but registration failed");
+	if (any)
+		log_info("registered with rpcbind");
+	rpcbind_registered = any;
+}
+
+static void
+rpcbind_unregister(void)
+{
+	if (!rpcbind_registered)
+		return;
+	for (unsigned i = 0; i < n_listeners; i++) {
+		struct netconfig *nc = getnetconfigent(listeners[i].netid);
+
+		if (nc == NULL)
+			continue;
+		rpcb_unset(DSTM_PROG, DSTM_V1, nc);
+		freenetconfigent(nc);
+	}
+	rpcbind_registered = false;
+}
+
+static int
+control_open(const struct server_conf *c)
+{
+	struct sockaddr_un sun;
+	SVCXPRT *xprt;
+	char dir[sizeof(sun.sun_path)], *slash;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(c->control_socket) >= sizeof(sun.sun_path)) {
+		log_warnx("control-socket path too long");
+		return -1;
+	}
+	strcpy(sun.sun_path, c->control_socket);
+	snprintf(dir, sizeof(dir), "%s", c->control_socket);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			log_warn("mkdir %s", dir);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	/* a live daemon answers on it: do not steal its socket */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		log_warnx("%s: another daemon is listening", sun.sun_path);
+		close(fd);
+		return -1;
+	}
+	unlink(sun.sun_path);
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old);
+		log_warn("bind %s", sun.sun_path);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	chmod(sun.sun_path, (mode_t)c->control_mode);
+	if (listen(fd, 16) != 0 ||
+	    (xprt = svc_vc_create(fd, 0, 0)) == NULL) {
+		log_warnx("control socket %s: cannot serve", sun.sun_path);
+		close(fd);
+		unlink(sun.sun_path);
+		return -1;
+	}
+	if (!svc_reg(xprt, DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch, NULL))
+		fatalx("svc_reg control failed");
+	snprintf(ctl_path, sizeof(ctl_path), "%s", sun.sun_path);
+	ctl_fd = fd;
+	return 0;
+}
+
+static void
+compute_tep6(struct server *s)
+{
+	memset(&s->tep6, 0, sizeof(s->tep6));
+	if (s->conf.tep6_set) {
+		s->tep6 = s->conf.tep6;
+		return;
+	}
+	/* co-located default: the server's own listen address */
+	for (unsigned i = 0; i < s->conf.n_listen; i++)
+		if (!IN6_IS_ADDR_UNSPECIFIED(&s->conf.listen[i])) {
+			s->tep6 = s->conf.listen[i];
+			return;
+		}
+}
+
+static void
+apply_conf_to_table(struct server *s)
+{
+	s->leases.lease_time = s->conf.lease_time;
+	s->leases.hold_time = s->conf.hold_time;
+	s->leases.max_per_client = s->conf.max_leases_per_client;
+}
+
+int
+srv_reload(struct server *s, char *msg, size_t msglen)
+{
+	struct server_conf nc;
+	struct lease_table nt;
+	char err[CONF_ERRLEN], a[ADDR_STRLEN];
+	uint32_t lost = 0;
+	bool restart = false;
+	int rc;
+
+	if (server_conf_load(s->conf_path, &nc, err, sizeof(err)) != 0) {
+		snprintf(msg, msglen, "reload refused, old config kept: %s",
+		    err);
+		log_warnx("%s", msg);
+		return -1;
+	}
+	rc = lease_table_init(&nt, nc.ranges, nc.n_ranges, nc.excludes,
+	    nc.n_excludes);
+	if (rc != 0) {
+		snprintf(msg, msglen, "reload refused: cannot build pool: %s",
+		    strerror(-rc));
+		goto refuse;
+	}
+	if (lease_table_migrate(&nt, &s->leases, &lost) != 0) {
+		snprintf(msg, msglen, "reload refused: the new pool drops the "
+		    "bound lease %s (revoke it first)",
+		    addr4_ntop(lost, a, sizeof(a)));
+		lease_table_free(&nt);
+		goto refuse;
+	}
+	/* what the running sockets and files depend on needs a restart */
+	if (nc.n_listen != s->conf.n_listen || nc.port != s->conf.port ||
+	    memcmp(nc.listen, s->conf.listen, sizeof(nc.listen)) != 0 ||
+	    strcmp(nc.state_dir, s->conf.state_dir) != 0 ||
+	    strcmp(nc.control_socket, s->conf.control_socket) != 0 ||
+	    nc.journal_sync != s->conf.journal_sync ||
+	    nc.gw_enable != s->conf.gw_enable) {
+		restart = true;
+		memcpy(nc.listen, s->conf.listen, sizeof(nc.listen));
+		nc.n_listen = s->conf.n_listen;
+		nc.port = s->conf.port;
+		memcpy(nc.state_dir, s->conf.state_dir, sizeof(nc.state_dir));
+		memcpy(nc.control_socket, s->conf.control_socket,
+		    sizeof(nc.control_socket));
+		nc.journal_sync = s->conf.journal_sync;
+		nc.gw_enable = s->conf.gw_enable;
+	}
+	nt.lease_time = s->leases.lease_time;
+	lease_table_free(&s->leases);
+	s->leases = nt;
+	server_conf_free(&s->conf);
+	s->conf = nc;
+	apply_conf_to_table(s);
+	compute_tep6(s);
+	s->counters[C_RELOADS]++;
+	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u bound%s",
+	    s->leases.size - s->leases.n_excluded,
+	    s->leases.bound.count + s->leases.n_static, restart ?
+	    "; listen, port, state-dir, control-socket, journal-sync and "
+	    "[gateway] enable changes take effect at restart" : "");
+	log_info("%s", msg);
+	return 0;
+refuse:
+	log_warnx("%s", msg);
+	server_conf_free(&nc);
+	return -1;
+}
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void
+handle_signals(struct server *s, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			s->want_reload = true;
+		else
+			s->want_exit = true;
+	}
+}
+
+static void
+event_loop(struct server *s, int sfd)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
+
+	while (!s->want_exit) {
+		int64_t next = lease_next_event(&s->leases), now = srv_now();
+		int timeout, n, nsvc = svc_max_pollfd, ready, rc;
+		char msg[DSTM_MAX_MSG];
+
+		if ((size_t)nsvc + 1 > cap) {
+			cap = (size_t)nsvc + 16;
+			pfd = reallocarray(pfd, cap, sizeof(*pfd));
+			if (pfd == NULL)
+				fatal("poll array");
+		}
+		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
+		pfd[nsvc].fd = sfd;
+		pfd[nsvc].events = POLLIN;
+		timeout = next == INT64_MAX ? 1000 :
+		    next <= now ? 0 : (next - now) * 1000 > 1000 ? 1000 :
+		    (int)(next - now) * 1000;
+		n = poll(pfd, (nfds_t)nsvc + 1, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[nsvc].revents & POLLIN)
+			handle_signals(s, sfd);
+		/* svc_getreq_poll scans until it has seen `ready` fds: give it
+		 * only the count among its own descriptors */
+		ready = 0;
+		for (int i = 0; i < nsvc; i++)
+			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
+		if (ready > 0)
+			svc_getreq_poll(pfd, ready);
+		if (s->want_reload) {
+			s->want_reload = false;
+			rc = srv_reload(s, msg, sizeof(msg));
+			(void)rc;
+		}
+		srv_expire(s);
+		store_commit(s);
+		store_maybe_compact(s);
+	}
+	free(pfd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct server server;
+	const char *path = DSTM_SYSCONFDIR "/rpcdstmd.conf";
+	char err[CONF_ERRLEN];
+	int ch, foreground = 0, check = 0, verbose = 0, sfd, pidfd = -1;
+	int maxrec = MAX_RPC_REC, rc;
+
+	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
+		switch (ch) {
+		case 'd': foreground = 1; break;
+		case 'f': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	srv = &server;
+	if (server_conf_load(path, &server.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rpcdstmd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		server_conf_print(stdout, &server.conf);
+		server_conf_free(&server.conf);
+		return 0;
+	}
+	if (realpath(path, server.conf_path) == NULL)
+		snprintf(server.conf_path, sizeof(server.conf_path), "%s", path);
+	log_init(foreground, verbose, "rpcdstmd");
+
+	rc = lease_table_init(&server.leases, server.conf.ranges,
+	    server.conf.n_ranges, server.conf.excludes, server.conf.n_excludes);
+	if (rc != 0)
+		fatalx("cannot build the pool: %s", strerror(-rc));
+	apply_conf_to_table(&server);
+	compute_tep6(&server);
+	policy_rate_init(&server.rl);
+	if (store_open(&server) != 0)
+		fatalx("refusing to start without the lease state");
+	server.started = srv_now();
+
+	rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec);
+	for (unsigned i = 0; i < server.conf.n_listen; i++) {
+		if (listen_one(&server.conf.listen[i], server.conf.port, true) ||
+		    listen_one(&server.conf.listen[i], server.conf.port, false))
+			fatalx("cannot listen on port %u", server.conf.port);
+	}
+	if (control_open(&server.conf) != 0)
+		fatalx("cannot open the control socket %s",
+		    server.conf.control_socket);
+	if ((sfd = signals_open()) < 0)
+		fatal("signalfd");
+
+	if (!foreground) {
+		if (daemon_detach() != 0)
+			fatal("daemon");
+		if ((pidfd = pidfile_create(server.conf.pid_file)) < 0)
+			log_warn("pidfile %s", server.conf.pid_file);
+	}
+	rpcbind_register(&server.conf);
+	/* expire what ran out while we were down before taking requests */
+	srv_expire(&server);
+	log_info("started: %u addresses, %u bound, lease %us, journal%s",
+	    server.leases.size - server.leases.n_excluded,
+	    server.leases.bound.count + server.leases.n_static,
+	    server.conf.lease_time, server.conf.journal_sync ? " (sync)" :
+	    " (no sync)");
+
+	event_loop(&server, sfd);
+
+	log_info("shutting down");
+	rpcbind_unregister();
+	if (ctl_fd >= 0)
+		unlink(ctl_path);
+	store_close(&server);
+	pidfile_remove(server.conf.pid_file, pidfd);
+	svc_exit();
+	lease_table_free(&server.leases);
+	server_conf_free(&server.conf);
+	close(sfd);
+	return 0;
+}

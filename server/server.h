@@ -1,0 +1,107 @@
+/* server.h - rpcdstmd's state, shared by its files:
+ *   rpcdstmd.c  main, sockets, event loop, signals, reload
+ *   svc.c       the client program (ALLOC, RENEW, RELEASE, INFO)
+ *   ctl.c       the control program (dstmctl) on the UNIX socket
+ *   store.c     lease table <-> journal (record, replay, compaction)
+ *   policy.c    client ACL and per-source rate limit
+ */
+#ifndef DSTM_SERVER_H
+#define DSTM_SERVER_H
+
+#include <netinet/in.h>
+#include <rpc/rpc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/conf.h"
+#include "server/lease.h"
+
+struct journal;
+
+#define RL_SLOTS 4096		/* rate limiter table (per source IPv6) */
+
+struct rl_entry {
+	struct in6_addr	src;
+	int64_t		last_ms;
+	uint32_t	tokens_milli;	/* tokens * 1000 */
+	uint8_t		used;
+};
+
+struct ratelimit {
+	struct rl_entry	slot[RL_SLOTS];
+	uint64_t	seed;
+};
+
+/* Counters shown by `dstmctl stats`; names in ctl.c. */
+enum srv_counter {
+	C_REQ_ALLOC, C_REQ_RENEW, C_REQ_RELEASE, C_REQ_INFO, C_REQ_NULL,
+	C_OK, C_ERR_EXHAUSTED, C_ERR_UNAVAILABLE, C_ERR_BAD_IPV6,
+	C_ERR_BAD_IPV4, C_ERR_DENIED, C_ERR_RATE_LIMITED, C_ERR_NO_LEASE,
+	C_ERR_NOT_OWNER, C_ERR_QUOTA, C_ERR_BAD_REQUEST, C_ERR_INTERNAL,
+	C_EXPIRED, C_HOLD_ENDED, C_REVOKED, C_JOURNAL_COMMITS,
+	C_COMPACTIONS, C_RELOADS, C_CTL_REQUESTS, C_COUNT
+};
+
+/* Hooks for a co-located gateway: called after a lease change is durable
+ * and before the reply. Return 0, or -1 to refuse (ALLOC then fails with
+ * DSTM_GATEWAY_ERROR and the lease is rolled back). */
+struct srv_gateway_ops {
+	int  (*bind)(void *arg, uint32_t addr, const struct in6_addr *client,
+		int64_t expires);
+	void (*unbind)(void *arg, uint32_t addr, const struct in6_addr *client);
+	void *arg;
+};
+
+struct server {
+	struct server_conf	 conf;
+	char			 conf_path[4096];
+	struct lease_table	 leases;
+	struct journal		*journal;
+	struct ratelimit	 rl;
+	uint64_t		 counters[C_COUNT];
+	int64_t			 started;
+	struct in6_addr		 tep6;
+	struct srv_gateway_ops	 gw;
+	bool			 dirty;		/* journal has uncommitted records */
+	bool			 want_reload;
+	bool			 want_exit;
+};
+
+/* the generated RPC service functions have no context pointer */
+extern struct server *srv;
+
+int64_t srv_now(void);
+
+/* store.c */
+int  store_open(struct server *s);
+void store_close(struct server *s);
+/* Journal slot `idx` in its current state (appended, not yet durable). */
+int  store_record(struct server *s, uint32_t idx);
+/* Make everything recorded durable; 0 or -errno. */
+int  store_commit(struct server *s);
+void store_maybe_compact(struct server *s);
+
+/* policy.c */
+bool policy_allowed(const struct server_conf *c, const struct in6_addr *src);
+/* true when `src` may send one more request now */
+bool policy_rate_ok(struct ratelimit *rl, uint32_t per_sec,
+	const struct in6_addr *src, int64_t now_ms);
+void policy_rate_init(struct ratelimit *rl);
+
+/* svc.c */
+/* rpcgen's dispatchers (no prototype is generated) */
+void dstm_prog_1(struct svc_req *rq, SVCXPRT *xprt);
+void dstm_ctl_prog_1(struct svc_req *rq, SVCXPRT *xprt);
+void srv_expire(struct server *s);
+struct dstm_lease;
+void svc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
+
+/* ctl.c */
+void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+const char *srv_counter_name(enum srv_counter c);
+
+/* rpcdstmd.c */
+/* Reload the config file: 0 on success, -1 with msg filled. */
+int  srv_reload(struct server *s, char *msg, size_t msglen);
+
+#endif

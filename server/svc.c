@@ -1,0 +1,350 @@
+/* svc.c - the client program: ALLOC, RENEW, RELEASE, INFO.
+ *
+ * A lease belongs to the caller's IPv6 source address as the transport
+ * saw it (svc_getrpccaller), never to an address the caller claims.
+ * Every request is checked in the same order: caller address, ACL, rate
+ * limit, arguments; a refused request changes nothing.  A change is
+ * journaled and committed (durable) before the reply is sent. */
+#include "server/server.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "rpc/dstm.h"
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static dstm_status
+lease_err_status(enum lease_err e)
+{
+	switch (e) {
+	case LE_OK:		return DSTM_OK;
+	case LE_EXHAUSTED:	return DSTM_POOL_EXHAUSTED;
+	case LE_UNAVAILABLE:	return DSTM_ADDR_UNAVAILABLE;
+	case LE_NOT_IN_POOL:	return DSTM_BAD_IPV4;
+	case LE_NO_LEASE:	return DSTM_NO_SUCH_LEASE;
+	case LE_NOT_OWNER:	return DSTM_NOT_OWNER;
+	case LE_QUOTA:		return DSTM_QUOTA;
+	case LE_NOMEM:		return DSTM_INTERNAL;
+	}
+	return DSTM_INTERNAL;
+}
+
+static void
+count_status(struct server *s, dstm_status st)
+{
+	static const enum srv_counter map[] = {
+		[DSTM_OK] = C_OK,
+		[DSTM_POOL_EXHAUSTED] = C_ERR_EXHAUSTED,
+		[DSTM_ADDR_UNAVAILABLE] = C_ERR_UNAVAILABLE,
+		[DSTM_BAD_IPV6] = C_ERR_BAD_IPV6,
+		[DSTM_BAD_IPV4] = C_ERR_BAD_IPV4,
+		[DSTM_DENIED] = C_ERR_DENIED,
+		[DSTM_RATE_LIMITED] = C_ERR_RATE_LIMITED,
+		[DSTM_NO_SUCH_LEASE] = C_ERR_NO_LEASE,
+		[DSTM_NOT_OWNER] = C_ERR_NOT_OWNER,
+		[DSTM_QUOTA] = C_ERR_QUOTA,
+		[DSTM_GATEWAY_ERROR] = C_ERR_INTERNAL,
+		[DSTM_VERSION_MISMATCH] = C_ERR_BAD_REQUEST,
+		[DSTM_BAD_REQUEST] = C_ERR_BAD_REQUEST,
+		[DSTM_INTERNAL] = C_ERR_INTERNAL,
+		[DSTM_BAD_CONFIG] = C_ERR_INTERNAL,
+	};
+
+	if ((unsigned)st < sizeof(map) / sizeof(map[0]))
+		s->counters[map[st]]++;
+}
+
+/* The caller's IPv6 address, or false when the transport has none (an
+ * IPv4 or local caller, or a v4-mapped address: leases bind to IPv6). */
+static bool
+caller6(struct svc_req *rq, struct in6_addr *out)
+{
+	struct netbuf *nb = svc_getrpccaller(rq->rq_xprt);
+	struct sockaddr_in6 sin6;
+
+	if (nb == NULL || nb->buf == NULL || nb->len < sizeof(sin6))
+		return false;
+	memcpy(&sin6, nb->buf, sizeof(sin6));
+	if (sin6.sin6_family != AF_INET6)
+		return false;
+	*out = sin6.sin6_addr;
+	return addr6_is_unicast_endpoint(out);
+}
+
+/* Common gate for every request: caller, ACL, rate limit. */
+static dstm_status
+gate(struct server *s, struct svc_req *rq, struct in6_addr *caller)
+{
+	char a[ADDR_STRLEN];
+
+	if (!caller6(rq, caller))
+		return DSTM_BAD_IPV6;
+	if (!policy_allowed(&s->conf, caller)) {
+		log_info("denied %s by [clients] allow",
+		    addr6_ntop(caller, a, sizeof(a)));
+		return DSTM_DENIED;
+	}
+	if (!policy_rate_ok(&s->rl, s->conf.rate_limit, caller, now_ms()))
+		return DSTM_RATE_LIMITED;
+	return DSTM_OK;
+}
+
+void
+svc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
+{
+	const struct lease_slot *sl = &s->leases.slots[idx];
+	int64_t now = srv_now();
+
+	memset(res, 0, sizeof(*res));
+	res->status = DSTM_OK;
+	addr4_to_bytes(lease_addr(&s->leases, idx), (uint8_t *)res->addr);
+	if (sl->state == LEASE_STATIC) {
+		res->lease_time = res->t1 = res->t2 = DSTM_LEASE_INFINITE;
+	} else {
+		int64_t left = sl->expires - now;
+
+		res->lease_time = left > 0 ? (unsigned)left : 0;
+		/* DESIGN 1: renew at 0.5, rebind at 0.8 of the lease */
+		res->t1 = res->lease_time / 2;
+		res->t2 = (unsigned)((uint64_t)res->lease_time * 4 / 5);
+	}
+	memcpy(res->tep6, &s->tep6, sizeof(res->tep6));
+	addr4_to_bytes(s->conf.tep4, (uint8_t *)res->tep4);
+	res->mtu = s->conf.mtu;
+	res->port_min = 0;
+	res->port_max = 65535;
+}
+
+/* Journal the change, make it durable, tell a co-located gateway. */
+static dstm_status
+commit_change(struct server *s, uint32_t idx)
+{
+	if (store_record(s, idx) != 0 || store_commit(s) != 0)
+		return DSTM_INTERNAL;
+	return DSTM_OK;
+}
+
+static void
+log_req(const char *what, const struct in6_addr *c, uint32_t addr,
+    dstm_status st)
+{
+	char a6[ADDR_STRLEN], a4[ADDR_STRLEN];
+
+	if (st == DSTM_OK)
+		log_info("%s %s for %s", what, addr4_ntop(addr, a4, sizeof(a4)),
+		    addr6_ntop(c, a6, sizeof(a6)));
+	else
+		log_debug("%s by %s: status %d", what,
+		    addr6_ntop(c, a6, sizeof(a6)), (int)st);
+}
+
+bool_t
+dstmproc_null_1_svc(void *argp, void *res, struct svc_req *rq)
+{
+	(void)argp;
+	(void)res;
+	(void)rq;
+	srv->counters[C_REQ_NULL]++;
+	return TRUE;
+}
+
+bool_t
+dstmproc_alloc_1_svc(dstm_alloc_args *args, dstm_lease *res,
+    struct svc_req *rq)
+{
+	struct server *s = srv;
+	struct in6_addr c;
+	uint32_t hint, idx = SLOT_NONE, before;
+	dstm_status st;
+	enum lease_err le;
+
+	s->counters[C_REQ_ALLOC]++;
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	if ((st = gate(s, rq, &c)) != DSTM_OK)
+		goto out;
+	if ((args->flags & ~(unsigned)DSTM_ALLOC_STRICT) != 0) {
+		st = DSTM_BAD_REQUEST;
+		goto out;
+	}
+	hint = addr4_from_bytes((const uint8_t *)args->hint);
+	before = lease_count_client(&s->leases, &c, NULL);
+	le = lease_alloc(&s->leases, &c, hint,
+	    (args->flags & DSTM_ALLOC_STRICT) ? LEASE_F_STRICT : 0, srv_now(),
+	    &idx);
+	if ((st = lease_err_status(le)) != DSTM_OK)
+		goto out;
+	/* a retransmitted ALLOC returns the existing lease: nothing new */
+	if (lease_count_client(&s->leases, &c, NULL) != before &&
+	    (st = commit_change(s, idx)) != DSTM_OK)
+		goto out;
+	if (s->gw.bind != NULL && s->gw.bind(s->gw.arg,
+	    lease_addr(&s->leases, idx), &c,
+	    s->leases.slots[idx].expires) != 0) {
+		/* no tunnel, no lease: roll back */
+		lease_transition(&s->leases, idx, LEV_REVOKE, NULL, 0, 0);
+		commit_change(s, idx);
+		st = DSTM_GATEWAY_ERROR;
+		goto out;
+	}
+	svc_fill_lease(s, idx, res);
+out:
+	res->status = st;
+	count_status(s, st);
+	log_req("alloc", &c, idx != SLOT_NONE ?
+	    lease_addr(&s->leases, idx) : 0, st);
+	return TRUE;
+}
+
+bool_t
+dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
+    struct svc_req *rq)
+{
+	struct server *s = srv;
+	struct in6_addr c;
+	uint32_t addr, idx = SLOT_NONE;
+	dstm_status st;
+
+	s->counters[C_REQ_RENEW]++;
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	addr = addr4_from_bytes((const uint8_t *)args->addr);
+	if ((st = gate(s, rq, &c)) != DSTM_OK)
+		goto out;
+	st = lease_err_status(lease_renew(&s->leases, &c, addr, srv_now(),
+	    &idx));
+	if (st != DSTM_OK)
+		goto out;
+	if ((st = commit_change(s, idx)) != DSTM_OK)
+		goto out;
+	/* bind is add-or-update: it also re-adds a held lease bound again */
+	if (s->gw.bind != NULL && s->gw.bind(s->gw.arg, addr, &c,
+	    s->leases.slots[idx].expires) != 0) {
+		st = DSTM_GATEWAY_ERROR;
+		goto out;
+	}
+	svc_fill_lease(s, idx, res);
+out:
+	res->status = st;
+	count_status(s, st);
+	log_req("renew", &c, addr, st);
+	return TRUE;
+}
+
+bool_t
+dstmproc_release_1_svc(dstm_addr_args *args, dstm_status *res,
+    struct svc_req *rq)
+{
+	struct server *s = srv;
+	struct in6_addr c;
+	uint32_t addr, idx;
+	dstm_status st;
+
+	s->counters[C_REQ_RELEASE]++;
+	memset(&c, 0, sizeof(c));
+	addr = addr4_from_bytes((const uint8_t *)args->addr);
+	if ((st = gate(s, rq, &c)) != DSTM_OK)
+		goto out;
+	st = lease_err_status(lease_release(&s->leases, &c, addr, srv_now(),
+	    &idx));
+	if (st != DSTM_OK)
+		goto out;
+	if (s->gw.unbind != NULL)
+		s->gw.unbind(s->gw.arg, addr, &c);
+	st = commit_change(s, idx);
+out:
+	*res = st;
+	count_status(s, st);
+	log_req("release", &c, addr, st);
+	return TRUE;
+}
+
+bool_t
+dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
+{
+	struct server *s = srv;
+	struct in6_addr c;
+	uint32_t first, n;
+
+	(void)argp;
+	s->counters[C_REQ_INFO]++;
+	memset(res, 0, sizeof(*res));
+	res->server = strdup("dstm rpcdstmd 0.1");
+	if ((res->status = gate(s, rq, &c)) != DSTM_OK)
+		goto out;
+	res->lease_time = s->conf.lease_time;
+	memcpy(res->tep6, &s->tep6, sizeof(res->tep6));
+	addr4_to_bytes(s->conf.tep4, (uint8_t *)res->tep4);
+	res->mtu = s->conf.mtu;
+	res->pool_size = s->leases.size - s->leases.n_excluded;
+	res->pool_free = s->leases.free.count + s->leases.held.count;
+	memcpy(res->caller, &c, sizeof(res->caller));
+	n = lease_count_client(&s->leases, &c, &first);
+	if (n == 0)
+		goto out;
+	res->leases.leases_val = calloc(n, sizeof(dstm_lease));
+	if (res->leases.leases_val == NULL) {
+		res->status = DSTM_INTERNAL;
+		goto out;
+	}
+	/* the client's other leases follow its first one in the chain */
+	n = 0;
+	for (uint32_t b = first; b != SLOT_NONE; b = s->leases.slots[b].hnext) {
+		const struct lease_slot *sl = &s->leases.slots[b];
+
+		if (memcmp(&sl->client, &c, sizeof(c)) != 0 ||
+		    (sl->state != LEASE_BOUND && sl->state != LEASE_STATIC))
+			continue;
+		svc_fill_lease(s, b, &res->leases.leases_val[n++]);
+	}
+	res->leases.leases_len = n;
+out:
+	count_status(s, res->status);
+	return TRUE;
+}
+
+int
+dstm_prog_1_freeresult(SVCXPRT *xprt, xdrproc_t xdr_result, caddr_t result)
+{
+	(void)xprt;
+	xdr_free(xdr_result, result);
+	return 1;
+}
+
+/* Expiry: called from the event loop. */
+static void
+expired_cb(struct lease_table *t, uint32_t idx, enum lease_event ev, void *arg)
+{
+	struct server *s = arg;
+	char a4[ADDR_STRLEN], a6[ADDR_STRLEN];
+	uint32_t addr = lease_addr(t, idx);
+
+	if (ev == LEV_EXPIRE) {
+		s->counters[C_EXPIRED]++;
+		log_info("lease %s of %s expired", addr4_ntop(addr, a4,
+		    sizeof(a4)), addr6_ntop(&t->slots[idx].client, a6,
+		    sizeof(a6)));
+		if (s->gw.unbind != NULL)
+			s->gw.unbind(s->gw.arg, addr, &t->slots[idx].client);
+	} else {
+		s->counters[C_HOLD_ENDED]++;
+	}
+	store_record(s, idx);
+}
+
+void
+srv_expire(struct server *s)
+{
+	if (lease_expire(&s->leases, srv_now(), expired_cb, s) > 0)
+		store_commit(s);
+}
