@@ -8,7 +8,11 @@
  * summary line "ops N ok M fail F secs S rate R/s".
  *
  * usage: dstm_load -s SERVER6 [-p PORT] [-c PREFIX6] [-n CLIENTS]
- *                  [-o alloc|renew|release|cycle] [-u] [-k] [-q]
+ *                  [-o alloc|renew|release|cycle] [-u] [-q]
+ *        dstm_load -s SERVER6 [-p PORT] -V ACKFILE
+ *   -V  verify: for every "ack CLIENT ADDR" line, ask INFO from CLIENT and
+ *       check that ADDR is still its lease; then check that no address is
+ *       leased to two clients.  Prints "verified N missing M duplicates D".
  *   -c  source prefix base: client i speaks from PREFIX + i (default: the
  *       kernel's choice of source, i.e. one client)
  *   -r  requests per client over its one connection (renew/cycle mixes)
@@ -79,6 +83,76 @@ connect_from(const struct in6_addr *src, const struct sockaddr_in6 *dst,
 	return cl;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+verify(const struct sockaddr_in6 *dst, const char *path)
+{
+	char line[256], c6[ADDR_STRLEN], a4[ADDR_STRLEN];
+	struct timeval tmo = { 5, 0 };
+	unsigned long n = 0, missing = 0, dups = 0, nall = 0, cap = 0;
+	uint32_t *all = NULL;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		perror(path);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct in6_addr src;
+		uint32_t want;
+		dstm_info in;
+		CLIENT *cl;
+		int found = 0;
+
+		if (sscanf(line, "ack %63s %63s", c6, a4) != 2 ||
+		    !addr6_parse(c6, &src, NULL) || !addr4_parse(a4, &want,
+		    NULL))
+			continue;
+		n++;
+		if ((cl = connect_from(&src, dst, 0)) == NULL) {
+			missing++;
+			continue;
+		}
+		clnt_control(cl, CLSET_TIMEOUT, (char *)&tmo);
+		memset(&in, 0, sizeof(in));
+		if (dstmproc_info_1(NULL, &in, cl) == RPC_SUCCESS) {
+			for (unsigned i = 0; i < in.leases.leases_len; i++) {
+				uint32_t a = addr4_from_bytes((uint8_t *)
+				    in.leases.leases_val[i].addr);
+
+				found |= a == want;
+				if (nall == cap) {
+					cap = cap ? 2 * cap : 1024;
+					all = realloc(all, cap * sizeof(*all));
+					if (all == NULL)
+						return 1;
+				}
+				all[nall++] = a;
+			}
+			clnt_freeres(cl, (xdrproc_t)xdr_dstm_info, (char *)&in);
+		}
+		if (!found) {
+			missing++;
+			printf("missing %s %s\n", c6, a4);
+		}
+		clnt_destroy(cl);
+	}
+	fclose(f);
+	qsort(all, nall, sizeof(*all), cmp_u32);
+	for (unsigned long i = 1; i < nall; i++)
+		dups += all[i] == all[i - 1];
+	printf("verified %lu missing %lu duplicates %lu\n", n, missing, dups);
+	free(all);
+	return missing == 0 && dups == 0 ? 0 : 1;
+}
+
 static void
 usage(void)
 {
@@ -92,15 +166,15 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_in6 dst;
-	struct in6_addr base, src;
+	struct in6_addr base = IN6ADDR_ANY_INIT, src;
 	struct timeval tmo = { 5, 0 };
-	const char *server = NULL, *op = "alloc", *prefix = NULL;
+	const char *server = NULL, *op = "alloc", *prefix = NULL, *vfile = NULL;
 	unsigned long n = 1, rounds = 1, ok = 0, fail = 0, ops = 0;
 	int ch, udp = 0, quiet = 0, port = DSTM_DEFAULT_PORT;
 	uint32_t *leased;
 	double t0, t1;
 
-	while ((ch = getopt(argc, argv, "s:p:c:n:o:r:uq")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:c:n:o:r:uqV:")) != -1) {
 		switch (ch) {
 		case 's': server = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -110,6 +184,7 @@ main(int argc, char **argv)
 		case 'o': op = optarg; break;
 		case 'u': udp = 1; break;
 		case 'q': quiet = 1; break;
+		case 'V': vfile = optarg; break;
 		default: usage();
 		}
 	}
@@ -122,6 +197,8 @@ main(int argc, char **argv)
 		usage();
 	if (prefix != NULL && !addr6_parse(prefix, &base, NULL))
 		usage();
+	if (vfile != NULL)
+		return verify(&dst, vfile);
 	if ((leased = calloc(n, sizeof(*leased))) == NULL)
 		return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);

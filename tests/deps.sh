@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# tests/deps.sh - install the Debian packages dstm needs to build, test and
+# demo (make deps).  Idempotent: installs only what is missing.
+set -eu
+PKGS="build-essential pkg-config libtirpc-dev rpcsvc-proto rpcbind
+libnl-3-dev libnl-route-3-dev check iproute2 iputils-ping python3 procps
+clang libclang-rt-14-dev man-db"
+missing=()
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing ${missing[*]}; run as root (or with sudo)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
