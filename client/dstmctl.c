@@ -1,0 +1,710 @@
+/* dstmctl.c - the dstm command line: a table of subcommands that speak
+ * the control program on the daemon's UNIX socket, or with -S the client
+ * program to a server (for tests and debugging).
+ *
+ * Exit status: 0 ok, 1 the server refused (a dstm_status other than ok),
+ * 2 usage error, 3 the daemon or server could not be reached. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "client/ctl.h"
+#include "client/ctl_print.h"
+#include "common/addr.h"
+#include "common/conf.h"
+#include "common/status.h"
+#include "rpc/dstm.h"
+
+#define EXIT_REFUSED	1
+#define EXIT_USAGE	2
+#define EXIT_UNREACH	3
+
+#define LEASE_MIN_TIME	60u	/* shortest operator lease the server takes */
+
+enum cmd_kind {
+	CMD_CTL,	/* control program, UNIX socket */
+	CMD_NET,	/* client program, needs -S */
+	CMD_ANY,
+};
+
+struct ctx {
+	const char	*sock;
+	const char	*server;
+	char		 server_buf[256];
+	uint16_t	 port;
+	bool		 port_set;
+	bool		 udp;
+	int		 timeout_ms;
+	struct out	 out;
+	CLIENT		*cl;
+	const struct cmd *cmd;
+};
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(struct ctx *, int, char **);
+	enum cmd_kind	 kind;
+	const char	*args;
+	const char	*help;
+};
+
+static int cmd_leases(struct ctx *, int, char **);
+static int cmd_pool(struct ctx *, int, char **);
+static int cmd_stats(struct ctx *, int, char **);
+static int cmd_revoke(struct ctx *, int, char **);
+static int cmd_reload(struct ctx *, int, char **);
+static int cmd_lease(struct ctx *, int, char **);
+static int cmd_alloc(struct ctx *, int, char **);
+static int cmd_renew(struct ctx *, int, char **);
+static int cmd_release(struct ctx *, int, char **);
+static int cmd_info(struct ctx *, int, char **);
+static int cmd_ping(struct ctx *, int, char **);
+static int cmd_help(struct ctx *, int, char **);
+
+static const struct cmd cmds[] = {
+	{ "leases", cmd_leases, CMD_CTL, "",
+	    "list bound, held and static leases" },
+	{ "pool", cmd_pool, CMD_CTL, "",
+	    "show pool usage, in total and per range" },
+	{ "stats", cmd_stats, CMD_CTL, "", "show the server's counters" },
+	{ "revoke", cmd_revoke, CMD_CTL, "IPV4", "end the lease on IPV4 now" },
+	{ "reload", cmd_reload, CMD_CTL, "", "reload the configuration" },
+	{ "lease", cmd_lease, CMD_CTL,
+	    "--for IPV6 [--addr IPV4] [--time SECONDS]",
+	    "make an operator lease (static unless --time)" },
+	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
+	    "lease an address for this host, IPV4 preferred" },
+	{ "renew", cmd_renew, CMD_NET, "IPV4", "renew this host's lease" },
+	{ "release", cmd_release, CMD_NET, "IPV4",
+	    "release this host's lease" },
+	{ "info", cmd_info, CMD_NET, "",
+	    "show server parameters and this host's leases" },
+	{ "ping", cmd_ping, CMD_ANY, "",
+	    "check that the daemon (-S: the server) answers" },
+	{ "help", cmd_help, CMD_ANY, "", "show this help" },
+};
+
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *fp)
+{
+	const char *title[] = {
+		"Control commands (local socket -s, default "
+		    CTL_DEFAULT_SOCKET "):",
+		"Client protocol commands (need -S SERVER):",
+		"Other commands:",
+	};
+	char syn[64];
+
+	fprintf(fp, "Usage: dstmctl [-j] [-s SOCKET] [-S SERVER [-p PORT] "
+	    "[-u]] [-t SECONDS] COMMAND [ARGS]\n");
+	for (int k = CMD_CTL; k <= CMD_ANY; k++) {
+		fprintf(fp, "\n%s\n", title[k]);
+		for (size_t i = 0; i < NCMDS; i++) {
+			if (cmds[i].kind != (enum cmd_kind)k)
+				continue;
+			snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].name,
+			    *cmds[i].args ? " " : "", cmds[i].args);
+			if (strlen(syn) > 26)
+				fprintf(fp, "  %s\n  %-26s  %s\n", syn, "",
+				    cmds[i].help);
+			else
+				fprintf(fp, "  %-26s  %s\n", syn,
+				    cmds[i].help);
+		}
+	}
+	fprintf(fp, "\nOptions:\n"
+	    "  -j, --json          JSON output, one object per command "
+	    "(-jj: indented)\n"
+	    "  -s, --socket PATH   control socket (default "
+	    CTL_DEFAULT_SOCKET ")\n"
+	    "  -S, --server HOST   server: IPv6 address or DNS name\n"
+	    "  -p, --port PORT     server port (default %u; 0 = ask "
+	    "rpcbind)\n"
+	    "  -u, --udp           use udp6 instead of tcp6\n"
+	    "  -t, --timeout SECS  connect and reply timeout (default %d)\n"
+	    "  -h, --help          this help\n"
+	    "\nExit status: 0 ok, 1 refused by the server, 2 usage error,\n"
+	    "3 daemon or server unreachable.\n", DSTM_DEFAULT_PORT,
+	    CTL_DEFAULT_TIMEOUT_MS / 1000);
+}
+
+static void
+cmd_usage(FILE *fp, const struct cmd *cmd)
+{
+	fprintf(fp, "Usage: dstmctl [options]%s %s%s%s\n",
+	    cmd->kind == CMD_NET ? " -S SERVER" : "", cmd->name,
+	    *cmd->args ? " " : "", cmd->args);
+}
+
+/* A usage error: one line naming the problem, the command's synopsis. */
+static int __attribute__((format(printf, 2, 3)))
+bad_usage(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dstmctl: ");
+	if (c->cmd != NULL)
+		fprintf(stderr, "%s: ", c->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c->cmd != NULL)
+		cmd_usage(stderr, c->cmd);
+	else
+		fprintf(stderr, "Try 'dstmctl -h' for help.\n");
+	return EXIT_USAGE;
+}
+
+static int
+open_client(struct ctx *c)
+{
+	char err[CTL_ERRLEN];
+	int rc;
+
+	/* a peer that hangs up mid-call is an RPC error, not a silent death
+	 * (check_reply restores SIGPIPE for the output) */
+	signal(SIGPIPE, SIG_IGN);
+	if (c->server != NULL)
+		rc = ctl_open_net(&c->cl, c->server, c->port, c->udp,
+		    DSTM_PROG, DSTM_V1, c->timeout_ms, err, sizeof(err));
+	else
+		rc = ctl_open_unix(&c->cl, c->sock, DSTM_CTL_PROG,
+		    DSTM_CTL_V1, c->timeout_ms, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "dstmctl: %s\n", err);
+		return EXIT_UNREACH;
+	}
+	return 0;
+}
+
+static int
+call_failed(struct ctx *c, enum clnt_stat cs)
+{
+	char peer[CTL_ERRLEN], why[CTL_ERRLEN];
+
+	fprintf(stderr, "dstmctl: %s: %s: %s\n", c->cmd->name,
+	    ctl_peer(c->cl, peer, sizeof(peer)),
+	    ctl_strerror(c->cl, cs, why, sizeof(why)));
+	return EXIT_UNREACH;
+}
+
+static int
+refused(struct ctx *c, int status, const char *detail)
+{
+	bool known = strcmp(dstm_status_name(status), "unknown") != 0;
+	char buf[DSTM_MAX_MSG * 4 + 1];
+
+	fprintf(stderr, "dstmctl: %s: %s", c->cmd->name,
+	    dstm_status_msg(status));
+	if (!known)
+		fprintf(stderr, " %d (newer server?)", status);
+	if (detail != NULL && *detail != '\0')
+		fprintf(stderr, " (%s)", text_clean(detail, buf, sizeof(buf)));
+	fputc('\n', stderr);
+	print_refusal(&c->out, status, detail);
+	return EXIT_REFUSED;
+}
+
+static int
+printed(int rc)
+{
+	if (rc != 0) {
+		fprintf(stderr, "dstmctl: cannot write the output\n");
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+/* After a call: 0 when the reply is to be printed, else the exit status
+ * of the transport error or refusal, already reported. */
+static int
+check_reply(struct ctx *c, enum clnt_stat cs, int status, const char *detail)
+{
+	if (cs != RPC_SUCCESS)
+		return call_failed(c, cs);
+	signal(SIGPIPE, SIG_DFL);
+	if (status != DSTM_OK)
+		return refused(c, status, detail);
+	return 0;
+}
+
+static int
+no_args(struct ctx *c, int argc, char **argv)
+{
+	if (argc > 1)
+		return bad_usage(c, "unexpected argument '%s'", argv[1]);
+	return 0;
+}
+
+static int
+parse_in4(struct ctx *c, const char *what, const char *s, dstm_in4 out)
+{
+	uint32_t a;
+
+	if (!addr4_parse(s, &a, NULL))
+		return bad_usage(c, "%s '%s' is not an IPv4 address", what, s);
+	addr4_to_bytes(a, (uint8_t *)out);
+	return 0;
+}
+
+/* Exactly one IPv4 argument. */
+static int
+one_in4(struct ctx *c, int argc, char **argv, dstm_in4 out)
+{
+	if (argc < 2)
+		return bad_usage(c, "missing IPv4 address");
+	if (argc > 2)
+		return bad_usage(c, "unexpected argument '%s'", argv[2]);
+	return parse_in4(c, "address", argv[1], out);
+}
+
+/* ---- control commands ---- */
+
+static int
+cmd_leases(struct ctx *c, int argc, char **argv)
+{
+	dstm_lease_list res;
+	enum clnt_stat cs;
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmctl_leases_1(NULL, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
+		rc = printed(print_leases(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_list, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_pool(struct ctx *c, int argc, char **argv)
+{
+	dstm_pool_info res;
+	enum clnt_stat cs;
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmctl_pool_1(NULL, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
+		rc = printed(print_pool(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_pool_info, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_stats(struct ctx *c, int argc, char **argv)
+{
+	dstm_stats res;
+	enum clnt_stat cs;
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmctl_stats_1(NULL, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
+		rc = printed(print_stats(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_stats, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_revoke(struct ctx *c, int argc, char **argv)
+{
+	dstm_addr_args args;
+	dstm_msg_reply res;
+	enum clnt_stat cs;
+	int rc;
+
+	memset(&args, 0, sizeof(args));
+	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
+	    (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmctl_revoke_1(&args, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, res.msg)) == 0)
+		rc = printed(print_msg(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_msg_reply, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_reload(struct ctx *c, int argc, char **argv)
+{
+	dstm_msg_reply res;
+	enum clnt_stat cs;
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmctl_reload_1(NULL, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, res.msg)) == 0)
+		rc = printed(print_msg(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_msg_reply, (caddr_t)&res);
+	return rc;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]: the value (advancing *i),
+ * NULL when argv[*i] is another option; *missing when the value is. */
+static const char *
+opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int
+cmd_lease(struct ctx *c, int argc, char **argv)
+{
+	const char *v6 = NULL, *v4 = NULL, *tm = NULL, *why, **slot;
+	dstm_lease_for_args args;
+	struct in6_addr a6;
+	dstm_lease res;
+	enum clnt_stat cs;
+	bool missing = false;
+	int rc;
+
+	memset(&args, 0, sizeof(args));
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *v;
+
+		if ((v = opt_value(argc, argv, &i, "--for", &missing)))
+			slot = &v6;
+		else if (!missing && (v = opt_value(argc, argv, &i, "--addr",
+		    &missing)))
+			slot = &v4;
+		else if (!missing && (v = opt_value(argc, argv, &i, "--time",
+		    &missing)))
+			slot = &tm;
+		else if (missing)
+			return bad_usage(c, "%s needs a value", opt);
+		else
+			return bad_usage(c, "unexpected argument '%s'", opt);
+		if (*slot != NULL)
+			return bad_usage(c, "%s given twice", opt);
+		*slot = v;
+	}
+	if (v6 == NULL)
+		return bad_usage(c, "--for IPV6 is required");
+	if (!addr6_parse(v6, &a6, NULL))
+		return bad_usage(c, "--for '%s' is not an IPv6 address", v6);
+	if (!addr6_is_unicast_endpoint(&a6))
+		return bad_usage(c, "--for '%s': not a unicast IPv6 address "
+		    "(unspecified, multicast and IPv4-mapped are not usable)",
+		    v6);
+	memcpy(args.client, &a6, sizeof(args.client));
+	if (v4 != NULL && (rc = parse_in4(c, "--addr", v4, args.hint)) != 0)
+		return rc;
+	if (tm != NULL && !conf_parse_duration(tm, 0, DSTM_LEASE_INFINITE - 1,
+	    &args.lease_time, &why))
+		return bad_usage(c, "--time '%s': %s", tm, why);
+	/* the server's floor (server/ctl.c): catch it before sending */
+	if (args.lease_time != 0 && args.lease_time < LEASE_MIN_TIME)
+		return bad_usage(c, "--time '%s': at least %u seconds, or 0 "
+		    "for a static lease", tm, LEASE_MIN_TIME);
+	if ((rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmctl_lease_for_1(&args, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
+		rc = printed(print_lease(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
+	return rc;
+}
+
+/* ---- client protocol commands ---- */
+
+static int
+cmd_alloc(struct ctx *c, int argc, char **argv)
+{
+	dstm_alloc_args args;
+	dstm_lease res;
+	enum clnt_stat cs;
+	const char *hint = NULL;
+	int rc;
+
+	memset(&args, 0, sizeof(args));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--strict") == 0)
+			args.flags |= DSTM_ALLOC_STRICT;
+		else if (argv[i][0] == '-' || hint != NULL)
+			return bad_usage(c, "unexpected argument '%s'",
+			    argv[i]);
+		else
+			hint = argv[i];
+	}
+	if ((args.flags & DSTM_ALLOC_STRICT) && hint == NULL)
+		return bad_usage(c, "--strict needs an IPv4 address");
+	if (hint != NULL && (rc = parse_in4(c, "hint", hint, args.hint)) != 0)
+		return rc;
+	if ((rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmproc_alloc_1(&args, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
+		rc = printed(print_lease(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_renew(struct ctx *c, int argc, char **argv)
+{
+	dstm_addr_args args;
+	dstm_lease res;
+	enum clnt_stat cs;
+	int rc;
+
+	memset(&args, 0, sizeof(args));
+	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
+	    (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmproc_renew_1(&args, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, argv[1])) == 0)
+		rc = printed(print_lease(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_release(struct ctx *c, int argc, char **argv)
+{
+	dstm_addr_args args;
+	dstm_status res = DSTM_OK;
+	enum clnt_stat cs;
+	char a[ADDR_STRLEN];
+	int rc;
+
+	memset(&args, 0, sizeof(args));
+	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
+	    (rc = open_client(c)) != 0)
+		return rc;
+	addr4_ntop(addr4_from_bytes((uint8_t *)args.addr), a, sizeof(a));
+	cs = dstmproc_release_1(&args, &res, c->cl);
+	if ((rc = check_reply(c, cs, res, a)) == 0)
+		rc = printed(print_released(&c->out, a));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_status, (caddr_t)&res);
+	return rc;
+}
+
+static int
+cmd_info(struct ctx *c, int argc, char **argv)
+{
+	dstm_info res;
+	enum clnt_stat cs;
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	cs = dstmproc_info_1(NULL, &res, c->cl);
+	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
+		rc = printed(print_info(&c->out, &res));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_info, (caddr_t)&res);
+	return rc;
+}
+
+/* ---- both ---- */
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+cmd_ping(struct ctx *c, int argc, char **argv)
+{
+	char peer[CTL_ERRLEN];
+	enum clnt_stat cs;
+	int64_t t0;
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+		return rc;
+	t0 = now_us();
+	cs = c->server != NULL ? dstmproc_null_1(NULL, NULL, c->cl) :
+	    dstmctl_null_1(NULL, NULL, c->cl);
+	if ((rc = check_reply(c, cs, DSTM_OK, NULL)) != 0)
+		return rc;
+	return printed(print_ping(&c->out, ctl_peer(c->cl, peer,
+	    sizeof(peer)), now_us() - t0));
+}
+
+static int
+cmd_help(struct ctx *c, int argc, char **argv)
+{
+	int rc;
+
+	if ((rc = no_args(c, argc, argv)) != 0)
+		return rc;
+	usage(stdout);
+	return 0;
+}
+
+/* ---- main ---- */
+
+static const struct cmd *
+find_cmd(const char *name)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+static int
+set_server(struct ctx *c, const char *s)
+{
+	struct in_addr a4;
+	size_t n = strlen(s);
+
+	/* "[2001:db8::1]" is a common way to write an IPv6 literal */
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		snprintf(c->server_buf, sizeof(c->server_buf), "%.*s",
+		    (int)(n - 2), s + 1);
+		s = c->server_buf;
+	}
+	if (*s == '\0')
+		return bad_usage(c, "-S needs a server address or name");
+	if (inet_pton(AF_INET, s, &a4) == 1)
+		return bad_usage(c, "-S %s: the server speaks IPv6 only", s);
+	c->server = s;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "udp", no_argument, NULL, 'u' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx c;
+	const char *why;
+	uint32_t v;
+	bool help = false, sock_set = false;
+	int ch, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.sock = CTL_DEFAULT_SOCKET;
+	c.port = DSTM_DEFAULT_PORT;
+	c.timeout_ms = CTL_DEFAULT_TIMEOUT_MS;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:hjs:S:p:ut:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help = true;
+			break;
+		case 'j':
+			c.out.json++;
+			break;
+		case 's':
+			if (*optarg == '\0' || strlen(optarg) >=
+			    sizeof(((struct sockaddr_un *)0)->sun_path))
+				return bad_usage(&c, "-s '%s': not a usable "
+				    "socket path", optarg);
+			c.sock = optarg;
+			sock_set = true;
+			break;
+		case 'S':
+			if ((rc = set_server(&c, optarg)) != 0)
+				return rc;
+			break;
+		case 'p':
+			if (!conf_parse_u32(optarg, 0, 65535, &v, &why))
+				return bad_usage(&c, "-p '%s': %s (0-65535)",
+				    optarg, why);
+			c.port = (uint16_t)v;
+			c.port_set = true;
+			break;
+		case 'u':
+			c.udp = true;
+			break;
+		case 't':
+			if (!conf_parse_duration(optarg, 1, 3600, &v, &why))
+				return bad_usage(&c, "-t '%s': %s (1s-1h)",
+				    optarg, why);
+			c.timeout_ms = (int)v * 1000;
+			break;
+		case ':':
+			return bad_usage(&c, "option %s needs a value",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return bad_usage(&c, "unknown option '-%c'",
+				    optopt);
+			return bad_usage(&c, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (help) {
+		usage(stdout);
+		return 0;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((c.cmd = find_cmd(argv[optind])) == NULL)
+		return bad_usage(&c, "unknown command '%s'", argv[optind]);
+	c.out.cmd = c.cmd->name;
+	argc -= optind;
+	argv += optind;
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		cmd_usage(stdout, c.cmd);
+		printf("  %s\n", c.cmd->help);
+		return 0;
+	}
+	if (c.server == NULL && (c.port_set || c.udp))
+		return bad_usage(&c, "-p and -u need -S SERVER");
+	if (c.cmd->kind == CMD_NET && c.server == NULL)
+		return bad_usage(&c, "needs -S SERVER: it speaks the client "
+		    "protocol to a server");
+	if (c.cmd->kind == CMD_CTL && c.server != NULL)
+		return bad_usage(&c, "a control command runs over the local "
+		    "socket (-s), not -S");
+	if (c.server != NULL && sock_set)
+		return bad_usage(&c, "-s and -S exclude each other");
+	rc = c.cmd->fn(&c, argc, argv);
+	ctl_close(c.cl);
+	return rc;
+}
