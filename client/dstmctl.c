@@ -55,88 +55,6 @@ struct cmd {
 	const char	*help;
 };
 
-static int cmd_leases(struct ctx *, int, char **);
-static int cmd_pool(struct ctx *, int, char **);
-static int cmd_stats(struct ctx *, int, char **);
-static int cmd_revoke(struct ctx *, int, char **);
-static int cmd_reload(struct ctx *, int, char **);
-static int cmd_lease(struct ctx *, int, char **);
-static int cmd_alloc(struct ctx *, int, char **);
-static int cmd_renew(struct ctx *, int, char **);
-static int cmd_release(struct ctx *, int, char **);
-static int cmd_info(struct ctx *, int, char **);
-static int cmd_ping(struct ctx *, int, char **);
-static int cmd_help(struct ctx *, int, char **);
-
-static const struct cmd cmds[] = {
-	{ "leases", cmd_leases, CMD_CTL, "",
-	    "list bound, held and static leases" },
-	{ "pool", cmd_pool, CMD_CTL, "",
-	    "show pool usage, in total and per range" },
-	{ "stats", cmd_stats, CMD_CTL, "", "show the server's counters" },
-	{ "revoke", cmd_revoke, CMD_CTL, "IPV4", "end the lease on IPV4 now" },
-	{ "reload", cmd_reload, CMD_CTL, "", "reload the configuration" },
-	{ "lease", cmd_lease, CMD_CTL,
-	    "--for IPV6 [--addr IPV4] [--time SECONDS]",
-	    "make an operator lease (static unless --time)" },
-	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
-	    "lease an address for this host, IPV4 preferred" },
-	{ "renew", cmd_renew, CMD_NET, "IPV4", "renew this host's lease" },
-	{ "release", cmd_release, CMD_NET, "IPV4",
-	    "release this host's lease" },
-	{ "info", cmd_info, CMD_NET, "",
-	    "show server parameters and this host's leases" },
-	{ "ping", cmd_ping, CMD_ANY, "",
-	    "check that the daemon (-S: the server) answers" },
-	{ "help", cmd_help, CMD_ANY, "", "show this help" },
-};
-
-#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
-
-static void
-usage(FILE *fp)
-{
-	const char *title[] = {
-		"Control commands (local socket -s, default "
-		    CTL_DEFAULT_SOCKET "):",
-		"Client protocol commands (need -S SERVER):",
-		"Other commands:",
-	};
-	char syn[64];
-
-	fprintf(fp, "Usage: dstmctl [-j] [-s SOCKET] [-S SERVER [-p PORT] "
-	    "[-u]] [-t SECONDS] COMMAND [ARGS]\n");
-	for (int k = CMD_CTL; k <= CMD_ANY; k++) {
-		fprintf(fp, "\n%s\n", title[k]);
-		for (size_t i = 0; i < NCMDS; i++) {
-			if (cmds[i].kind != (enum cmd_kind)k)
-				continue;
-			snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].name,
-			    *cmds[i].args ? " " : "", cmds[i].args);
-			if (strlen(syn) > 26)
-				fprintf(fp, "  %s\n  %-26s  %s\n", syn, "",
-				    cmds[i].help);
-			else
-				fprintf(fp, "  %-26s  %s\n", syn,
-				    cmds[i].help);
-		}
-	}
-	fprintf(fp, "\nOptions:\n"
-	    "  -j, --json          JSON output, one object per command "
-	    "(-jj: indented)\n"
-	    "  -s, --socket PATH   control socket (default "
-	    CTL_DEFAULT_SOCKET ")\n"
-	    "  -S, --server HOST   server: IPv6 address or DNS name\n"
-	    "  -p, --port PORT     server port (default %u; 0 = ask "
-	    "rpcbind)\n"
-	    "  -u, --udp           use udp6 instead of tcp6\n"
-	    "  -t, --timeout SECS  connect and reply timeout (default %d)\n"
-	    "  -h, --help          this help\n"
-	    "\nExit status: 0 ok, 1 refused by the server, 2 usage error,\n"
-	    "3 daemon or server unreachable.\n", DSTM_DEFAULT_PORT,
-	    CTL_DEFAULT_TIMEOUT_MS / 1000);
-}
-
 static void
 cmd_usage(FILE *fp, const struct cmd *cmd)
 {
@@ -559,6 +477,77 @@ cmd_ping(struct ctx *c, int argc, char **argv)
 		return rc;
 	return printed(print_ping(&c->out, ctl_peer(c->cl, peer,
 	    sizeof(peer)), now_us() - t0));
+}
+
+static int cmd_help(struct ctx *, int, char **);
+
+static const struct cmd cmds[] = {
+	{ "leases", cmd_leases, CMD_CTL, "",
+	    "list bound, held and static leases" },
+	{ "pool", cmd_pool, CMD_CTL, "",
+	    "show pool usage, in total and per range" },
+	{ "stats", cmd_stats, CMD_CTL, "", "show the server's counters" },
+	{ "revoke", cmd_revoke, CMD_CTL, "IPV4", "end the lease on IPV4 now" },
+	{ "reload", cmd_reload, CMD_CTL, "", "reload the configuration" },
+	{ "lease", cmd_lease, CMD_CTL,
+	    "--for IPV6 [--addr IPV4] [--time SECONDS]",
+	    "make an operator lease (static unless --time)" },
+	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
+	    "lease an address for this host, IPV4 preferred" },
+	{ "renew", cmd_renew, CMD_NET, "IPV4", "renew this host's lease" },
+	{ "release", cmd_release, CMD_NET, "IPV4",
+	    "release this host's lease" },
+	{ "info", cmd_info, CMD_NET, "",
+	    "show server parameters and this host's leases" },
+	{ "ping", cmd_ping, CMD_ANY, "",
+	    "check that the daemon (-S: the server) answers" },
+	{ "help", cmd_help, CMD_ANY, "", "show this help" },
+};
+
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *fp)
+{
+	const char *title[] = {
+		"Control commands (local socket -s, default "
+		    CTL_DEFAULT_SOCKET "):",
+		"Client protocol commands (need -S SERVER):",
+		"Other commands:",
+	};
+	char syn[64];
+
+	fprintf(fp, "Usage: dstmctl [-j] [-s SOCKET] [-S SERVER [-p PORT] "
+	    "[-u]] [-t SECONDS] COMMAND [ARGS]\n");
+	for (int k = CMD_CTL; k <= CMD_ANY; k++) {
+		fprintf(fp, "\n%s\n", title[k]);
+		for (size_t i = 0; i < NCMDS; i++) {
+			if (cmds[i].kind != (enum cmd_kind)k)
+				continue;
+			snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].name,
+			    *cmds[i].args ? " " : "", cmds[i].args);
+			if (strlen(syn) > 26)
+				fprintf(fp, "  %s\n  %-26s  %s\n", syn, "",
+				    cmds[i].help);
+			else
+				fprintf(fp, "  %-26s  %s\n", syn,
+				    cmds[i].help);
+		}
+	}
+	fprintf(fp, "\nOptions:\n"
+	    "  -j, --json          JSON output, one object per command "
+	    "(-jj: indented)\n"
+	    "  -s, --socket PATH   control socket (default "
+	    CTL_DEFAULT_SOCKET ")\n"
+	    "  -S, --server HOST   server: IPv6 address or DNS name\n"
+	    "  -p, --port PORT     server port (default %u; 0 = ask "
+	    "rpcbind)\n"
+	    "  -u, --udp           use udp6 instead of tcp6\n"
+	    "  -t, --timeout SECS  connect and reply timeout (default %d)\n"
+	    "  -h, --help          this help\n"
+	    "\nExit status: 0 ok, 1 refused by the server, 2 usage error,\n"
+	    "3 daemon or server unreachable.\n", DSTM_DEFAULT_PORT,
+	    CTL_DEFAULT_TIMEOUT_MS / 1000);
 }
 
 static int
