@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/status.h"
 #include "rpc/dstm.h"
 
 static int64_t
@@ -144,8 +145,8 @@ log_req(const char *what, const struct in6_addr *c, uint32_t addr,
 		log_info("%s %s for %s", what, addr4_ntop(addr, a4, sizeof(a4)),
 		    addr6_ntop(c, a6, sizeof(a6)));
 	else
-		log_debug("%s by %s: status %d", what,
-		    addr6_ntop(c, a6, sizeof(a6)), (int)st);
+		log_debug("%s by %s: %s", what, addr6_ntop(c, a6, sizeof(a6)),
+		    dstm_status_msg(st));
 }
 
 bool_t
