@@ -1,0 +1,145 @@
+/* rfc2473.h - the gateway's IPv4-in-IPv6 packet logic (RFC 2473 generic
+ * packet tunneling, next header 4) with the RFC 7596 6.2 source check.
+ *
+ * Pure functions on byte buffers: the caller owns the sockets, the TUN
+ * devices and the ICMP rate limit.  A `struct rfc2473_tep` holds the
+ * configuration, the binding table and the counters.
+ *
+ * Decapsulation (client -> IPv4 network):
+ *   rfc2473_decap()        a whole IPv6 packet, as read from a TUN device;
+ *   rfc2473_decap_inner()  the payload and the outer source, as read from
+ *                          a raw IPPROTO_IPIP IPv6 socket.
+ *   On OK, res->off/res->len locate the inner IPv4 packet in the input.
+ *   The inner TTL is left alone: the kernel decrements it when it
+ *   forwards the packet written to the IPv4 TUN.
+ *   IPv6 fragments of tunnel packets are dropped (verdict FRAGMENT) and
+ *   counted; clients are told the tunnel MTU and must not need them.
+ *   Shared addresses: a non-first IPv4 fragment carries no port, so it
+ *   passes when the outer source holds a binding on the inner source
+ *   address (the first fragment was port-checked); a first fragment or
+ *   a protocol without ports fails the port check.
+ *
+ * Encapsulation (IPv4 network -> client), rfc2473_encap(): look up the
+ * destination (and its port when the address is shared; non-first
+ * fragments to shared addresses cannot be placed and are dropped), then
+ *   TTL_EXCEEDED     inner TTL <= 1: send icmp4_time_exceeded();
+ *   TOO_BIG          DF set and larger than res->mtu (tunnel MTU - 40):
+ *                    send icmp4_frag_needed() with res->mtu (RFC 1191,
+ *                    RFC 2473 7);
+ *   FRAGMENT_NEEDED  DF clear and larger: RFC 2473 7.1 lets us fragment
+ *                    the inner packet.  We fragment IPv4 (ipv4_frag_*
+ *                    to res->mtu) rather than IPv6, so the client gets
+ *                    ordinary IPv4 fragments and no IPv6 reassembly is
+ *                    needed; pass each piece to rfc2473_encap_binding();
+ *   NO_BINDING       send icmp4_host_unreachable(), rate-limited.
+ * OK writes the IPv6 header (traffic class = inner TOS, flow label 0 or
+ * an RFC 6438 hash, next header 4, src = TEP, dst = client) and the inner
+ * packet with its TTL decremented as a router would (RFC 2473 3.1).
+ */
+#ifndef DSTM_RFC2473_H
+#define DSTM_RFC2473_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct binding;
+struct binding_table;
+
+#define RFC2473_NH_IPV4		4
+#define RFC2473_MAX_EXTHDRS	8	/* more is an attack, not a tunnel */
+#define RFC2473_DEFAULT_MTU	1500	/* outer; inner 1460, RFC 6333 5.3 */
+#define RFC2473_DEFAULT_HOPLIMIT 64
+#define RFC2473_MIN_MTU		1280	/* RFC 8200 5 */
+
+enum rfc2473_verdict {
+	RFC2473_OK = 0,
+	RFC2473_MALFORMED,	/* truncated, bad lengths or checksum */
+	RFC2473_NOT_IPV4,	/* next header not 4, inner version not 4 */
+	RFC2473_FRAGMENT,	/* IPv6 fragment of a tunnel packet */
+	RFC2473_UNKNOWN_CLIENT,	/* no binding for the outer source */
+	RFC2473_SPOOFED_SOURCE,	/* inner source or port not the client's */
+	RFC2473_EXPIRED,	/* the binding has expired */
+	RFC2473_NO_BINDING,	/* nobody holds the destination */
+	RFC2473_TTL_EXCEEDED,	/* inner TTL would reach 0 */
+	RFC2473_TOO_BIG,	/* DF set, larger than the tunnel allows */
+	RFC2473_FRAGMENT_NEEDED, /* DF clear, larger: fragment, then encap */
+	RFC2473_NO_ROOM,	/* output buffer too small */
+	RFC2473_VERDICT_MAX
+};
+
+/* Why a packet was dropped; the names are what `dstmctl stats` shows. */
+enum rfc2473_drop {
+	RFC2473_DROP_NONE = 0,
+	RFC2473_DROP_OUTER_MALFORMED,	/* IPv6 header or extension header */
+	RFC2473_DROP_EXT_HEADER,	/* routing with segments left, ... */
+	RFC2473_DROP_IPV6_FRAGMENT,
+	RFC2473_DROP_NOT_IPIP,		/* upper layer is not IPv4 */
+	RFC2473_DROP_INNER_NOT_IPV4,
+	RFC2473_DROP_INNER_MALFORMED,
+	RFC2473_DROP_UNKNOWN_CLIENT,
+	RFC2473_DROP_SPOOFED_ADDR,
+	RFC2473_DROP_SPOOFED_PORT,
+	RFC2473_DROP_EXPIRED,
+	RFC2473_DROP_NO_BINDING,
+	RFC2473_DROP_SHARED_NO_PORT,	/* shared address, port unknown */
+	RFC2473_DROP_TTL_EXCEEDED,
+	RFC2473_DROP_TOO_BIG,
+	RFC2473_DROP_NO_ROOM,
+	RFC2473_DROP_MAX
+};
+
+struct rfc2473_stats {
+	uint64_t	decap_pkts, decap_bytes;	/* inner bytes */
+	uint64_t	encap_pkts, encap_bytes;	/* inner bytes */
+	uint64_t	encap_fragmented;	/* FRAGMENT_NEEDED verdicts */
+	uint64_t	drops[RFC2473_DROP_MAX];
+};
+
+struct rfc2473_config {
+	struct in6_addr	tep6;		/* outer source we encapsulate from */
+	uint32_t	gw4;		/* source of our ICMPv4 errors */
+	uint16_t	tunnel_mtu;	/* largest outer IPv6 packet */
+	uint8_t		hop_limit;
+	bool		decrement_ttl;	/* RFC 2473 3.1, default on */
+	bool		flow_label;	/* RFC 6438 from inner src/dst/proto */
+	uint32_t	flow_seed;
+};
+
+/* A tunnel end point: configuration, bindings, counters. */
+struct rfc2473_tep {
+	struct rfc2473_config	 cfg;
+	struct binding_table	*bt;
+	struct rfc2473_stats	 st;
+};
+
+struct rfc2473_result {
+	struct binding	*binding;	/* the binding used, when found */
+	size_t		 off, len;	/* decap OK: inner packet in input */
+	size_t		 out_len;	/* encap OK: bytes written to out */
+	uint16_t	 mtu;		/* TOO_BIG, FRAGMENT_NEEDED: limit */
+	enum rfc2473_drop drop;		/* why, when not OK */
+};
+
+void	 rfc2473_config_default(struct rfc2473_config *c);
+int	 rfc2473_config_check(const struct rfc2473_config *c);
+uint16_t rfc2473_inner_mtu(const struct rfc2473_config *c);
+uint16_t rfc2473_mss(const struct rfc2473_config *c);
+
+enum rfc2473_verdict rfc2473_decap(const uint8_t *pkt, size_t len,
+	    struct rfc2473_tep *tep, int64_t now, struct rfc2473_result *res);
+enum rfc2473_verdict rfc2473_decap_inner(const uint8_t *pkt, size_t len,
+	    const struct in6_addr *src6, struct rfc2473_tep *tep, int64_t now,
+	    struct rfc2473_result *res);
+enum rfc2473_verdict rfc2473_encap(const uint8_t *pkt, size_t len,
+	    struct rfc2473_tep *tep, int64_t now, uint8_t *out, size_t cap,
+	    struct rfc2473_result *res);
+enum rfc2473_verdict rfc2473_encap_binding(const uint8_t *pkt, size_t len,
+	    struct rfc2473_tep *tep, struct binding *b, uint8_t *out,
+	    size_t cap, size_t *out_len);
+
+const char *rfc2473_verdict_name(enum rfc2473_verdict v);
+const char *rfc2473_drop_name(enum rfc2473_drop d);
+
+#endif
