@@ -65,14 +65,15 @@ make_ns() {
 	echo "$ns"
 }
 
-# bg NS cmd... : run a daemon in NS in the background; prints its PID
+# bg_in NS LOG cmd... : run a daemon in NS in the background, stdout and
+# stderr appended to LOG; its PID in $BG_PID (not a subshell: the PID must
+# reach the cleanup list)
 bg_in() {
-	local ns=$1
-	shift
-	ip netns exec "$ns" "$@" &
-	local pid=$!
-	T_PIDS+=("$pid")
-	echo "$pid"
+	local ns=$1 log=$2
+	shift 2
+	ip netns exec "$ns" "$@" >>"$log" 2>&1 </dev/null &
+	BG_PID=$!
+	T_PIDS+=("$BG_PID")
 }
 
 kill_pid() {	# kill_pid PID [SIGNAL]: by PID only, then reap

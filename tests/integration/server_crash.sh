@@ -13,7 +13,8 @@ server_conf "$CONF" $PORT "[pool]" "range = 198.51.100.0/22" \
 	"[clients]" "rate-limit = 0"
 LOG=$T_TMP/server.log
 start_server() {
-	SPID=$(bg_in "$NS" "$BUILD/rpcdstmd" -d -f "$CONF" 2>>"$LOG")
+	bg_in "$NS" "$LOG" "$BUILD/rpcdstmd" -d -f "$CONF"
+	SPID=$BG_PID
 	wait_for 10 port_open "$NS" $PORT
 }
 acks() { grep -c '^ack ' "$T_TMP/acks" 2>/dev/null || echo 0; }

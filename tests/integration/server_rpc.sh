@@ -21,7 +21,8 @@ server_conf "$CONF" $PORT \
 	"max-leases-per-client = 1" "rate-limit = 0"
 LOG=$T_TMP/server.log
 start_server() {
-	SPID=$(bg_in "$NS" "$BUILD/rpcdstmd" -d -v -f "$CONF" 2>>"$LOG")
+	bg_in "$NS" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
+	SPID=$BG_PID
 	wait_for 5 port_open "$NS" $PORT
 }
 check "rpcdstmd -n accepts the test config" "$BUILD/rpcdstmd" -n -f "$CONF"
@@ -86,7 +87,7 @@ expect_eq "pool exhausted" "status pool-exhausted" "$(CALL -b 2001:db8:99::200 a
 mode=$(stat -c %a "$T_TMP/ctl.sock" 2>/dev/null)
 expect_eq "control socket mode 600" "600" "$mode"
 uaddr="::1.$((PORT / 256)).$((PORT % 256))"
-if ip netns exec "$NS" rpcinfo -a "$uaddr" -T tcp6 0x20445355 1 >/dev/null 2>&1; then
+if ip netns exec "$NS" rpcinfo -a "$uaddr" -T tcp6 $((0x20445355)) 1 >/dev/null 2>&1; then
 	not_ok "control program is not reachable over tcp6"
 else
 	ok "control program is not reachable over tcp6"

@@ -208,10 +208,12 @@ main(int argc, char **argv)
 		CLIENT *cl;
 		char a4[ADDR_STRLEN], a6[ADDR_STRLEN];
 
+		uint32_t low;
+
+		/* client i speaks from PREFIX + i + 1 (low 32 bits) */
 		src = base;
-		src.s6_addr[13] = (uint8_t)((i + 1) >> 16);
-		src.s6_addr[14] = (uint8_t)((i + 1) >> 8);
-		src.s6_addr[15] = (uint8_t)(i + 1);
+		low = addr4_from_bytes(&base.s6_addr[12]) + (uint32_t)i + 1;
+		addr4_to_bytes(low, &src.s6_addr[12]);
 		cl = connect_from(prefix ? &src : NULL, &dst, udp);
 		if (cl == NULL) {
 			fail++;
