@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "gateway/gw.h"
 #include "rpc/dstm.h"
 
 static const char *const counter_names[C_COUNT] = {
@@ -33,6 +34,7 @@ static const char *const counter_names[C_COUNT] = {
 	[C_COMPACTIONS] = "journal.compactions",
 	[C_RELOADS] = "config.reloads",
 	[C_CTL_REQUESTS] = "control.requests",
+	[C_GW_ERRORS] = "gateway.bind-errors",
 };
 
 const char *
@@ -115,6 +117,18 @@ dstmctl_leases_1_svc(void *argp, dstm_lease_list *res, struct svc_req *rq)
 		e->state = (dstm_lease_state)sl->state;
 		e->expires = sl->expires;
 		e->since = sl->since;
+		if (srv->gw_local != NULL && sl->state != LEASE_HELD) {
+			struct binding_counters bc;
+
+			if (gw_binding_counters(srv->gw_local, lease_addr(t, i),
+			    &bc)) {
+				e->pkts_in = bc.pkts_up;
+				e->bytes_in = bc.bytes_up;
+				e->pkts_out = bc.pkts_down;
+				e->bytes_out = bc.bytes_down;
+				e->last_seen = bc.last_seen;
+			}
+		}
 	}
 	res->entries.entries_len = k;
 	res->status = DSTM_OK;
@@ -161,6 +175,18 @@ dstmctl_pool_1_svc(void *argp, dstm_pool_info *res, struct svc_req *rq)
 	return TRUE;
 }
 
+static void
+add_counter(dstm_stats *res, const char *name, uint64_t value)
+{
+	dstm_counter *c;
+
+	if (res->counters.counters_len >= DSTM_MAX_COUNTERS)
+		return;
+	c = &res->counters.counters_val[res->counters.counters_len++];
+	c->name = strdup(name);
+	c->value = value;
+}
+
 bool_t
 dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 {
@@ -168,17 +194,38 @@ dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 	(void)rq;
 	memset(res, 0, sizeof(*res));
 	res->uptime = srv_now() - srv->started;
-	res->counters.counters_val = calloc(C_COUNT, sizeof(dstm_counter));
+	res->counters.counters_val = calloc(DSTM_MAX_COUNTERS,
+	    sizeof(dstm_counter));
 	if (res->counters.counters_val == NULL) {
 		res->status = DSTM_INTERNAL;
 		return TRUE;
 	}
-	for (int c = 0; c < C_COUNT; c++) {
-		res->counters.counters_val[c].name =
-		    strdup(counter_names[c]);
-		res->counters.counters_val[c].value = srv->counters[c];
+	for (int c = 0; c < C_COUNT; c++)
+		add_counter(res, counter_names[c], srv->counters[c]);
+	if (srv->gw_local != NULL) {
+		struct rfc2473_stats st;
+		struct gw_counters gc;
+		size_t nb;
+		char name[64];
+
+		gw_stats(srv->gw_local, &st, &gc, &nb);
+		add_counter(res, "gateway.bindings", nb);
+		add_counter(res, "gateway.decap.packets", st.decap_pkts);
+		add_counter(res, "gateway.decap.bytes", st.decap_bytes);
+		add_counter(res, "gateway.encap.packets", st.encap_pkts);
+		add_counter(res, "gateway.encap.bytes", st.encap_bytes);
+		add_counter(res, "gateway.encap.fragmented",
+		    st.encap_fragmented);
+		add_counter(res, "gateway.icmp.sent", gc.icmp_sent);
+		add_counter(res, "gateway.icmp.suppressed", gc.icmp_suppressed);
+		add_counter(res, "gateway.mss-clamped", gc.mss_clamped);
+		add_counter(res, "gateway.write-errors", gc.write_errors);
+		for (int d = 1; d < RFC2473_DROP_MAX; d++) {
+			snprintf(name, sizeof(name), "gateway.drop.%s",
+			    rfc2473_drop_name((enum rfc2473_drop)d));
+			add_counter(res, name, st.drops[d]);
+		}
 	}
-	res->counters.counters_len = C_COUNT;
 	res->status = DSTM_OK;
 	return TRUE;
 }

@@ -438,6 +438,8 @@ main(int argc, char **argv)
 		    listen_one(&server.conf.listen[i], server.conf.port, false))
 			fatalx("cannot listen on port %u", server.conf.port);
 	}
+	if ((rc = colocate_open(&server)) != 0)
+		fatalx("cannot start the co-located gateway: %s", strerror(-rc));
 	if (control_open(&server.conf) != 0)
 		fatalx("cannot open the control socket %s",
 		    server.conf.control_socket);
@@ -463,6 +465,7 @@ main(int argc, char **argv)
 
 	log_info("shutting down");
 	rpcbind_unregister();
+	colocate_close(&server);
 	if (ctl_fd >= 0)
 		unlink(ctl_path);
 	store_close(&server);

@@ -17,6 +17,7 @@
 #include "server/lease.h"
 
 struct journal;
+struct gw;
 
 #define RL_SLOTS 4096		/* rate limiter table (per source IPv6) */
 
@@ -39,7 +40,7 @@ enum srv_counter {
 	C_ERR_BAD_IPV4, C_ERR_DENIED, C_ERR_RATE_LIMITED, C_ERR_NO_LEASE,
 	C_ERR_NOT_OWNER, C_ERR_QUOTA, C_ERR_BAD_REQUEST, C_ERR_INTERNAL,
 	C_EXPIRED, C_HOLD_ENDED, C_REVOKED, C_JOURNAL_COMMITS,
-	C_COMPACTIONS, C_RELOADS, C_CTL_REQUESTS, C_COUNT
+	C_COMPACTIONS, C_RELOADS, C_CTL_REQUESTS, C_GW_ERRORS, C_COUNT
 };
 
 /* Hooks for a co-located gateway: called after a lease change is durable
@@ -62,6 +63,7 @@ struct server {
 	int64_t			 started;
 	struct in6_addr		 tep6;
 	struct srv_gateway_ops	 gw;
+	struct gw		*gw_local;	/* co-located gateway, or NULL */
 	bool			 dirty;		/* journal has uncommitted records */
 	bool			 want_reload;
 	bool			 want_exit;
@@ -99,6 +101,10 @@ void svc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 const char *srv_counter_name(enum srv_counter c);
+
+/* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
+int  colocate_open(struct server *s);
+void colocate_close(struct server *s);
 
 /* rpcdstmd.c */
 /* Reload the config file: 0 on success, -1 with msg filled. */

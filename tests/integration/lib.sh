@@ -56,13 +56,14 @@ wait_for() {
 	return 0
 }
 
-# make_ns NAME: a fresh namespace with lo up; name made unique per run
+# make_ns VAR NAME: a fresh namespace with lo up, its name (unique per
+# run) in $VAR; not in a subshell, so the cleanup list keeps it
 make_ns() {
-	local ns="dstm-$1-$RUN_ID"
+	local ns="dstm-$2-$RUN_ID"
 	ip netns add "$ns" || return 1
 	T_NS+=("$ns")
 	ip -n "$ns" link set lo up
-	echo "$ns"
+	printf -v "$1" '%s' "$ns"
 }
 
 # bg_in NS LOG cmd... : run a daemon in NS in the background, stdout and
@@ -102,6 +103,8 @@ finish() {
 }
 
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # server_conf FILE PORT [extra sections...]: a test config on ::1
 server_conf() {

@@ -5,7 +5,7 @@
 # across a journal compaction, and a torn journal tail on start.
 . "$(dirname "$0")/lib.sh"
 
-NS=$(make_ns crash) || { not_ok "create namespace"; finish; exit 1; }
+make_ns NS crash || { not_ok "create namespace"; finish; exit 1; }
 PORT=7546
 ip -n "$NS" -6 route add local 2001:db8:99::/64 dev lo
 CONF=$T_TMP/rpcdstmd.conf

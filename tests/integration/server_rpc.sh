@@ -4,7 +4,7 @@
 # quota, ACL, exhaustion, bad input, UDP, control socket, reload, stop.
 . "$(dirname "$0")/lib.sh"
 
-NS=$(make_ns srv) || { not_ok "create namespace"; finish; exit 1; }
+make_ns NS srv || { not_ok "create namespace"; finish; exit 1; }
 PORT=7545
 # client sources: a routed-local /64 lets one process speak as many hosts
 ip -n "$NS" -6 route add local 2001:db8:99::/64 dev lo

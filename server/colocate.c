@@ -1,0 +1,83 @@
+/* colocate.c - the gateway inside rpcdstmd (the common deployment): the
+ * lease table drives the binding table by direct calls.  At start every
+ * bound lease from the journal is bound again before requests are taken. */
+#include "server/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "gateway/gw.h"
+
+static struct gw colocated;
+
+static int
+op_bind(void *arg, uint32_t addr, const struct in6_addr *client,
+    int64_t expires)
+{
+	int rc = gw_bind(arg, addr, client, expires);
+
+	if (rc != 0) {
+		srv->counters[C_GW_ERRORS]++;
+		log_warnx("gateway: cannot bind: %s", strerror(-rc));
+	}
+	return rc;
+}
+
+static void
+op_unbind(void *arg, uint32_t addr, const struct in6_addr *client)
+{
+	gw_unbind(arg, addr, client);
+}
+
+int
+colocate_open(struct server *s)
+{
+	struct gw_config gc;
+	struct lease_table *t = &s->leases;
+	unsigned n = 0;
+	int rc;
+
+	if (!s->conf.gw_enable)
+		return 0;
+	memset(&gc, 0, sizeof(gc));
+	gc.tep6 = s->tep6;
+	gc.tep4 = s->conf.tep4;
+	gc.mtu = s->conf.mtu;
+	gc.mss_clamp = s->conf.gw_mss_clamp;
+	snprintf(gc.ifname, sizeof(gc.ifname), "%s", s->conf.gw_ifname);
+	gc.routes = s->conf.ranges;
+	gc.n_routes = s->conf.n_ranges;
+	if ((rc = gw_open(&colocated, &gc)) != 0)
+		return rc;
+	/* resync from the journal: every bound lease gets its binding */
+	for (uint32_t i = 0; i < t->size; i++) {
+		const struct lease_slot *sl = &t->slots[i];
+
+		if (sl->state != LEASE_BOUND && sl->state != LEASE_STATIC)
+			continue;
+		if (gw_bind(&colocated, lease_addr(t, i), &sl->client,
+		    sl->expires) == 0)
+			n++;
+	}
+	if ((rc = gw_start(&colocated)) != 0) {
+		gw_close(&colocated);
+		return rc;
+	}
+	s->gw.bind = op_bind;
+	s->gw.unbind = op_unbind;
+	s->gw.arg = &colocated;
+	s->gw_local = &colocated;
+	log_info("gateway: co-located, %u bindings restored", n);
+	return 0;
+}
+
+void
+colocate_close(struct server *s)
+{
+	if (s->gw_local == NULL)
+		return;
+	memset(&s->gw, 0, sizeof(s->gw));
+	gw_close(s->gw_local);
+	s->gw_local = NULL;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# gw_packets.sh - graybox packet tests of the co-located gateway (Jool's
+# graybox style): the lab's clients send crafted 4in6 packets, the IPv4
+# host receives them, and the reverse; packets are compared byte for byte,
+# the only bytes allowed to differ being the TTL and the IPv4 header
+# checksum, which `pkt.py forwarded` computes (one router hop).
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/lab.sh"
+
+PKT="python3 $TOP/tests/pkt.py"
+PORT=7547
+lab_up || { not_ok "lab up"; finish; exit 1; }
+ok "lab namespaces up"
+CONF=$T_TMP/rpcdstmd.conf
+lab_server_conf "$CONF" $PORT
+LOG=$T_TMP/server.log
+bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
+SPID=$BG_PID
+wait_for 5 port_open "$NS_GW" $PORT
+check "rpcdstmd with co-located gateway is up" port_open "$NS_GW" $PORT
+CTL() { "$BUILD/dstmctl" -s "$T_TMP/ctl.sock" "$@"; }
+counter() { CTL stats | awk -v k="$1" '$1 == k { print $2 }'; }
+
+lease_of() {	# lease_of NS SRC6: alloc from NS, print the address
+	ip netns exec "$1" "$BUILD/tests/dstm_call" -s 2001:db8:1::1 -p $PORT \
+		-b "$2" alloc | sed -n 's/^status ok addr \([0-9.]*\) .*/\1/p'
+}
+L1=$(lease_of "$NS_C1" 2001:db8:1::10)
+L2=$(lease_of "$NS_C2" 2001:db8:2::20)
+if [ -n "$L1" ] && [ -n "$L2" ] && [ "$L1" != "$L2" ]; then
+	ok "two clients leased $L1 and $L2"
+else
+	not_ok "two clients leased" "L1=$L1 L2=$L2"
+fi
+check "the gateway holds two bindings" test "$(counter gateway.bindings)" = 2
+
+# 1. valid: inner source = lease, outer source = the lease's client
+recv_v4() { ip netns exec "$NS_V4" $PKT recv4 "$1" 3 >"$T_TMP/got" & RPID=$!; }
+recv_v4 9001
+sleep 0.2	# the receiver's socket must exist before we send
+sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.10 9001 hello-v4)
+wait $RPID
+want=$($PKT forwarded "$sent")
+expect_eq "valid 4in6 is decapsulated and forwarded exactly (TTL-1)" \
+	"equal" "$($PKT cmp "$want" "$(cat "$T_TMP/got")")"
+
+# 2. spoofed inner source: c1 claims c2's address
+before=$(counter gateway.drop.spoofed-source)
+recv_v4 9002
+sleep 0.2
+ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9002 spoof >/dev/null
+wait $RPID
+expect_eq "spoofed inner source is not forwarded" "timeout" "$(cat "$T_TMP/got")"
+expect_eq "spoofed inner source is counted" "$((before + 1))" "$(counter gateway.drop.spoofed-source)"
+
+# 3. unknown outer source: an IPv6 address without a lease
+ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
+before=$(counter gateway.drop.unknown-client)
+recv_v4 9003
+sleep 0.2
+ip netns exec "$NS_C1" python3 -c "
+import socket, sys
+sys.path.insert(0, '$TOP/tests')
+import pkt
+p = pkt.ipv4_udp('$L1', '203.0.113.10', 9003, b'who')
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_IPIP)
+s.bind(('2001:db8:1::99', 0))
+s.sendto(p, ('2001:db8:1::1', 0))"
+wait $RPID
+expect_eq "unknown outer source is not forwarded" "timeout" "$(cat "$T_TMP/got")"
+expect_eq "unknown outer source is counted" "$((before + 1))" "$(counter gateway.drop.unknown-client)"
+ip -n "$NS_C1" -6 addr del 2001:db8:1::99/64 dev eth0
+
+# 4. return path: the v4 host answers both clients; each gets its own
+for n in 1 2; do
+	ns=NS_C$n; lease=L$n
+	ip netns exec "${!ns}" $PKT recv4in6 950$n 3 >"$T_TMP/got$n" &
+	eval "R$n=\$!"
+done
+sleep 0.2
+s1=$(ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L1" 9501 to-c1)
+s2=$(ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L2" 9502 to-c2)
+wait "$R1" "$R2"
+expect_eq "return traffic reaches client 1 from the TEP, exact" \
+	"2001:db8:1::1 $($PKT forwarded "$s1")" "$(cat "$T_TMP/got1")"
+expect_eq "return traffic reaches client 2 from the TEP, exact" \
+	"2001:db8:1::1 $($PKT forwarded "$s2")" "$(cat "$T_TMP/got2")"
+
+# 5. no binding: traffic to a free pool address is dropped, host
+# unreachable is sent back
+before=$(counter gateway.drop.no-binding)
+ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 198.51.100.200 9600 nobody >/dev/null
+wait_for 3 test "$(counter gateway.drop.no-binding)" -gt "$before"
+check "traffic to an unbound pool address is dropped and counted" \
+	test "$(counter gateway.drop.no-binding)" -gt "$before"
+check "ICMP host unreachable sent for it" test "$(counter gateway.icmp.sent)" -ge 1
+
+# 6. release removes the binding at once
+ip netns exec "$NS_C2" "$BUILD/tests/dstm_call" -s 2001:db8:1::1 -p $PORT \
+	-b 2001:db8:2::20 release "$L2" >/dev/null
+expect_eq "release removes the binding" "1" "$(counter gateway.bindings)"
+recv_v4 9004
+sleep 0.2
+ip netns exec "$NS_C2" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9004 after-release >/dev/null
+wait $RPID
+expect_eq "no traffic after release" "timeout" "$(cat "$T_TMP/got")"
+
+# 7. revoke
+CTL revoke "$L1" >/dev/null
+expect_eq "revoke removes the binding" "0" "$(counter gateway.bindings)"
+
+# 8. per-lease counters appear in dstmctl leases
+L3=$(lease_of "$NS_C1" 2001:db8:1::10)
+ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L3" 203.0.113.10 9005 count-me >/dev/null
+wait_for 3 bash -c "'$BUILD/dstmctl' -s '$T_TMP/ctl.sock' -j leases | grep -q '\"pkts_in\":1'"
+check "per-lease packet counters in dstmctl -j leases" \
+	bash -c "'$BUILD/dstmctl' -s '$T_TMP/ctl.sock' -j leases | grep -q '\"pkts_in\":1'"
+
+# restart: bindings come back from the journal
+kill_pid "$SPID"
+bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
+SPID=$BG_PID
+wait_for 5 port_open "$NS_GW" $PORT
+expect_eq "restarted server restores the binding" "1" "$(counter gateway.bindings)"
+recv_v4 9006
+sleep 0.2
+sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L3" 203.0.113.10 9006 again)
+wait $RPID
+expect_eq "traffic flows after a server restart" "equal" \
+	"$($PKT cmp "$($PKT forwarded "$sent")" "$(cat "$T_TMP/got")")"
+if [ "$(cat "$T_TMP/got")" = timeout ]; then
+	echo "# after restart:"; ip -n "$NS_GW" route | sed 's/^/#   /'
+	ip -n "$NS_GW" link | sed 's/^/#   /'; tail -5 "$LOG" | sed 's/^/#   /'
+	CTL stats | grep -E "decap|drop" | grep -v " 0$" | sed 's/^/#   /'
+fi
+kill_pid "$SPID"
+check "no sanitizer reports in the server log" bash -c "! grep -q Sanitizer '$LOG'"
+finish
