@@ -1,0 +1,636 @@
+/* journal.c - lease persistence: snapshot + append-only journal.
+ *
+ * All integers are little-endian.  A record is 60 bytes:
+ *
+ *	 0  u32  magic     0x4c4a5344 ("DSJL")
+ *	 4  u16  version   1
+ *	 6  u16  length    60, the whole record
+ *	 8  u64  seq       strictly increasing within a file
+ *	16  u32  addr      IPv4 address, host value
+ *	20  u8   state     enum lease_state
+ *	21  u8   pad[3]    zero
+ *	24  u8   client[16]
+ *	40  i64  since
+ *	48  i64  expires
+ *	56  u32  crc       CRC-32C of bytes 0..55
+ *
+ * leases.journal is a sequence of records.  leases.snap is:
+ *
+ *	 0  u32  magic     0x504e5344 ("DSNP")
+ *	 4  u16  version   1
+ *	 6  u16  length    32, the header
+ *	 8  u64  seq       last journal seq the snapshot covers
+ *	16  u64  count     number of records that follow
+ *	24  u32  reserved  zero
+ *	28  u32  crc       CRC-32C of bytes 0..27
+ *	32       count records, each carrying seq = the header's seq
+ *	 +  u32  magic     0x454e5344 ("DSNE")
+ *	 +  u32  crc       CRC-32C of all record bytes
+ *
+ * and must end right after the trailer.  Compaction commits what is
+ * buffered, then snapshots with seq = the last seq handed out; journal
+ * records with seq <= it are already in the snapshot and replay skips them.
+ *
+ * Policy: a snapshot is written whole and renamed into place, so any flaw
+ * in it is real damage: open fails with -EBADMSG.  In the journal the first
+ * bad record (short, bad magic/version/length, CRC, seq not increasing)
+ * ends replay; it and everything after it is saved to
+ * leases.journal.bad-<unixtime> and cut off, since a record after a corrupt
+ * one cannot be trusted to be in order.  If that copy fails, open fails: the
+ * bytes are never dropped unsaved.  A failed commit is cut back to the last
+ * committed size and stays buffered for the next commit.
+ */
+#include "server/journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/crc32c.h"
+#include "common/log.h"
+
+#define REC_MAGIC	0x4c4a5344u
+#define SNAP_MAGIC	0x504e5344u
+#define SNAP_END	0x454e5344u
+#define FMT_VERSION	1
+#define REC_LEN		60
+#define SNAP_HDR_LEN	32
+#define SNAP_END_LEN	8
+#define IO_CHUNK	65536
+
+#define JOURNAL_NAME	"leases.journal"
+#define SNAP_NAME	"leases.snap"
+#define SNAP_TMP	"leases.snap.tmp"
+
+struct journal {
+	int			 dirfd;
+	int			 fd;
+	bool			 sync;
+	int			 broken;	/* -errno once the file is unsafe */
+	uint64_t		 next_seq;
+	uint64_t		 committed;	/* journal file size */
+	uint64_t		 records;	/* since the last snapshot */
+	uint8_t			*buf;		/* appended, not yet written */
+	size_t			 len, cap;
+	struct journal_stats	 st;
+};
+
+/* A buffered reader over pread, so the file position does not matter. */
+struct reader {
+	int		 fd;
+	uint8_t		*buf;
+	size_t		 pos, len;
+	uint64_t	 off;		/* file offset of buf[len] */
+};
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+#define put16(p, v)	put_le((p), (v), 2)
+#define put32(p, v)	put_le((p), (v), 4)
+#define put64(p, v)	put_le((p), (v), 8)
+#define get16(p)	((uint16_t)get_le((p), 2))
+#define get32(p)	((uint32_t)get_le((p), 4))
+#define get64(p)	get_le((p), 8)
+
+static void
+rec_encode(uint8_t p[static REC_LEN], uint64_t seq, const struct jrec *r)
+{
+	memset(p, 0, REC_LEN);
+	put32(p, REC_MAGIC);
+	put16(p + 4, FMT_VERSION);
+	put16(p + 6, REC_LEN);
+	put64(p + 8, seq);
+	put32(p + 16, r->addr);
+	p[20] = r->state;
+	memcpy(p + 24, &r->client, 16);
+	put64(p + 40, (uint64_t)r->since);
+	put64(p + 48, (uint64_t)r->expires);
+	put32(p + 56, crc32c(0, p, REC_LEN - 4));
+}
+
+/* NULL if the record is sound, else what is wrong with it. */
+static const char *
+rec_decode(const uint8_t p[static REC_LEN], uint64_t *seq, struct jrec *r)
+{
+	if (get32(p) != REC_MAGIC)
+		return "bad magic";
+	if (get16(p + 4) != FMT_VERSION)
+		return "unknown version";
+	if (get16(p + 6) != REC_LEN)
+		return "bad length";
+	if (get32(p + 56) != crc32c(0, p, REC_LEN - 4))
+		return "CRC mismatch";
+	*seq = get64(p + 8);
+	memset(r, 0, sizeof(*r));
+	r->addr = get32(p + 16);
+	r->state = p[20];
+	memcpy(&r->client, p + 24, 16);
+	r->since = (int64_t)get64(p + 40);
+	r->expires = (int64_t)get64(p + 48);
+	return NULL;
+}
+
+/* Copy up to n bytes; fewer only at end of file.  Count or -errno. */
+static ssize_t
+rd_get(struct reader *rd, uint8_t *dst, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		size_t k;
+		ssize_t r;
+
+		if (rd->pos == rd->len) {
+			r = pread(rd->fd, rd->buf, IO_CHUNK, (off_t)rd->off);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -errno;
+			if (r == 0)
+				break;
+			rd->pos = 0;
+			rd->len = (size_t)r;
+			rd->off += (uint64_t)r;
+		}
+		k = rd->len - rd->pos;
+		if (k > n - got)
+			k = n - got;
+		memcpy(dst + got, rd->buf + rd->pos, k);
+		rd->pos += k;
+		got += k;
+	}
+	return (ssize_t)got;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	char *p;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s", dir);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	for (p = path;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p > path && p[-1] != '/') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST)
+				return -errno;
+			*p = c;
+		}
+		if (*p == '\0')
+			return 0;
+	}
+}
+
+/* One pass over the snapshot: with cb == NULL it only validates. */
+static int
+snap_pass(struct journal *j, struct reader *rd, journal_replay_cb cb,
+    void *arg, uint64_t *seqp)
+{
+	uint8_t hdr[SNAP_HDR_LEN], rec[REC_LEN], end[SNAP_END_LEN + 1];
+	const char *why = NULL;
+	uint32_t crc = 0;
+	uint64_t seq, count, rseq, i;
+	struct jrec r;
+	ssize_t n;
+	int rc = 0;
+
+	if ((n = rd_get(rd, hdr, sizeof(hdr))) < 0)
+		return (int)n;
+	if (n != sizeof(hdr) || get32(hdr) != SNAP_MAGIC ||
+	    get16(hdr + 4) != FMT_VERSION || get16(hdr + 6) != SNAP_HDR_LEN ||
+	    get32(hdr + 28) != crc32c(0, hdr, SNAP_HDR_LEN - 4)) {
+		why = "bad header";
+		goto out;
+	}
+	seq = get64(hdr + 8);
+	count = get64(hdr + 16);
+	for (i = 0; i < count; i++) {
+		if ((n = rd_get(rd, rec, sizeof(rec))) < 0)
+			return (int)n;
+		if (n != sizeof(rec)) {
+			why = "truncated";
+			goto out;
+		}
+		if ((why = rec_decode(rec, &rseq, &r)) != NULL)
+			goto out;
+		if (rseq != seq) {
+			why = "record seq differs from header";
+			goto out;
+		}
+		crc = crc32c(crc, rec, sizeof(rec));
+		if (cb != NULL && (rc = cb(&r, arg)) != 0)
+			return rc;
+	}
+	if ((n = rd_get(rd, end, sizeof(end))) < 0)
+		return (int)n;
+	if (n != SNAP_END_LEN || get32(end) != SNAP_END ||
+	    get32(end + 4) != crc) {
+		why = "bad trailer or trailing bytes";
+		goto out;
+	}
+	*seqp = seq;
+	if (cb != NULL)
+		j->st.snapshot_records = count;
+out:
+	if (why != NULL) {
+		log_warnx("journal: snapshot %s is corrupt (%s near offset "
+		    "%llu); refusing to start over it", SNAP_NAME, why,
+		    (unsigned long long)(rd->off - (rd->len - rd->pos)));
+		return -EBADMSG;
+	}
+	return rc;
+}
+
+/* Validate the whole snapshot before handing any record to cb. */
+static int
+snap_load(struct journal *j, uint8_t *scratch, journal_replay_cb cb,
+    void *arg, uint64_t *seqp)
+{
+	struct reader rd = { -1, scratch, 0, 0, 0 };
+	int rc;
+
+	*seqp = 0;
+	rd.fd = openat(j->dirfd, SNAP_NAME, O_RDONLY | O_CLOEXEC);
+	if (rd.fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if ((rc = snap_pass(j, &rd, NULL, NULL, seqp)) != 0)
+		goto out;
+	rd = (struct reader){ rd.fd, scratch, 0, 0, 0 };
+	rc = snap_pass(j, &rd, cb, arg, seqp);
+out:
+	close(rd.fd);
+	return rc;
+}
+
+/* Save [off, end) of the journal aside, then cut it there. */
+static int
+cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
+{
+	char name[64];
+	uint64_t pos = off;
+	long long now = (long long)time(NULL);
+	int bfd = -1, rc = 0;
+
+	for (int i = 0; bfd < 0; i++) {
+		snprintf(name, sizeof(name), i ? "%s.bad-%lld.%d" :
+		    "%s.bad-%lld", JOURNAL_NAME, now, i);
+		bfd = openat(j->dirfd, name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (bfd < 0 && (errno != EEXIST || i >= 100))
+			return -errno;
+	}
+	for (;;) {
+		ssize_t n = pread(j->fd, scratch, IO_CHUNK, (off_t)pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((rc = write_all(bfd, scratch, (size_t)n)) != 0)
+			goto out;
+		pos += (uint64_t)n;
+	}
+	/* the copy must be durable before the original bytes go away */
+	if (fsync(bfd) != 0 || fsync(j->dirfd) != 0 ||
+	    ftruncate(j->fd, (off_t)off) != 0 || fsync(j->fd) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	j->st.dropped_bytes += pos - off;
+	log_warnx("journal: %s at offset %llu; dropped %llu bytes, saved "
+	    "in %s", why, (unsigned long long)off,
+	    (unsigned long long)(pos - off), name);
+out:
+	close(bfd);
+	return rc;
+}
+
+static int
+journal_replay(struct journal *j, uint8_t *scratch, uint64_t snap_seq,
+    journal_replay_cb cb, void *arg)
+{
+	struct reader rd = { j->fd, scratch, 0, 0, 0 };
+	uint8_t rec[REC_LEN];
+	const char *why = NULL;
+	uint64_t off = 0, seq, last = 0;
+	struct jrec r;
+	ssize_t n;
+	int rc;
+
+	for (;; off += REC_LEN) {
+		if ((n = rd_get(&rd, rec, sizeof(rec))) < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		if (n != sizeof(rec)) {
+			why = "torn record";
+			break;
+		}
+		if ((why = rec_decode(rec, &seq, &r)) != NULL)
+			break;
+		if (seq <= last) {
+			why = "sequence number not increasing";
+			break;
+		}
+		last = seq;
+		if (seq <= snap_seq)
+			continue;	/* compaction crashed before the cut */
+		if (cb != NULL && (rc = cb(&r, arg)) != 0)
+			return rc;
+		j->st.journal_records++;
+	}
+	j->records = j->st.journal_records;
+	j->next_seq = (last > snap_seq ? last : snap_seq) + 1;
+	if (why != NULL && (rc = cut_tail(j, scratch, off, why)) != 0)
+		return rc;
+	j->committed = off;
+	if (off > 0 && j->records == 0) {
+		/* all already in the snapshot: finish that compaction */
+		if (ftruncate(j->fd, 0) != 0 || fsync(j->fd) != 0)
+			return -errno;
+		j->committed = 0;
+	}
+	return 0;
+}
+
+int
+journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
+    struct journal **out)
+{
+	struct journal *j;
+	uint8_t *scratch = NULL;
+	uint64_t snap_seq;
+	int rc;
+
+	*out = NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return -ENOMEM;
+	j->dirfd = j->fd = -1;
+	j->sync = sync;
+	if ((rc = mkdir_p(dir)) != 0)
+		goto out;
+	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dirfd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (unlinkat(j->dirfd, SNAP_TMP, 0) != 0 && errno != ENOENT) {
+		rc = -errno;
+		goto out;
+	}
+	if ((scratch = malloc(IO_CHUNK)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = snap_load(j, scratch, cb, arg, &snap_seq)) != 0)
+		goto out;
+	j->fd = openat(j->dirfd, JOURNAL_NAME,
+	    O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (j->fd < 0 || fsync(j->dirfd) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = journal_replay(j, scratch, snap_seq, cb, arg)) != 0)
+		goto out;
+	*out = j;
+	j = NULL;
+out:
+	free(scratch);
+	journal_close(j);
+	return rc;
+}
+
+void
+journal_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	free(j->buf);
+	free(j);
+}
+
+static int
+buf_reserve(struct journal *j, size_t n)
+{
+	size_t cap = j->cap ? j->cap : 4096;
+	uint8_t *nb;
+
+	if (j->cap - j->len >= n)
+		return 0;
+	while (cap - j->len < n) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	if ((nb = realloc(j->buf, cap)) == NULL)
+		return -ENOMEM;
+	j->buf = nb;
+	j->cap = cap;
+	return 0;
+}
+
+int
+journal_append(struct journal *j, const struct jrec *r)
+{
+	int rc;
+
+	if ((rc = buf_reserve(j, REC_LEN)) != 0)
+		return rc;
+	rec_encode(j->buf + j->len, j->next_seq++, r);
+	j->len += REC_LEN;
+	j->records++;
+	j->st.appended++;
+	return 0;
+}
+
+int
+journal_commit(struct journal *j)
+{
+	int rc;
+
+	if (j->broken)
+		return j->broken;
+	if (j->len == 0)
+		return 0;
+	if ((rc = write_all(j->fd, j->buf, j->len)) != 0)
+		goto out;
+	if (j->sync) {
+		j->st.syncs++;
+		if (fdatasync(j->fd) != 0) {
+			rc = -errno;
+			goto out;
+		}
+	}
+	j->committed += j->len;
+	j->len = 0;
+out:
+	/* keep the buffer for a retry and the file ending on a record */
+	if (rc != 0 && ftruncate(j->fd, (off_t)j->committed) != 0) {
+		log_warn("journal: cannot cut a failed write back");
+		j->broken = -EIO;
+	}
+	return rc;
+}
+
+/* Stream the snapshot into leases.snap.tmp through j->buf. */
+static int
+snap_write(struct journal *j, int fd, uint64_t seq, journal_iter_cb it,
+    void *arg)
+{
+	uint8_t hdr[SNAP_HDR_LEN];
+	uint64_t count = 0;
+	uint32_t crc = 0;
+	struct jrec r;
+	int rc, more;
+
+	memset(hdr, 0, sizeof(hdr));
+	if ((rc = write_all(fd, hdr, sizeof(hdr))) != 0)
+		return rc;
+	while ((more = it(&r, arg)) > 0) {
+		if ((rc = buf_reserve(j, REC_LEN)) != 0)
+			return rc;
+		rec_encode(j->buf + j->len, seq, &r);
+		crc = crc32c(crc, j->buf + j->len, REC_LEN);
+		j->len += REC_LEN;
+		count++;
+		if (j->len >= IO_CHUNK) {
+			rc = write_all(fd, j->buf, j->len);
+			j->len = 0;
+			if (rc != 0)
+				return rc;
+		}
+	}
+	if (more < 0)
+		return more;
+	if ((rc = buf_reserve(j, SNAP_END_LEN)) != 0)
+		return rc;
+	put32(j->buf + j->len, SNAP_END);
+	put32(j->buf + j->len + 4, crc);
+	j->len += SNAP_END_LEN;
+	rc = write_all(fd, j->buf, j->len);
+	j->len = 0;
+	if (rc != 0)
+		return rc;
+	put32(hdr, SNAP_MAGIC);
+	put16(hdr + 4, FMT_VERSION);
+	put16(hdr + 6, SNAP_HDR_LEN);
+	put64(hdr + 8, seq);
+	put64(hdr + 16, count);
+	put32(hdr + 28, crc32c(0, hdr, SNAP_HDR_LEN - 4));
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return -errno;
+	return write_all(fd, hdr, sizeof(hdr));
+}
+
+int
+journal_compact(struct journal *j, journal_iter_cb it, void *arg)
+{
+	uint64_t seq;
+	int fd = -1, rc;
+
+	if ((rc = journal_commit(j)) != 0)
+		return rc;
+	seq = j->next_seq - 1;
+	fd = openat(j->dirfd, SNAP_TMP,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	rc = snap_write(j, fd, seq, it, arg);
+	j->len = 0;	/* staging area, never journal records */
+	if (rc != 0)
+		goto out;
+	/* always synced, even without `sync`: the journal is cut next and
+	 * an unsynced snapshot would lose everything, not just the tail */
+	if (fsync(fd) != 0 ||
+	    renameat(j->dirfd, SNAP_TMP, j->dirfd, SNAP_NAME) != 0 ||
+	    fsync(j->dirfd) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	j->records = 0;
+	j->st.compactions++;
+	/* a failure from here on leaves records <= seq that replay skips */
+	if (ftruncate(j->fd, 0) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	j->committed = 0;
+	if (fsync(j->fd) != 0)
+		rc = -errno;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlinkat(j->dirfd, SNAP_TMP, 0);
+	return rc;
+}
+
+uint64_t
+journal_size(const struct journal *j)
+{
+	return j->committed;
+}
+
+uint64_t
+journal_records(const struct journal *j)
+{
+	return j->records;
+}
+
+const struct journal_stats *
+journal_get_stats(const struct journal *j)
+{
+	return &j->st;
+}
