@@ -23,8 +23,11 @@
 #define SRV_DEFAULT_MTU		1460	/* RFC 6333 5.3 */
 #define SRV_MAX_LISTEN		16
 #define SRV_MAX_POOL		(1u << 24)	/* addresses in all ranges */
+#define SRV_DEFAULT_IFNAME	"dti0"
+#define SRV_IFNAMSIZ		16	/* IFNAMSIZ: 15 characters and NUL */
 
 enum rpcbind_mode { RPCBIND_NO, RPCBIND_YES, RPCBIND_AUTO };
+enum gw_backend { GW_BACKEND_TUN };
 
 struct server_conf {
 	/* [server] */
@@ -58,6 +61,9 @@ struct server_conf {
 	bool		 tep6_set;
 	uint32_t	 tep4;
 	uint32_t	 mtu;
+	enum gw_backend	 gw_backend;
+	char		 gw_ifname[SRV_IFNAMSIZ];	/* default dti0 */
+	bool		 gw_mss_clamp;
 };
 
 /* Fill `c` with defaults (no pool ranges). */
@@ -66,6 +72,9 @@ void server_conf_defaults(struct server_conf *c);
  * in err.  On failure `c` is left freed (no leak, no partial state). */
 int  server_conf_load(const char *path, struct server_conf *c,
 	char *err, size_t errlen);
+/* The same for text in memory; `name` is the file name in messages. */
+int  server_conf_load_buf(const char *name, const char *text, size_t len,
+	struct server_conf *c, char *err, size_t errlen);
 void server_conf_free(struct server_conf *c);
 /* Print the canonical form: every key, defaults included, sorted ranges. */
 void server_conf_print(FILE *f, const struct server_conf *c);
