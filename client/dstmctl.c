@@ -26,7 +26,7 @@
 #define EXIT_USAGE	2
 #define EXIT_UNREACH	3
 
-#define LEASE_MIN_TIME	60u	/* shortest operator lease the server takes */
+#define LEASE_MIN_TIME	10u	/* shortest operator lease the server takes */
 
 enum cmd_kind {
 	CMD_CTL,	/* control program, UNIX socket */

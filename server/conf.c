@@ -14,7 +14,7 @@
 #define MAX_RATE	1000000		/* requests/s; more is "off" anyway */
 #define MAX_LEASE_TIME	(7 * 86400)
 #define MAX_HOLD_TIME	(30 * 86400)
-#define MIN_LEASE_TIME	60
+#define MIN_LEASE_TIME	10	/* short leases are for labs and tests */
 
 struct item {			/* a range or exclude and where it was */
 	struct range4	r;
@@ -326,7 +326,7 @@ static const struct key keys[] = {
 	FUNC("server", "control-mode", false, set_control_mode),
 	PATH("server", "pid-file", pid_file, PATH_MAX),
 	DUR("server", "lease-time", lease_time, MIN_LEASE_TIME,
-	    MAX_LEASE_TIME, "a duration from 1m to 7d " DURATION),
+	    MAX_LEASE_TIME, "a duration from 10s to 7d " DURATION),
 	DUR("server", "hold-time", hold_time, 0, MAX_HOLD_TIME,
 	    "a duration from 0 to 30d " DURATION),
 	FUNC("server", "rpcbind", false, set_rpcbind),

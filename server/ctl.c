@@ -310,7 +310,7 @@ dstmctl_lease_for_1_svc(dstm_lease_for_args *args, dstm_lease *res,
 		res->status = DSTM_BAD_IPV6;
 		return TRUE;
 	}
-	if (args->lease_time != 0 && args->lease_time < 60) {
+	if (args->lease_time != 0 && args->lease_time < 10) {
 		res->status = DSTM_BAD_REQUEST;
 		return TRUE;
 	}

@@ -54,6 +54,7 @@ for t in "$BUILD"/tests/test_*; do
 done
 
 for t in tests/integration/*.sh; do
+	[ "$(basename "$t")" = lib.sh ] && continue
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	[[ $name == $ONLY ]] || continue

@@ -219,7 +219,7 @@ START_TEST(durations)
 		{ "86399", 86399, "86399s" }, { "168h", 604800, "7d" },
 	};
 	static const char *const bad[] = {
-		"59", "30s", "8d", "604801", "1w", "-1", "1.5h", "h", "1hh",
+		"9", "5s", "8d", "604801", "1w", "-1", "1.5h", "h", "1hh",
 		"99999999999999999999", "0",
 	};
 	struct server_conf c;
@@ -243,7 +243,7 @@ START_TEST(durations)
 		snprintf(text, sizeof(text), "[server]\nlease-time = %s\n",
 		    bad[i]);
 		snprintf(want, sizeof(want), "t.conf:2: lease-time: expected "
-		    "a duration from 1m to 7d (such as 3600, 90s, 30m, 2h or "
+		    "a duration from 10s to 7d (such as 3600, 90s, 30m, 2h or "
 		    "1d), got '%s'", bad[i]);
 		expect_err(text, want);
 	}
