@@ -40,7 +40,9 @@ endif
 RPCGEN  ?= rpcgen
 RPC_X   := rpc/dstm.x
 RPC_GEN := $(BUILD)/rpc/dstm.h $(BUILD)/rpc/dstm_xdr.c $(BUILD)/rpc/dstm_clnt.c
-RPC_OBJ := $(BUILD)/rpc/dstm_xdr.o $(BUILD)/rpc/dstm_clnt.o $(BUILD)/rpc/dstm_svc.o
+RPC_PROGS := $(shell sed -n 's/^program \([A-Z_]*\) .*/\1/p' $(RPC_X) | tr A-Z a-z)
+RPC_SVC := $(patsubst %,$(BUILD)/rpc/svc_%_1.c,$(RPC_PROGS))
+RPC_OBJ := $(BUILD)/rpc/dstm_xdr.o $(BUILD)/rpc/dstm_clnt.o $(RPC_SVC:.c=.o)
 
 # ---- our sources, by directory; each directory is one library ----
 COMMON_SRC  := $(wildcard common/*.c)
@@ -86,6 +88,8 @@ $(BUILD)/rpc/dstm_clnt.c: $(RPC_X) $(BUILD)/rpc/dstm.h
 	$(Q)rm -f $@ && $(RPCGEN) -M -l -o $@ $<
 $(BUILD)/rpc/dstm_svc.c: $(RPC_X) $(BUILD)/rpc/dstm.h
 	$(Q)rm -f $@ && $(RPCGEN) -M -m -o $@ $<
+$(RPC_SVC): $(BUILD)/rpc/dstm_svc.c rpc/split_svc.awk
+	$(Q)awk -v outdir=$(BUILD)/rpc -f rpc/split_svc.awk $<
 $(BUILD)/rpc/%.o: $(BUILD)/rpc/%.c $(BUILD)/rpc/dstm.h
 	@echo "  CC      $@"
 	$(Q)$(CC) $(GEN_CFLAGS) -c -o $@ $<
