@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "client/ctl.h"
+#include "client/rpcdctl.h"
 #include "client/ctl_print.h"
 #include "common/addr.h"
 #include "common/conf.h"
@@ -501,6 +502,8 @@ static const struct cmd cmds[] = {
 	    "show server parameters and this host's leases" },
 	{ "ping", cmd_ping, CMD_ANY, "",
 	    "check that the daemon (-S: the server) answers" },
+	{ "status", cmd_help, CMD_CTL, "",
+	    "show rpcd's lease and tunnel (client side; -s rpcd's socket)" },
 	{ "help", cmd_help, CMD_ANY, "", "show this help" },
 };
 
@@ -683,6 +686,11 @@ main(int argc, char **argv)
 		printf("  %s\n", c.cmd->help);
 		return 0;
 	}
+	/* status, lease without --for, renew/release without an address:
+	 * the client daemon's commands */
+	if (c.server == NULL && rpcdctl_wants(c.cmd->name, argc, argv))
+		return rpcdctl_run(sock_set ? c.sock : RPCDCTL_DEFAULT_SOCKET,
+		    c.timeout_ms, c.cmd->name, c.out.json);
 	if (c.server == NULL && (c.port_set || c.udp))
 		return bad_usage(&c, "-p and -u need -S SERVER");
 	if (c.cmd->kind == CMD_NET && c.server == NULL)

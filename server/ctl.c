@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/ctlsock.h"
 #include "common/log.h"
 #include "gateway/gw.h"
 #include "rpc/dstm.h"
@@ -43,24 +44,10 @@ srv_counter_name(enum srv_counter c)
 	return (unsigned)c < C_COUNT ? counter_names[c] : "?";
 }
 
-/* libtirpc's dispatch table is global: a program registered for the UNIX
- * socket would also answer on tcp6/udp6.  Refuse unless the request came
- * in over an AF_UNIX transport. */
-static bool
-from_local(SVCXPRT *xprt)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(xprt->xp_fd, (struct sockaddr *)&ss, &len) != 0)
-		return false;
-	return ss.ss_family == AF_UNIX;
-}
-
 void
 ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 {
-	if (!from_local(xprt)) {
+	if (!ctlsock_is_local(xprt)) {
 		char a[ADDR_STRLEN] = "?";
 		struct netbuf *nb = svc_getrpccaller(xprt);
 

@@ -3,6 +3,7 @@
 #include "server/server.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <netconfig.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/ctlsock.h"
 #include "common/daemon.h"
 #include "common/log.h"
 #include "rpc/dstm.h"
@@ -40,7 +42,7 @@ static struct listener listeners[2 * SRV_MAX_LISTEN];
 static unsigned n_listeners;
 static bool rpcbind_registered;
 static int ctl_fd = -1;
-static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static char ctl_path[PATH_MAX];
 
 int64_t
 srv_now(void)
@@ -166,54 +168,11 @@ rpcbind_unregister(void)
 static int
 control_open(const struct server_conf *c)
 {
-	struct sockaddr_un sun;
-	SVCXPRT *xprt;
-	char dir[sizeof(sun.sun_path)], *slash;
-	mode_t old;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(c->control_socket) >= sizeof(sun.sun_path)) {
-		log_warnx("control-socket path too long");
+	ctl_fd = ctlsock_open(c->control_socket, c->control_mode,
+	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch);
+	if (ctl_fd < 0)
 		return -1;
-	}
-	strcpy(sun.sun_path, c->control_socket);
-	snprintf(dir, sizeof(dir), "%s", c->control_socket);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			log_warn("mkdir %s", dir);
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	/* a live daemon answers on it: do not steal its socket */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		log_warnx("%s: another daemon is listening", sun.sun_path);
-		close(fd);
-		return -1;
-	}
-	unlink(sun.sun_path);
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		umask(old);
-		log_warn("bind %s", sun.sun_path);
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	chmod(sun.sun_path, (mode_t)c->control_mode);
-	if (listen(fd, 16) != 0 ||
-	    (xprt = svc_vc_create(fd, 0, 0)) == NULL) {
-		log_warnx("control socket %s: cannot serve", sun.sun_path);
-		close(fd);
-		unlink(sun.sun_path);
-		return -1;
-	}
-	if (!svc_reg(xprt, DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch, NULL))
-		fatalx("svc_reg control failed");
-	snprintf(ctl_path, sizeof(ctl_path), "%s", sun.sun_path);
-	ctl_fd = fd;
+	snprintf(ctl_path, sizeof(ctl_path), "%s", c->control_socket);
 	return 0;
 }
 

@@ -1,0 +1,736 @@
+/* rpcd.c - the DSTM client daemon: leases an IPv4 address from rpcdstmd,
+ * puts it on the 4over6 interface (dti0), carries its traffic in 4in6 to
+ * the TEP, renews it, gives it back.
+ *
+ *   rpcd [-dnv] [-f FILE] [-load] [-s SERVER] [-p PORT] [-m always|ondemand]
+ *        [-i IFNAME]
+ *
+ * engine.c decides (the lease state machine), tunnel.c moves packets, this
+ * file does the I/O: RPC calls to the server, netlink, the control socket,
+ * signals. */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/ctl.h"
+#include "client/engine.h"
+#include "client/rpcd_conf.h"
+#include "client/tunnel.h"
+#include "common/conf.h"
+#include "common/ctlsock.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "kernel/nl.h"
+#include "kernel/raw6.h"
+#include "kernel/tun.h"
+#include "rpc/dstm.h"
+
+#define CALL_TIMEOUT_MS	3000
+
+enum rpcd_counter {
+	RC_ALLOC, RC_RENEW, RC_RELEASE, RC_REFUSED, RC_NO_REPLY, RC_BOUND,
+	RC_LOST, RC_COUNT
+};
+
+static const char *const rc_names[RC_COUNT] = {
+	"requests.alloc", "requests.renew", "requests.release",
+	"replies.refused", "requests.unanswered", "leases.bound",
+	"leases.lost",
+};
+
+static struct rpcd {
+	struct rpcd_conf conf;
+	char		 conf_path[4096];
+	bool		 load;
+	struct knl	*nl;
+	int		 ifindex;
+	char		 ifname[16];
+	struct in6_addr	 source;	/* our address as the server sees it */
+	struct in6_addr	 server6;
+	CLIENT		*cl;
+	struct eng	 eng;
+	struct tunnel	 tun;
+	uint64_t	 ctr[RC_COUNT];
+	char		 last_error[CTL_ERRLEN + 64];
+	int		 ctl_fd;
+	bool		 want_exit, want_reload;
+} R;
+
+void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: rpcd [-dnv] [-f FILE] [-load] [-s SERVER] [-p PORT] "
+	    "[-m always|ondemand] [-i IFNAME]\n"
+	    "  -load    create the 4over6 interface (a TUN device, dti0)\n"
+	    "           without it, IFNAME must exist (ip tuntap add dev dti0 "
+	    "mode tun)\n"
+	    "  -s, -p   server (IPv6 address or DNS name) and port (0: ask "
+	    "rpcbind)\n"
+	    "  -m       always: lease at start and keep it; ondemand: lease "
+	    "when IPv4\n"
+	    "           traffic appears, release after idle-time\n"
+	    "  -d -v -n foreground, debug, print the configuration and exit\n"
+	    "  -f FILE  configuration (default %s/rpcd.conf)\n",
+	    DSTM_SYSCONFDIR);
+	exit(2);
+}
+
+/* ---- the server ---- */
+
+static void
+drop_client(void)
+{
+	ctl_close(R.cl);
+	R.cl = NULL;
+}
+
+static int
+connect_server(void)
+{
+	char err[CTL_ERRLEN];
+	struct sockaddr_in6 local, peer;
+	socklen_t len = sizeof(local);
+	int fd;
+
+	if (R.cl != NULL)
+		return 0;
+	if (ctl_open_net(&R.cl, R.conf.server, R.conf.port, false, DSTM_PROG,
+	    DSTM_V1, CALL_TIMEOUT_MS, err, sizeof(err)) != 0) {
+		snprintf(R.last_error, sizeof(R.last_error), "%s", err);
+		log_warnx("server: %s", err);
+		return -1;
+	}
+	/* the lease belongs to the source address the server sees: tunnel
+	 * packets must leave from the same one */
+	if (!clnt_control(R.cl, CLGET_FD, (char *)&fd) ||
+	    getsockname(fd, (struct sockaddr *)&local, &len) != 0 ||
+	    (len = sizeof(peer), getpeername(fd, (struct sockaddr *)&peer,
+	    &len)) != 0 || local.sin6_family != AF_INET6) {
+		drop_client();
+		return -1;
+	}
+	if (!IN6_IS_ADDR_UNSPECIFIED(&R.source) &&
+	    memcmp(&R.source, &local.sin6_addr, sizeof(R.source)) != 0) {
+		char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+		log_warnx("our IPv6 source changed from %s to %s; the lease "
+		    "stays with the old one", addr6_ntop(&R.source, a,
+		    sizeof(a)), addr6_ntop(&local.sin6_addr, b, sizeof(b)));
+		drop_client();
+		return -1;
+	}
+	R.source = local.sin6_addr;
+	R.server6 = peer.sin6_addr;
+	return 0;
+}
+
+static void
+lease_from_wire(const dstm_lease *w, struct eng_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->addr = addr4_from_bytes((const uint8_t *)w->addr);
+	l->lease_time = w->lease_time;
+	l->t1 = w->t1;
+	l->t2 = w->t2;
+	memcpy(&l->tep6, w->tep6, sizeof(l->tep6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&l->tep6))
+		l->tep6 = R.server6;
+	l->tep4 = addr4_from_bytes((const uint8_t *)w->tep4);
+	l->mtu = w->mtu >= 576 && w->mtu <= 65535 ? w->mtu : 1460;
+}
+
+static unsigned perform(unsigned act);
+
+/* One ALLOC or RENEW; feeds the outcome to the engine. */
+static unsigned
+call_lease(bool renew)
+{
+	dstm_alloc_args aa;
+	dstm_addr_args ra;
+	dstm_lease res;
+	enum clnt_stat cs;
+	struct eng_lease l;
+	int64_t now;
+
+	R.ctr[renew ? RC_RENEW : RC_ALLOC]++;
+	if (connect_server() != 0) {
+		R.ctr[RC_NO_REPLY]++;
+		return eng_step(&R.eng, EV_NO_REPLY, NULL, 0, mono_ms());
+	}
+	memset(&res, 0, sizeof(res));
+	if (renew) {
+		addr4_to_bytes(R.eng.lease.addr, (uint8_t *)ra.addr);
+		cs = dstmproc_renew_1(&ra, &res, R.cl);
+	} else {
+		memset(&aa, 0, sizeof(aa));
+		cs = dstmproc_alloc_1(&aa, &res, R.cl);
+	}
+	now = mono_ms();
+	if (cs != RPC_SUCCESS) {
+		char err[CTL_ERRLEN];
+
+		snprintf(R.last_error, sizeof(R.last_error), "%s: %s",
+		    renew ? "renew" : "alloc", ctl_strerror(R.cl, cs, err,
+		    sizeof(err)));
+		log_warnx("%s", R.last_error);
+		drop_client();
+		R.ctr[RC_NO_REPLY]++;
+		return eng_step(&R.eng, EV_NO_REPLY, NULL, 0, now);
+	}
+	if (res.status != DSTM_OK) {
+		snprintf(R.last_error, sizeof(R.last_error), "%s refused: %s",
+		    renew ? "renew" : "alloc", dstm_status_msg(res.status));
+		log_warnx("%s", R.last_error);
+		R.ctr[RC_REFUSED]++;
+		return eng_step(&R.eng, EV_REPLY_REFUSED, NULL,
+		    (int)res.status, now);
+	}
+	lease_from_wire(&res, &l);
+	return eng_step(&R.eng, EV_REPLY_OK, &l, 0, now);
+}
+
+static void
+call_release(uint32_t addr)
+{
+	dstm_addr_args ra;
+	dstm_status st;
+	char a[ADDR_STRLEN];
+
+	R.ctr[RC_RELEASE]++;
+	if (connect_server() != 0)
+		return;
+	addr4_to_bytes(addr, (uint8_t *)ra.addr);
+	if (dstmproc_release_1(&ra, &st, R.cl) != RPC_SUCCESS) {
+		drop_client();
+		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
+		    sizeof(a)));
+		return;
+	}
+	log_info("released %s%s%s", addr4_ntop(addr, a, sizeof(a)),
+	    st == DSTM_OK ? "" : ": ", st == DSTM_OK ? "" :
+	    dstm_status_msg(st));
+}
+
+/* ---- the interface ---- */
+
+static void
+routes(bool add)
+{
+	struct prefix4 def = { 0, 0 };
+	const struct prefix4 *p = R.conf.n_routes ? R.conf.routes : &def;
+	unsigned n = R.conf.n_routes ? R.conf.n_routes : 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct knl_route4 r = { .dst = p[i].addr, .len = p[i].len,
+		    .ifindex = R.ifindex };
+		int rc = add ? knl_route4_add(R.nl, &r, KNL_REPLACE) :
+		    knl_route4_del(R.nl, &r);
+		char b[ADDR_STRLEN];
+
+		if (rc != 0 && (add || rc != -ESRCH))
+			log_warnx("route %s %s dev %s: %s", add ? "add" : "del",
+			    prefix4_ntop(&p[i], b, sizeof(b)), R.ifname,
+			    strerror(-rc));
+	}
+}
+
+static void
+addr_set(uint32_t addr, uint32_t peer, bool add)
+{
+	struct knl_addr4 a = { .local = addr, .len = 32, .peer = peer };
+	int rc = add ? knl_addr4_add(R.nl, R.ifindex, &a, KNL_REPLACE) :
+	    knl_addr4_del(R.nl, R.ifindex, &a);
+	char b[ADDR_STRLEN];
+
+	if (rc != 0)
+		log_warnx("address %s %s on %s: %s", add ? "add" : "del",
+		    addr4_ntop(addr, b, sizeof(b)), R.ifname, strerror(-rc));
+}
+
+static void
+configure(void)
+{
+	const struct eng_lease *l = &R.eng.lease;
+	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+
+	knl_link_set_mtu(R.nl, R.ifindex, l->mtu);
+	if (!R.conf.ondemand) {
+		addr_set(l->addr, l->tep4, true);
+		routes(true);
+	}
+	tunnel_set_lease(&R.tun, l->addr, &l->tep6);
+	R.ctr[RC_BOUND]++;
+	R.last_error[0] = '\0';
+	log_info("bound %s on %s, TEP %s, lease %us, MTU %u",
+	    addr4_ntop(l->addr, a, sizeof(a)), R.ifname,
+	    addr6_ntop(&l->tep6, t, sizeof(t)), l->lease_time, l->mtu);
+}
+
+static void
+deconfigure(uint32_t addr, uint32_t peer)
+{
+	char a[ADDR_STRLEN];
+
+	tunnel_set_lease(&R.tun, 0, NULL);
+	if (addr == 0)
+		return;
+	if (!R.conf.ondemand) {
+		routes(false);
+		addr_set(addr, peer, false);
+	}
+	log_info("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
+	    R.ifname);
+}
+
+/* Carry out what the engine asked for; may feed it again (replies). */
+static unsigned
+perform(unsigned act)
+{
+	for (int guard = 0; act != 0 && guard < 8; guard++) {
+		struct eng_lease old = R.eng.lease;
+		unsigned next = 0;
+
+		if (act & ACT_SEND_RELEASE)
+			call_release(old.addr);
+		if (act & ACT_DECONFIGURE) {
+			/* the engine already forgot the lease: use the one
+			 * configured before this step */
+			deconfigure(R.tun.addr, old.tep4 ? old.tep4 :
+			    RPCD_PLACEHOLDER - 1);
+			if (!(act & (ACT_CONFIGURE | ACT_SEND_RELEASE)))
+				R.ctr[RC_LOST]++;
+		}
+		if (act & ACT_CONFIGURE)
+			configure();
+		if (act & ACT_SEND_ALLOC)
+			next |= call_lease(false);
+		if (act & ACT_SEND_RENEW)
+			next |= call_lease(true);
+		act = next;
+	}
+	return 0;
+}
+
+/* ---- control program (dstmctl status/lease/renew/release) ---- */
+
+static void
+fill_status(dstm_client_status *st)
+{
+	const struct eng_lease *l = &R.eng.lease;
+	unsigned n = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->status = DSTM_OK;
+	st->state = (dstm_client_state)R.eng.state;
+	st->mode = strdup(R.conf.ondemand ? "ondemand" : "always");
+	st->ifname = strdup(R.ifname);
+	st->server = strndup(R.conf.server, DSTM_MAX_MSG - 1);
+	memcpy(st->source, &R.source, sizeof(st->source));
+	if (R.eng.configured) {
+		int64_t left = R.eng.end_ms == INT64_MAX ? -1 :
+		    (R.eng.end_ms - mono_ms()) / 1000;
+
+		st->lease.status = DSTM_OK;
+		addr4_to_bytes(l->addr, (uint8_t *)st->lease.addr);
+		st->lease.lease_time = left < 0 ? DSTM_LEASE_INFINITE :
+		    (unsigned)left;
+		st->lease.t1 = l->t1;
+		st->lease.t2 = l->t2;
+		memcpy(st->lease.tep6, &l->tep6, sizeof(st->lease.tep6));
+		addr4_to_bytes(l->tep4, (uint8_t *)st->lease.tep4);
+		st->lease.mtu = l->mtu;
+		st->lease.port_max = 65535;
+		st->expires = left < 0 ? 0 : (int64_t)time(NULL) + left;
+	} else {
+		st->lease.status = DSTM_NO_SUCH_LEASE;
+	}
+	st->last_error = (dstm_status)R.eng.last_status;
+	st->last_error_msg = strndup(R.last_error, DSTM_MAX_MSG - 1);
+	st->counters.counters_val = calloc(RC_COUNT + TC_COUNT,
+	    sizeof(dstm_counter));
+	if (st->counters.counters_val == NULL)
+		return;
+	for (int i = 0; i < RC_COUNT; i++) {
+		st->counters.counters_val[n].name = strdup(rc_names[i]);
+		st->counters.counters_val[n++].value = R.ctr[i];
+	}
+	for (int i = 0; i < TC_COUNT; i++) {
+		st->counters.counters_val[n].name =
+		    strdup(tunnel_counter_name(i));
+		st->counters.counters_val[n++].value = atomic_load(&R.tun.ctr[i]);
+	}
+	st->counters.counters_len = n;
+}
+
+static void
+rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt)
+{
+	if (!ctlsock_is_local(xprt)) {
+		svcerr_noprog(xprt);
+		return;
+	}
+	dstm_rpcd_prog_1(rq, xprt);
+}
+
+bool_t
+rpcd_null_1_svc(void *a, void *r, struct svc_req *rq)
+{
+	(void)a;
+	(void)r;
+	(void)rq;
+	return TRUE;
+}
+
+bool_t
+rpcd_status_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
+{
+	(void)a;
+	(void)rq;
+	fill_status(res);
+	return TRUE;
+}
+
+bool_t
+rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
+{
+	(void)wait;	/* calls are synchronous: the outcome is known now */
+	(void)rq;
+	if (R.eng.state == ENG_IDLE)
+		perform(eng_step(&R.eng, EV_START, NULL, 0, mono_ms()));
+	fill_status(res);
+	if (!R.eng.configured)
+		res->status = R.eng.last_status ?
+		    (dstm_status)R.eng.last_status : DSTM_INTERNAL;
+	return TRUE;
+}
+
+bool_t
+rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
+{
+	(void)wait;
+	(void)rq;
+	if (R.eng.configured && R.eng.state != ENG_REQUESTING) {
+		/* as if T1 had come */
+		R.eng.state = ENG_RENEWING;
+		perform(call_lease(true));
+	}
+	fill_status(res);
+	if (!R.eng.configured)
+		res->status = DSTM_NO_SUCH_LEASE;
+	return TRUE;
+}
+
+bool_t
+rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
+{
+	bool had = R.eng.configured;
+
+	(void)a;
+	(void)rq;
+	perform(eng_step(&R.eng, EV_RELEASE, NULL, 0, mono_ms()));
+	fill_status(res);
+	if (!had)
+		res->status = DSTM_NO_SUCH_LEASE;
+	return TRUE;
+}
+
+int
+dstm_rpcd_prog_1_freeresult(SVCXPRT *x, xdrproc_t xdr_result, caddr_t result)
+{
+	(void)x;
+	xdr_free(xdr_result, result);
+	return 1;
+}
+
+/* ---- set-up ---- */
+
+static int
+open_interface(void)
+{
+	int fd, rc;
+	char name[16];
+
+	fd = tun_open(R.conf.ifname, 0, name, sizeof(name));
+	if (fd < 0) {
+		log_warnx("%s %s: %s%s", R.load ? "cannot create" :
+		    "cannot attach to", R.conf.ifname, strerror(-fd),
+		    R.load ? "" : " (without -load the interface must exist: "
+		    "ip tuntap add dev NAME mode tun)");
+		return -1;
+	}
+	if (!R.load && !knl_link_exists(R.nl, name)) {
+		log_warnx("%s does not exist (use -load)", name);
+		tun_close(fd);
+		return -1;
+	}
+	snprintf(R.ifname, sizeof(R.ifname), "%s", name);
+	if ((rc = knl_link_index(R.nl, name)) < 0) {
+		tun_close(fd);
+		return -1;
+	}
+	R.ifindex = rc;
+	knl_disable_ipv6(name, true);	/* an IPv4 interface */
+	knl_link_set_mtu(R.nl, R.ifindex, 1460);
+	if ((rc = knl_link_set_up(R.nl, R.ifindex, true)) != 0) {
+		log_warnx("%s up: %s", name, strerror(-rc));
+		tun_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void
+reload(void)
+{
+	struct rpcd_conf nc;
+	char err[CONF_ERRLEN];
+
+	if (rpcd_conf_load(R.conf_path, &nc, err, sizeof(err)) != 0) {
+		log_warnx("reload refused, old config kept: %s", err);
+		return;
+	}
+	/* what the running interface and lease hang on needs a restart */
+	if (strcmp(nc.server, R.conf.server) != 0 || nc.port != R.conf.port ||
+	    strcmp(nc.ifname, R.conf.ifname) != 0 ||
+	    nc.ondemand != R.conf.ondemand)
+		log_warnx("reload: server, port, ifname and mode changes take "
+		    "effect at restart");
+	if (R.eng.configured && !R.conf.ondemand)
+		routes(false);
+	R.conf.idle_time = nc.idle_time;
+	memcpy(R.conf.routes, nc.routes, sizeof(nc.routes));
+	R.conf.n_routes = nc.n_routes;
+	if (R.eng.configured || R.conf.ondemand)
+		routes(true);
+	log_info("configuration reloaded");
+}
+
+static void
+loop(int sfd)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
+
+	while (!R.want_exit) {
+		int nsvc = svc_max_pollfd, n, ready = 0, timeout = 1000;
+		int64_t now = mono_ms();
+		struct signalfd_siginfo si;
+		uint64_t v;
+
+		if ((size_t)nsvc + 2 > cap) {
+			cap = (size_t)nsvc + 16;
+			if ((pfd = reallocarray(pfd, cap, sizeof(*pfd))) == NULL)
+				fatal("poll array");
+		}
+		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
+		pfd[nsvc].fd = sfd;
+		pfd[nsvc].events = POLLIN;
+		pfd[nsvc + 1].fd = R.tun.trigger_fd;
+		pfd[nsvc + 1].events = POLLIN;
+		if (R.eng.next_ms != INT64_MAX)
+			timeout = R.eng.next_ms <= now ? 0 :
+			    R.eng.next_ms - now < 1000 ?
+			    (int)(R.eng.next_ms - now) : 1000;
+		n = poll(pfd, (nfds_t)nsvc + 2, timeout);
+		if (n < 0 && errno != EINTR)
+			fatal("poll");
+		while (n > 0 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP)
+				R.want_reload = true;
+			else
+				R.want_exit = true;
+		}
+		if (R.want_exit)
+			break;
+		if (n > 0 && (pfd[nsvc + 1].revents & POLLIN) &&
+		    read(R.tun.trigger_fd, &v, sizeof(v)) == sizeof(v))
+			perform(eng_step(&R.eng, EV_TRIGGER, NULL, 0,
+			    mono_ms()));
+		for (int i = 0; i < nsvc; i++)
+			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
+		if (ready > 0)
+			svc_getreq_poll(pfd, ready);
+		if (R.want_reload) {
+			R.want_reload = false;
+			reload();
+		}
+		if (mono_ms() >= R.eng.next_ms)
+			perform(eng_step(&R.eng, EV_TIMER, NULL, 0,
+			    mono_ms()));
+		if (R.conf.ondemand && R.eng.configured &&
+		    (int64_t)time(NULL) - atomic_load(&R.tun.last_activity) >
+		    (int64_t)R.conf.idle_time) {
+			log_info("idle for %us: releasing", R.conf.idle_time);
+			perform(eng_step(&R.eng, EV_RELEASE, NULL, 0,
+			    mono_ms()));
+		}
+	}
+	free(pfd);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = DSTM_SYSCONFDIR "/rpcd.conf", *server = NULL;
+	const char *port = NULL, *mode = NULL, *ifname = NULL;
+	int ch, foreground = 0, check = 0, verbose = 0, sfd, raw, tfd, rc;
+	int pidfd = -1;
+	char err[CONF_ERRLEN];
+	uint32_t u;
+	const char *why;
+
+	/* the original's single-dash "-load" */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-load") == 0 ||
+		    strcmp(argv[i], "--load") == 0) {
+			R.load = true;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	while ((ch = getopt(argc, argv, "df:i:m:np:s:vh")) != -1) {
+		switch (ch) {
+		case 'd': foreground = 1; break;
+		case 'f': path = optarg; break;
+		case 'i': ifname = optarg; break;
+		case 'm': mode = optarg; break;
+		case 'n': check = 1; break;
+		case 'p': port = optarg; break;
+		case 's': server = optarg; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (access(path, F_OK) == 0 || strcmp(path, DSTM_SYSCONFDIR
+	    "/rpcd.conf") != 0) {
+		if (rpcd_conf_load(path, &R.conf, err, sizeof(err)) != 0) {
+			fprintf(stderr, "rpcd: %s\n", err);
+			return 1;
+		}
+		if (realpath(path, R.conf_path) == NULL)
+			snprintf(R.conf_path, sizeof(R.conf_path), "%s", path);
+	} else {
+		rpcd_conf_defaults(&R.conf);
+	}
+	if (server != NULL)
+		snprintf(R.conf.server, sizeof(R.conf.server), "%s", server);
+	if (port != NULL) {
+		if (!conf_parse_u32(port, 0, 65535, &u, &why)) {
+			fprintf(stderr, "rpcd: -p: %s\n", why);
+			return 2;
+		}
+		R.conf.port = (uint16_t)u;
+	}
+	if (mode != NULL) {
+		if (strcmp(mode, "always") != 0 && strcmp(mode, "ondemand"))
+			usage();
+		R.conf.ondemand = strcmp(mode, "ondemand") == 0;
+	}
+	if (ifname != NULL)
+		snprintf(R.conf.ifname, sizeof(R.conf.ifname), "%s", ifname);
+	if (check) {
+		rpcd_conf_print(stdout, &R.conf);
+		return 0;
+	}
+	if (R.conf.server[0] == '\0') {
+		fprintf(stderr, "rpcd: no server (-s or [client] server)\n");
+		return 2;
+	}
+	log_init(foreground, verbose, "rpcd");
+	eng_init(&R.eng, R.conf.ondemand, (uint64_t)getpid() ^
+	    (uint64_t)time(NULL));
+	if ((rc = knl_open(&R.nl)) != 0)
+		fatalx("netlink: %s", strerror(-rc));
+	if ((tfd = open_interface()) < 0)
+		return 1;
+	/* find our source address now: the raw socket is bound to it */
+	while (connect_server() != 0) {
+		log_warnx("cannot reach the server %s yet; retrying",
+		    R.conf.server);
+		sleep(2);	/* start-up only; the daemon has nothing else */
+	}
+	if ((raw = raw6_open(&R.source)) < 0)
+		fatalx("raw IPIP socket: %s", strerror(-raw));
+	if ((rc = tunnel_start(&R.tun, tfd, raw, R.conf.ondemand ?
+	    RPCD_PLACEHOLDER : 0)) != 0)
+		fatalx("tunnel: %s", strerror(-rc));
+	if (R.conf.ondemand) {
+		/* traffic is routed into dti0 from the start, sourced from
+		 * the placeholder; see tunnel.h */
+		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, true);
+		routes(true);
+	}
+	R.ctl_fd = ctlsock_open(R.conf.control_socket, 0600, DSTM_RPCD_PROG,
+	    DSTM_RPCD_V1, rpcd_dispatch);
+	if (R.ctl_fd < 0)
+		fatalx("cannot open the control socket %s",
+		    R.conf.control_socket);
+	if ((sfd = signals_open()) < 0)
+		fatal("signalfd");
+	if (!foreground) {
+		if (daemon_detach() != 0)
+			fatal("daemon");
+		if ((pidfd = pidfile_create(R.conf.pid_file)) < 0)
+			log_warn("pidfile %s", R.conf.pid_file);
+	}
+	log_info("started: %s mode on %s, server %s", R.conf.ondemand ?
+	    "on-demand" : "always", R.ifname, R.conf.server);
+	if (!R.conf.ondemand)
+		perform(eng_step(&R.eng, EV_START, NULL, 0, mono_ms()));
+
+	loop(sfd);
+
+	log_info("stopping");
+	if (R.eng.configured)
+		perform(eng_step(&R.eng, EV_RELEASE, NULL, 0, mono_ms()));
+	if (R.conf.ondemand) {
+		routes(false);
+		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, false);
+	}
+	tunnel_stop(&R.tun);		/* closes dti0 (and it goes, if ours) */
+	unlink(R.conf.control_socket);
+	drop_client();
+	knl_close(R.nl);
+	pidfile_remove(R.conf.pid_file, pidfd);
+	close(sfd);
+	return 0;
+}

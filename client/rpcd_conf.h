@@ -1,0 +1,37 @@
+/* rpcd_conf.h - rpcd.conf: the [client] section. */
+#ifndef DSTM_RPCD_CONF_H
+#define DSTM_RPCD_CONF_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/addr.h"
+
+#define RPCD_DEFAULT_CONTROL	"/run/dstm/rpcd.sock"
+#define RPCD_DEFAULT_PIDFILE	"/run/rpcd.pid"
+#define RPCD_DEFAULT_IDLE	300
+#define RPCD_PLACEHOLDER	0xc0000002u	/* 192.0.0.2, RFC 6333 B4 */
+#define RPCD_MAX_ROUTES		64
+
+struct rpcd_conf {
+	char		 server[256];	/* IPv6 literal or DNS name */
+	uint16_t	 port;		/* 0 = ask rpcbind on the server */
+	struct in6_addr	 source;	/* :: = the kernel's choice */
+	char		 ifname[16];
+	bool		 ondemand;
+	uint32_t	 idle_time;	/* on-demand: release after, seconds */
+	struct prefix4	 routes[RPCD_MAX_ROUTES];
+	unsigned	 n_routes;	/* none = default route */
+	char		 control_socket[108];
+	char		 pid_file[PATH_MAX];
+};
+
+void rpcd_conf_defaults(struct rpcd_conf *c);
+/* 0, or -1 with "file:line: message" in err. */
+int  rpcd_conf_load(const char *path, struct rpcd_conf *c, char *err,
+	size_t errlen);
+void rpcd_conf_print(FILE *f, const struct rpcd_conf *c);
+
+#endif

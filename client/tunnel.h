@@ -1,0 +1,67 @@
+/* tunnel.h - rpcd's data plane: the 4over6 interface (a TUN device, dti0)
+ * and a raw IPPROTO_IPIP socket bound to our IPv6 address, joined by one
+ * thread.  Out: IPv4 from dti0, sourced from the lease, is sent to the
+ * TEP.  In: only 4in6 from the TEP and for the leased address reaches
+ * dti0; the rest is counted and dropped.
+ *
+ * On-demand mode keeps a stable placeholder address (192.0.0.2, the
+ * RFC 6333 B4 address) on dti0 and rewrites it to the leased address and
+ * back, statelessly, one to one: a connection opened before any lease
+ * exists keeps working once the lease arrives, and the IPv4 host still
+ * sees the leased global address.  While no lease is held, the first
+ * packets are queued and the control side is woken to lease at once. */
+#ifndef DSTM_TUNNEL_H
+#define DSTM_TUNNEL_H
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TUN_QUEUE	16	/* packets held while a lease is requested */
+
+enum tun_counter {
+	TC_TX_PKTS, TC_TX_BYTES, TC_RX_PKTS, TC_RX_BYTES,
+	TC_DROP_NOT_TEP,	/* 4in6 from another source than the TEP */
+	TC_DROP_NOT_OURS,	/* inner destination is not our lease */
+	TC_DROP_BAD_SOURCE,	/* outgoing IPv4 not from our address */
+	TC_DROP_MALFORMED,
+	TC_DROP_NO_LEASE,	/* outgoing, nothing leased, queue full */
+	TC_TRIGGERS,		/* on-demand wake-ups */
+	TC_QUEUED,
+	TC_COUNT
+};
+
+struct tunnel {
+	int		 tun_fd, raw_fd, ep_fd, stop_fd;
+	int		 trigger_fd;	/* eventfd: traffic wants a lease */
+	pthread_t	 thread;
+	bool		 running;
+	pthread_mutex_t	 lock;		/* lease fields and the queue */
+	uint32_t	 addr;		/* leased, host order; 0 = none */
+	struct in6_addr	 tep6;
+	uint32_t	 placeholder;	/* on-demand: 192.0.0.2, else 0 */
+	uint8_t		*queue[TUN_QUEUE];
+	size_t		 qlen[TUN_QUEUE];
+	unsigned	 nq;
+	_Atomic int64_t	 last_activity;	/* unix seconds, either way */
+	_Atomic uint64_t ctr[TC_COUNT];
+	uint8_t		*buf;
+};
+
+const char *tunnel_counter_name(enum tun_counter c);
+/* Takes over the TUN fd and the raw socket fd. */
+int  tunnel_start(struct tunnel *t, int tun_fd, int raw_fd,
+	uint32_t placeholder);
+void tunnel_stop(struct tunnel *t);
+/* Set (addr != 0) or clear the lease; setting flushes the queue. */
+void tunnel_set_lease(struct tunnel *t, uint32_t addr,
+	const struct in6_addr *tep6);
+
+/* exposed for tests: one packet each way; 0 = forwarded */
+int  tunnel_out(struct tunnel *t, uint8_t *pkt, size_t len);
+int  tunnel_in(struct tunnel *t, uint8_t *pkt, size_t len,
+	const struct in6_addr *src6);
+
+#endif

@@ -1,0 +1,19 @@
+/* ctlsock.h - serve an RPC program on a local UNIX stream socket (the
+ * daemons' control sockets; the file mode is the access check). */
+#ifndef DSTM_CTLSOCK_H
+#define DSTM_CTLSOCK_H
+
+#include <rpc/rpc.h>
+#include <stdbool.h>
+
+/* Create `path` (and its directory), mode `mode`, serve prog/vers with
+ * `dispatch`.  Refuses to take over a socket a live daemon answers on.
+ * Returns the listening fd, or -1 (logged). */
+int  ctlsock_open(const char *path, unsigned mode, rpcprog_t prog,
+	rpcvers_t vers, void (*dispatch)(struct svc_req *, SVCXPRT *));
+/* True when the request came over an AF_UNIX transport.  libtirpc's
+ * dispatch table is global: a program registered for the UNIX socket
+ * would answer on the network transports too. */
+bool ctlsock_is_local(SVCXPRT *xprt);
+
+#endif
