@@ -105,6 +105,54 @@ drop_client(void)
 	R.cl = NULL;
 }
 
+/* [client] source: speak from that address (a host with temporary
+ * privacy addresses wants its lease on a stable one) */
+static int
+open_from_source(char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct sockaddr_in6 src;
+	struct timeval tv = { CALL_TIMEOUT_MS / 1000, 0 };
+	char port[8];
+	int fd = -1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET6;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%u", R.conf.port);
+	if ((rc = getaddrinfo(R.conf.server, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", R.conf.server, gai_strerror(rc));
+		return -1;
+	}
+	memset(&src, 0, sizeof(src));
+	src.sin6_family = AF_INET6;
+	src.sin6_addr = R.conf.source;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct netbuf nb = { ai->ai_addrlen, ai->ai_addrlen,
+		    ai->ai_addr };
+
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    (R.cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V1, 0,
+		    0)) != NULL) {
+			struct timeval ct = tv;
+
+			clnt_control(R.cl, CLSET_FD_CLOSE, NULL);
+			clnt_control(R.cl, CLSET_TIMEOUT, (char *)&ct);
+			break;
+		}
+		snprintf(err, errlen, "[%s]:%s from the configured source: %s",
+		    R.conf.server, port, strerror(errno));
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return R.cl != NULL ? 0 : -1;
+}
+
 static int
 connect_server(void)
 {
@@ -115,8 +163,14 @@ connect_server(void)
 
 	if (R.cl != NULL)
 		return 0;
-	if (ctl_open_net(&R.cl, R.conf.server, R.conf.port, false, DSTM_PROG,
-	    DSTM_V1, CALL_TIMEOUT_MS, err, sizeof(err)) != 0) {
+	if (!IN6_IS_ADDR_UNSPECIFIED(&R.conf.source)) {
+		if (open_from_source(err, sizeof(err)) != 0) {
+			snprintf(R.last_error, sizeof(R.last_error), "%s", err);
+			log_warnx("server: %s", err);
+			return -1;
+		}
+	} else if (ctl_open_net(&R.cl, R.conf.server, R.conf.port, false,
+	    DSTM_PROG, DSTM_V1, CALL_TIMEOUT_MS, err, sizeof(err)) != 0) {
 		snprintf(R.last_error, sizeof(R.last_error), "%s", err);
 		log_warnx("server: %s", err);
 		return -1;
@@ -143,6 +197,47 @@ connect_server(void)
 	R.source = local.sin6_addr;
 	R.server6 = peer.sin6_addr;
 	return 0;
+}
+
+/* Which of our addresses the server will see: the kernel's route lookup
+ * for the server (a connected UDP socket sends nothing). */
+static int
+find_source(void)
+{
+	struct addrinfo hints, *res = NULL;
+	struct sockaddr_in6 local;
+	socklen_t len = sizeof(local);
+	int fd, rc;
+
+	if (!IN6_IS_ADDR_UNSPECIFIED(&R.conf.source)) {
+		R.source = R.conf.source;
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET6;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((rc = getaddrinfo(R.conf.server, "7545", &hints, &res)) != 0) {
+		snprintf(R.last_error, sizeof(R.last_error), "%s: %s",
+		    R.conf.server, gai_strerror(rc));
+		log_warnx("%s", R.last_error);
+		return -1;
+	}
+	rc = -1;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		if (connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
+			R.source = local.sin6_addr;
+			rc = 0;
+		} else {
+			snprintf(R.last_error, sizeof(R.last_error),
+			    "no route to %s: %s", R.conf.server,
+			    strerror(errno));
+			log_warnx("%s", R.last_error);
+		}
+		close(fd);
+	}
+	freeaddrinfo(res);
+	return rc;
 }
 
 static void
@@ -178,13 +273,22 @@ call_lease(bool renew)
 		R.ctr[RC_NO_REPLY]++;
 		return eng_step(&R.eng, EV_NO_REPLY, NULL, 0, mono_ms());
 	}
-	memset(&res, 0, sizeof(res));
-	if (renew) {
-		addr4_to_bytes(R.eng.lease.addr, (uint8_t *)ra.addr);
-		cs = dstmproc_renew_1(&ra, &res, R.cl);
-	} else {
-		memset(&aa, 0, sizeof(aa));
-		cs = dstmproc_alloc_1(&aa, &res, R.cl);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		memset(&res, 0, sizeof(res));
+		if (renew) {
+			addr4_to_bytes(R.eng.lease.addr, (uint8_t *)ra.addr);
+			cs = dstmproc_renew_1(&ra, &res, R.cl);
+		} else {
+			memset(&aa, 0, sizeof(aa));
+			cs = dstmproc_alloc_1(&aa, &res, R.cl);
+		}
+		/* a connection the server closed (it restarted): once more on
+		 * a fresh one; a timeout is not retried here */
+		if (cs != RPC_CANTSEND && cs != RPC_CANTRECV)
+			break;
+		drop_client();
+		if (connect_server() != 0)
+			break;
 	}
 	now = mono_ms();
 	if (cs != RPC_SUCCESS) {
@@ -215,13 +319,18 @@ call_release(uint32_t addr)
 {
 	dstm_addr_args ra;
 	dstm_status st;
+	enum clnt_stat cs;
 	char a[ADDR_STRLEN];
 
 	R.ctr[RC_RELEASE]++;
 	if (connect_server() != 0)
 		return;
 	addr4_to_bytes(addr, (uint8_t *)ra.addr);
-	if (dstmproc_release_1(&ra, &st, R.cl) != RPC_SUCCESS) {
+	cs = dstmproc_release_1(&ra, &st, R.cl);
+	if ((cs == RPC_CANTSEND || cs == RPC_CANTRECV) &&
+	    (drop_client(), connect_server()) == 0)
+		cs = dstmproc_release_1(&ra, &st, R.cl);
+	if (cs != RPC_SUCCESS) {
 		drop_client();
 		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
 		    sizeof(a)));
@@ -680,13 +789,26 @@ main(int argc, char **argv)
 	    (uint64_t)time(NULL));
 	if ((rc = knl_open(&R.nl)) != 0)
 		fatalx("netlink: %s", strerror(-rc));
+	/* detach before any thread exists (fork keeps only the caller) */
+	if (!foreground) {
+		if (daemon_detach() != 0)
+			fatal("daemon");
+		if ((pidfd = pidfile_create(R.conf.pid_file)) < 0)
+			log_warn("pidfile %s", R.conf.pid_file);
+	}
+	/* before any thread: the tunnel's must not take our signals */
+	if ((sfd = signals_open()) < 0)
+		fatal("signalfd");
 	if ((tfd = open_interface()) < 0)
 		return 1;
-	/* find our source address now: the raw socket is bound to it */
-	while (connect_server() != 0) {
-		log_warnx("cannot reach the server %s yet; retrying",
-		    R.conf.server);
-		sleep(2);	/* start-up only; the daemon has nothing else */
+	/* our source address: the raw socket is bound to it */
+	while (find_source() != 0) {
+		struct pollfd p = { .fd = sfd, .events = POLLIN };
+
+		/* start-up only: no route to the server yet; signals still
+		 * stop us */
+		if (poll(&p, 1, 2000) > 0)
+			return 1;
 	}
 	if ((raw = raw6_open(&R.source)) < 0)
 		fatalx("raw IPIP socket: %s", strerror(-raw));
@@ -704,14 +826,6 @@ main(int argc, char **argv)
 	if (R.ctl_fd < 0)
 		fatalx("cannot open the control socket %s",
 		    R.conf.control_socket);
-	if ((sfd = signals_open()) < 0)
-		fatal("signalfd");
-	if (!foreground) {
-		if (daemon_detach() != 0)
-			fatal("daemon");
-		if ((pidfd = pidfile_create(R.conf.pid_file)) < 0)
-			log_warn("pidfile %s", R.conf.pid_file);
-	}
 	log_info("started: %s mode on %s, server %s", R.conf.ondemand ?
 	    "on-demand" : "always", R.ifname, R.conf.server);
 	if (!R.conf.ondemand)

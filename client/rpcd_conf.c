@@ -101,6 +101,9 @@ rpcd_conf_load(const char *path, struct rpcd_conf *c, char *err,
 		return -1;
 	for (size_t i = 0; i < cf.n && rc == 0; i++)
 		rc = apply(c, &cf, &cf.entries[i], err, errlen);
+	if (rc == 0 && c->port == 0 && !IN6_IS_ADDR_UNSPECIFIED(&c->source))
+		rc = conf_err(err, errlen, &cf, NULL, "source needs a fixed "
+		    "port (port = 0 asks rpcbind)");
 	conf_free(&cf);
 	return rc;
 }

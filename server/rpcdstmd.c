@@ -397,20 +397,22 @@ main(int argc, char **argv)
 		    listen_one(&server.conf.listen[i], server.conf.port, false))
 			fatalx("cannot listen on port %u", server.conf.port);
 	}
-	if ((rc = colocate_open(&server)) != 0)
-		fatalx("cannot start the co-located gateway: %s", strerror(-rc));
-	if (control_open(&server.conf) != 0)
-		fatalx("cannot open the control socket %s",
-		    server.conf.control_socket);
-	if ((sfd = signals_open()) < 0)
-		fatal("signalfd");
-
+	/* detach before any thread exists (fork keeps only the caller) */
 	if (!foreground) {
 		if (daemon_detach() != 0)
 			fatal("daemon");
 		if ((pidfd = pidfile_create(server.conf.pid_file)) < 0)
 			log_warn("pidfile %s", server.conf.pid_file);
 	}
+	/* before any thread: the gateway's must not take our signals */
+	if ((sfd = signals_open()) < 0)
+		fatal("signalfd");
+	if ((rc = colocate_open(&server)) != 0)
+		fatalx("cannot start the co-located gateway: %s", strerror(-rc));
+	if (control_open(&server.conf) != 0)
+		fatalx("cannot open the control socket %s",
+		    server.conf.control_socket);
+
 	rpcbind_register(&server.conf);
 	/* expire what ran out while we were down before taking requests */
 	srv_expire(&server);
