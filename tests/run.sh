@@ -71,6 +71,20 @@ for t in tests/integration/*.sh; do
 	fi
 done
 
+# the packet parser's fuzz harness, briefly (make fuzz runs it longer)
+if [ -z "${NO_FUZZ:-}" ] && [[ fuzz == $ONLY ]]; then
+	log=$logdir/fuzz.log
+	ONLY="*" FUZZ_SECONDS=${FUZZ_SECONDS:-5} bash tests/fuzz/run.sh >"$log" 2>&1
+	rc=$?
+	if ! count_tap "$log" || [ $rc -ne 0 ]; then
+		failed+=("fuzz")
+		echo "FAIL fuzz"
+		grep -E '^not ok|^#' "$log" | head -n 20
+	else
+		echo "PASS fuzz ($(grep '^ok ' "$log" | tr '\n' ' '))"
+	fi
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "failed: ${failed[*]} (logs in $logdir)"
 else
