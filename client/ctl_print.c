@@ -98,7 +98,10 @@ text_clean(const char *s, char *buf, size_t len)
 		ch = (unsigned char)*s;
 		if (ch >= 0x20 && ch < 0x7f)
 			n = 1;
-		else if (ch < 0x80 || (n = json_utf8_len(s, rem)) == 0) {
+		else if (ch < 0x80 || (n = json_utf8_len(s, rem)) == 0 ||
+		    (ch == 0xc2 && (unsigned char)s[1] < 0xa0)) {
+			/* C0, DEL, invalid UTF-8 and C1 controls (U+0080-
+			 * U+009F: 0x9b is CSI to many terminals) */
 			if (o + 4 >= len)
 				break;
 			snprintf(buf + o, len - o, "\\x%02x", ch);
