@@ -11,6 +11,7 @@
 #include <rpc/rpc_com.h>
 #include <rpc/rpcb_clnt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,25 @@ listen_one(const struct in6_addr *a, uint16_t port, bool stream)
 	return 0;
 }
 
+static void rpcbind_unregister(void);
+
+/* A start-up failure after something outside us was touched: undo the
+ * rpcbind registration and the control socket, then exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+startup_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rpcbind_unregister();
+	if (ctl_fd >= 0)
+		unlink(ctl_path);
+	fatalx("%s", msg);
+}
+
 static void
 rpcbind_register(const struct server_conf *c)
 {
@@ -135,6 +155,11 @@ rpcbind_register(const struct server_conf *c)
 
 		if (nc == NULL)
 			continue;
+		/* a server killed with -9 leaves its registration behind:
+		 * take the program over rather than fail */
+		if (rpcb_unset(DSTM_PROG, DSTM_V1, nc))
+			log_debug("rpcbind: replaced an old %s registration",
+			    listeners[i].netid);
 		if (rpcb_set(DSTM_PROG, DSTM_V1, nc, &nb))
 			any = true;
 		else
@@ -143,7 +168,7 @@ rpcbind_register(const struct server_conf *c)
 		freenetconfigent(nc);
 	}
 	if (!any && c->rpcbind == RPCBIND_YES)
-		fatalx("rpcbind = yes, but registration failed");
+		startup_fail("rpcbind = yes, but registration failed");
 	if (any)
 		log_info("registered with rpcbind");
 	rpcbind_registered = any;
@@ -397,6 +422,12 @@ main(int argc, char **argv)
 		    listen_one(&server.conf.listen[i], server.conf.port, false))
 			fatalx("cannot listen on port %u", server.conf.port);
 	}
+	/* what can fail visibly happens before detaching, so that the exit
+	 * status and the terminal say so */
+	rpcbind_register(&server.conf);
+	if (control_open(&server.conf) != 0)
+		startup_fail("cannot open the control socket %s",
+		    server.conf.control_socket);
 	/* detach before any thread exists (fork keeps only the caller) */
 	if (!foreground) {
 		if (daemon_detach() != 0)
@@ -408,12 +439,9 @@ main(int argc, char **argv)
 	if ((sfd = signals_open()) < 0)
 		fatal("signalfd");
 	if ((rc = colocate_open(&server)) != 0)
-		fatalx("cannot start the co-located gateway: %s", strerror(-rc));
-	if (control_open(&server.conf) != 0)
-		fatalx("cannot open the control socket %s",
-		    server.conf.control_socket);
+		startup_fail("cannot start the co-located gateway: %s",
+		    strerror(-rc));
 
-	rpcbind_register(&server.conf);
 	/* expire what ran out while we were down before taking requests */
 	srv_expire(&server);
 	log_info("started: %u addresses, %u bound, lease %us, journal%s",
