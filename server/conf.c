@@ -303,6 +303,41 @@ set_ifname(struct load *ld, const char *v)
 	return 0;
 }
 
+/* "ADDR" or "ADDR port N": a standalone gateway (dstmgwd) to push to */
+static int
+set_remote(struct load *ld, const char *v)
+{
+	struct server_conf *c = ld->c;
+	char addr[ADDR_STRLEN], word[8], port[8], extra[2];
+	struct srv_remote r = { .port = SRV_DEFAULT_GW_PORT };
+	const char *why, *expect = "an IPv6 address, optionally followed by "
+	    "'port N'";
+	uint32_t u;
+	int n;
+
+	n = sscanf(v, "%63s %7s %7s %1s", addr, word, port, extra);
+	if ((n != 1 && n != 3) || (n == 3 && strcmp(word, "port") != 0))
+		return bad(ld, expect, NULL);
+	if (!addr6_parse(addr, &r.addr, NULL) ||
+	    !addr6_is_unicast_endpoint(&r.addr))
+		return bad(ld, expect, "not a unicast IPv6 address");
+	if (n == 3) {
+		if (!conf_parse_u32(port, 1, 65535, &u, &why))
+			return bad(ld, expect, "port 1-65535");
+		r.port = u;
+	}
+	for (unsigned i = 0; i < c->n_remote; i++)
+		if (memcmp(&c->remote[i].addr, &r.addr, sizeof(r.addr)) ==
+		    0 && c->remote[i].port == r.port)
+			return fail(ld, ld->e, "remote: %s is already listed",
+			    v);
+	if (c->n_remote == SRV_MAX_REMOTE)
+		return fail(ld, ld->e, "remote: too many gateways (at most "
+		    "%d)", SRV_MAX_REMOTE);
+	c->remote[c->n_remote++] = r;
+	return 0;
+}
+
 #define F(field)	offsetof(struct server_conf, field)
 #define SUN_PATH_SIZE	sizeof(((struct sockaddr_un *)NULL)->sun_path)
 #define DURATION	"(such as 3600, 90s, 30m, 2h or 1d)"
@@ -346,6 +381,7 @@ static const struct key keys[] = {
 	FUNC("gateway", "backend", false, set_backend),
 	FUNC("gateway", "ifname", false, set_ifname),
 	BOOL("gateway", "mss-clamp", gw_mss_clamp),
+	FUNC("gateway", "remote", true, set_remote),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(N_KEYS <= MAX_KEYS, "MAX_KEYS too small");
@@ -526,6 +562,14 @@ check_gateway(struct load *ld)
 		return fail(ld, &at, "range %s contains the default tep4 %s; "
 		    "set [gateway] tep4 to an address outside the pool", b, a);
 	}
+	/* standalone: the TEP is the gateway's address, never ours */
+	if (c->n_remote > 0 && c->gw_enable)
+		return fail(ld, seen(ld, "remote"), "remote: pushing to a "
+		    "standalone gateway excludes the co-located one; set "
+		    "enable = no");
+	if (c->n_remote > 0 && !c->tep6_set)
+		return fail(ld, seen(ld, "remote"), "remote needs tep6: set "
+		    "[gateway] tep6 to the gateway's tunnel end point");
 	if (c->gw_enable && !c->tep6_set) {
 		for (unsigned i = 0; i < c->n_listen; i++)
 			if (!IN6_IS_ADDR_UNSPECIFIED(&c->listen[i]))
@@ -737,4 +781,7 @@ server_conf_print(FILE *f, const struct server_conf *c)
 	fprintf(f, "mtu = %u\nbackend = %s\nifname = %s\nmss-clamp = %s\n",
 	    c->mtu, backend_names[c->gw_backend], c->gw_ifname,
 	    yesno(c->gw_mss_clamp));
+	for (unsigned i = 0; i < c->n_remote; i++)
+		fprintf(f, "remote = %s port %u\n", addr6_ntop(
+		    &c->remote[i].addr, a, sizeof(a)), c->remote[i].port);
 }

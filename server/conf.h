@@ -25,9 +25,17 @@
 #define SRV_MAX_POOL		(1u << 24)	/* addresses in all ranges */
 #define SRV_DEFAULT_IFNAME	"dti0"
 #define SRV_IFNAMSIZ		16	/* IFNAMSIZ: 15 characters and NUL */
+#define SRV_MAX_REMOTE		8	/* standalone gateways pushed to */
+#define SRV_DEFAULT_GW_PORT	7546	/* DSTM_GW_DEFAULT_PORT */
 
 enum rpcbind_mode { RPCBIND_NO, RPCBIND_YES, RPCBIND_AUTO };
 enum gw_backend { GW_BACKEND_TUN };
+
+struct srv_remote {		/* [gateway] remote = ADDR [port N] */
+	struct in6_addr	addr;
+	uint32_t	port;		/* 1-65535; 32 bits: no padding, so
+					 * memcmp compares two lists */
+};
 
 struct server_conf {
 	/* [server] */
@@ -64,6 +72,8 @@ struct server_conf {
 	enum gw_backend	 gw_backend;
 	char		 gw_ifname[SRV_IFNAMSIZ];	/* default dti0 */
 	bool		 gw_mss_clamp;
+	struct srv_remote remote[SRV_MAX_REMOTE];	/* push.c */
+	unsigned	 n_remote;
 };
 
 /* Fill `c` with defaults (no pool ranges). */

@@ -27,6 +27,7 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "rpc/dstm.h"
+#include "server/push.h"
 
 #define MAX_RPC_REC	(64 * 1024)	/* nonblocking vc, bounded records */
 
@@ -261,7 +262,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    strcmp(nc.state_dir, s->conf.state_dir) != 0 ||
 	    strcmp(nc.control_socket, s->conf.control_socket) != 0 ||
 	    nc.journal_sync != s->conf.journal_sync ||
-	    nc.gw_enable != s->conf.gw_enable) {
+	    nc.gw_enable != s->conf.gw_enable ||
+	    nc.n_remote != s->conf.n_remote ||
+	    memcmp(nc.remote, s->conf.remote, sizeof(nc.remote)) != 0) {
 		restart = true;
 		memcpy(nc.listen, s->conf.listen, sizeof(nc.listen));
 		nc.n_listen = s->conf.n_listen;
@@ -271,6 +274,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		    sizeof(nc.control_socket));
 		nc.journal_sync = s->conf.journal_sync;
 		nc.gw_enable = s->conf.gw_enable;
+		memcpy(nc.remote, s->conf.remote, sizeof(nc.remote));
+		nc.n_remote = s->conf.n_remote;
 	}
 	nt.lease_time = s->leases.lease_time;
 	lease_table_free(&s->leases);
@@ -284,7 +289,7 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    s->leases.size - s->leases.n_excluded,
 	    s->leases.bound.count + s->leases.n_static, restart ?
 	    "; listen, port, state-dir, control-socket, journal-sync and "
-	    "[gateway] enable changes take effect at restart" : "");
+	    "[gateway] enable/remote changes take effect at restart" : "");
 	log_info("%s", msg);
 	return 0;
 refuse:
@@ -441,6 +446,9 @@ main(int argc, char **argv)
 	if ((rc = colocate_open(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
+	if ((rc = push_open(&server)) != 0)
+		startup_fail("cannot start pushing to the gateways: %s",
+		    strerror(-rc));
 
 	/* expire what ran out while we were down before taking requests */
 	srv_expire(&server);
@@ -455,6 +463,7 @@ main(int argc, char **argv)
 	log_info("shutting down");
 	rpcbind_unregister();
 	colocate_close(&server);
+	push_close(&server);
 	if (ctl_fd >= 0)
 		unlink(ctl_path);
 	store_close(&server);

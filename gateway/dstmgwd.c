@@ -1,0 +1,304 @@
+/* dstmgwd.c - the standalone DSTM gateway (tunnel end point): the data
+ * plane of gw.c, fed with bindings by the DSTM server over the gateway
+ * program (gw_svc.c) on tcp6, and answering dstmctl on a local UNIX
+ * socket (gw_ctl.c).  One thread runs the RPC event loop; gw.c runs the
+ * packets in its own. */
+#include <errno.h>
+#include <getopt.h>
+#include <netconfig.h>
+#include <poll.h>
+#include <rpc/rpc.h>
+#include <rpc/rpc_com.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "gateway/gw.h"
+#include "gateway/gw_svc.h"
+#include "gateway/gwconf.h"
+#include "rpc/dstm.h"
+
+/* a SYNC chunk is DSTM_MAX_SYNC_CHUNK * 36 bytes: bound records above it */
+#define MAX_RPC_REC	(512 * 1024)
+
+struct gwd {
+	struct gwd_conf	 conf;
+	struct gw	 gw;
+	struct gwsvc	 svc;
+	int		 sfd;
+	int		 ctl_fd;
+	bool		 want_exit;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: dstmgwd [-dnv] [-f FILE]\n"
+	    "  -d       stay in the foreground, log to stderr\n"
+	    "  -f FILE  configuration file (default %s)\n"
+	    "  -n       check the configuration, print it in canonical form, "
+	    "exit\n"
+	    "  -v       verbose (debug) logging\n",
+	    DSTM_SYSCONFDIR "/dstmgwd.conf");
+	exit(2);
+}
+
+/* The gateway program on tcp6 [a]:port; no rpcbind (fixed port). */
+static int
+listen_gw(const struct in6_addr *a, uint16_t port)
+{
+	struct sockaddr_in6 sa;
+	struct netconfig *nc;
+	SVCXPRT *xprt;
+	char buf[ADDR_STRLEN];
+	int one = 1, fd;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = *a;
+	sa.sin6_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
+		log_warn("bind tcp6 [%s]:%u", addr6_ntop(a, buf, sizeof(buf)),
+		    port);
+		close(fd);
+		return -1;
+	}
+	if ((nc = getnetconfigent("tcp6")) == NULL) {
+		log_warnx("no netconfig entry for tcp6");
+		close(fd);
+		return -1;
+	}
+	xprt = svc_tli_create(fd, nc, NULL, 0, 0);
+	freenetconfigent(nc);
+	if (xprt == NULL) {
+		log_warnx("svc_tli_create tcp6 failed");
+		close(fd);
+		return -1;
+	}
+	if (!svc_reg(xprt, DSTM_GW_PROG, DSTM_GW_V1, gwsvc_dispatch, NULL))
+		fatalx("svc_reg gateway program failed");
+	log_info("gateway program on tcp6 [%s]:%u",
+	    addr6_ntop(a, buf, sizeof(buf)), port);
+	return 0;
+}
+
+static int
+control_open(struct gwd *d)
+{
+	const char *path = d->conf.control_socket;
+	struct sockaddr_un sun;
+	SVCXPRT *xprt;
+	char dir[sizeof(sun.sun_path)], *slash;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path));
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			log_warn("mkdir %s", dir);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	/* a live daemon answers on it: do not take its socket away */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		log_warnx("%s: another daemon is listening", path);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old);
+		log_warn("bind %s", path);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (listen(fd, 16) != 0 || (xprt = svc_vc_create(fd, 0, 0)) == NULL) {
+		log_warnx("control socket %s: cannot serve", path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	if (!svc_reg(xprt, DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch, NULL))
+		fatalx("svc_reg control program failed");
+	d->ctl_fd = fd;
+	return 0;
+}
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* before any thread exists, so every thread inherits the mask */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void
+handle_signals(struct gwd *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			log_info("SIGHUP: dstmgwd has no reload; restart it "
+			    "(the server resyncs it within a second)");
+		else
+			d->want_exit = true;
+	}
+}
+
+static void
+event_loop(struct gwd *d)
+{
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
+
+	while (!d->want_exit) {
+		int nsvc = svc_max_pollfd, n, ready;
+
+		if ((size_t)nsvc + 1 > cap) {
+			cap = (size_t)nsvc + 16;
+			if ((pfd = reallocarray(pfd, cap, sizeof(*pfd))) ==
+			    NULL)
+				fatal("poll array");
+		}
+		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
+		pfd[nsvc].fd = d->sfd;
+		pfd[nsvc].events = POLLIN;
+		pfd[nsvc].revents = 0;
+		if ((n = poll(pfd, (nfds_t)nsvc + 1, 1000)) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[nsvc].revents & POLLIN)
+			handle_signals(d);
+		/* svc_getreq_poll stops after `ready` of its own fds */
+		ready = 0;
+		for (int i = 0; i < nsvc; i++)
+			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
+		if (ready > 0)
+			svc_getreq_poll(pfd, ready);
+	}
+	free(pfd);
+}
+
+static void
+gw_config_of(const struct gwd_conf *c, struct gw_config *gc)
+{
+	memset(gc, 0, sizeof(*gc));
+	gc->tep6 = *gwd_conf_tep6(c);
+	gc->tep4 = c->tep4;
+	gc->mtu = c->mtu;
+	gc->mss_clamp = c->mss_clamp;
+	snprintf(gc->ifname, sizeof(gc->ifname), "%s", c->ifname);
+	gc->routes = c->pools;
+	gc->n_routes = c->n_pools;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gwd d;
+	const char *path = DSTM_SYSCONFDIR "/dstmgwd.conf";
+	struct gw_config gc;
+	char err[CONF_ERRLEN];
+	int ch, foreground = 0, check = 0, verbose = 0, pidfd = -1, rc;
+	int maxrec = MAX_RPC_REC;
+
+	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
+		switch (ch) {
+		case 'd': foreground = 1; break;
+		case 'f': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (gwd_conf_load(path, &d.conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dstmgwd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		gwd_conf_print(stdout, &d.conf);
+		gwd_conf_free(&d.conf);
+		return 0;
+	}
+	log_init(foreground, verbose, "dstmgwd");
+	d.ctl_fd = -1;
+
+	/* what needs privileges and can fail, before detaching */
+	gw_config_of(&d.conf, &gc);
+	if ((rc = gw_open(&d.gw, &gc)) != 0)
+		fatalx("cannot open the gateway: %s", strerror(-rc));
+	gwsvc_init(&d.svc, &d.gw, &d.conf);
+	gwsvc = &d.svc;
+	rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec);
+	for (unsigned i = 0; i < d.conf.n_listen; i++)
+		if (listen_gw(&d.conf.listen[i], d.conf.port) != 0)
+			fatalx("cannot listen on port %u", d.conf.port);
+	if ((rc = control_open(&d)) != 0)
+		fatalx("cannot open the control socket %s",
+		    d.conf.control_socket);
+	if ((d.sfd = signals_open()) < 0)
+		fatal("signalfd");
+	if (!foreground) {
+		if (daemon_detach() != 0)
+			fatal("daemon");
+		if ((pidfd = pidfile_create(d.conf.pid_file)) < 0)
+			log_warn("pidfile %s", d.conf.pid_file);
+	}
+	/* threads do not survive fork: start the data plane after it */
+	if ((rc = gw_start(&d.gw)) != 0)
+		fatalx("cannot start the data plane: %s", strerror(-rc));
+	log_info("started: %u pool range%s, %u allowed server%s, generation "
+	    "0, waiting for a SYNC", d.conf.n_pools,
+	    d.conf.n_pools == 1 ? "" : "s", d.conf.n_allow,
+	    d.conf.n_allow == 1 ? "" : "s");
+
+	event_loop(&d);
+
+	log_info("shutting down");
+	gw_close(&d.gw);
+	if (d.ctl_fd >= 0)
+		unlink(d.conf.control_socket);
+	pidfile_remove(d.conf.pid_file, pidfd);
+	svc_exit();
+	gwsvc = NULL;
+	gwsvc_free(&d.svc);
+	gwd_conf_free(&d.conf);
+	close(d.sfd);
+	return 0;
+}
