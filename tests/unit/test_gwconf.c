@@ -1,0 +1,216 @@
+/* test_gwconf.c - dstmgwd.conf: the golden files in tests/gwconf (NAME.in
+ * with NAME.ok, the canonical print, or NAME.err, the one error line),
+ * the sample etc/dstmgwd.conf, defaults and a few rules. */
+#include <check.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "gateway/gwconf.h"
+
+#define MIN_CASES 10
+
+static glob_t cases;
+
+static char *
+print_str(const struct gwd_conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	gwd_conf_print(f, c);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* the whole file, NUL-terminated; NULL when it does not exist */
+static char *
+slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+	int ch;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(m);
+	while ((ch = getc(f)) != EOF)
+		putc(ch, m);
+	fclose(f);
+	ck_assert_int_eq(fclose(m), 0);
+	return buf;
+}
+
+static void
+assert_freed(const struct gwd_conf *c)
+{
+	static const struct gwd_conf zero;
+
+	ck_assert_msg(memcmp(c, &zero, sizeof(zero)) == 0,
+	    "failed load left state behind");
+}
+
+/* printing, parsing the print and printing again changes nothing */
+static void
+assert_round_trip(const struct gwd_conf *c)
+{
+	struct gwd_conf again;
+	char err[CONF_ERRLEN], *a, *b;
+
+	a = print_str(c);
+	ck_assert_msg(gwd_conf_load_buf("printed", a, strlen(a), &again, err,
+	    sizeof(err)) == 0, "printed config does not load: %s", err);
+	b = print_str(&again);
+	ck_assert_msg(strcmp(a, b) == 0, "round trip changed\n%s\ninto\n%s",
+	    a, b);
+	gwd_conf_free(&again);
+	free(a);
+	free(b);
+}
+
+START_TEST(golden)
+{
+	const char *in = cases.gl_pathv[_i];
+	char path[4096], err[CONF_ERRLEN], *ok, *want, *out;
+	struct gwd_conf c;
+	size_t n = strlen(in) - strlen(".in");
+	int rc;
+
+	snprintf(path, sizeof(path), "%.*s.ok", (int)n, in);
+	ok = slurp(path);
+	snprintf(path, sizeof(path), "%.*s.err", (int)n, in);
+	want = slurp(path);
+	ck_assert_msg((ok == NULL) != (want == NULL),
+	    "%s: needs exactly one of .ok and .err", in);
+	rc = gwd_conf_load(in, &c, err, sizeof(err));
+	if (ok != NULL) {
+		ck_assert_msg(rc == 0, "%s: %s", in, err);
+		out = print_str(&c);
+		ck_assert_msg(strcmp(out, ok) == 0,
+		    "%s: printed\n%s\nexpected\n%s", in, out, ok);
+		assert_round_trip(&c);
+		gwd_conf_free(&c);
+		free(out);
+	} else {
+		want[strcspn(want, "\n")] = '\0';
+		ck_assert_msg(rc == -1, "%s: loaded, expected \"%s\"", in,
+		    want);
+		ck_assert_str_eq(err, want);
+		assert_freed(&c);
+	}
+	free(ok);
+	free(want);
+}
+END_TEST
+
+START_TEST(golden_count)
+{
+	ck_assert_msg(cases.gl_pathc >= MIN_CASES,
+	    "only %zu cases in tests/gwconf (DSTM_SRCDIR?)", cases.gl_pathc);
+}
+END_TEST
+
+START_TEST(sample_config)
+{
+	struct gwd_conf c;
+	char err[CONF_ERRLEN];
+
+	ck_assert_msg(gwd_conf_load("etc/dstmgwd.conf", &c, err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(c.n_pools, 1);
+	ck_assert_uint_ge(c.n_allow, 1);
+	assert_round_trip(&c);
+	gwd_conf_free(&c);
+}
+END_TEST
+
+START_TEST(defaults)
+{
+	static const char text[] = "[gateway]\ntep6 = 2001:db8:1::1\n"
+	    "pool = 198.51.100.0/24\n[servers]\nallow = 2001:db8:5::10\n";
+	struct gwd_conf c;
+	struct in6_addr a;
+	char err[CONF_ERRLEN];
+
+	ck_assert_int_eq(gwd_conf_load_buf("t.conf", text, strlen(text), &c,
+	    err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.n_listen, 1);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&c.listen[0]));
+	ck_assert_uint_eq(c.port, 7546);
+	ck_assert_uint_eq(c.tep4, 0xc0000001u);
+	ck_assert_uint_eq(c.mtu, 1460);
+	ck_assert_str_eq(c.ifname, "dti0");
+	ck_assert(!c.mss_clamp);
+	ck_assert_str_eq(c.control_socket, "/run/dstm/dstmgwd.sock");
+	ck_assert_str_eq(c.pid_file, "/run/dstmgwd.pid");
+	ck_assert(addr6_parse("2001:db8:5::10", &a, NULL));
+	ck_assert(gwd_conf_server_allowed(&c, &a));
+	ck_assert(addr6_parse("2001:db8:5::11", &a, NULL));
+	ck_assert(!gwd_conf_server_allowed(&c, &a));
+	ck_assert(addr6_parse("2001:db8:1::1", &a, NULL));
+	ck_assert(memcmp(gwd_conf_tep6(&c), &a, sizeof(a)) == 0);
+	gwd_conf_free(&c);
+}
+END_TEST
+
+START_TEST(pools_sorted)
+{
+	static const char text[] = "[gateway]\ntep6 = 2001:db8:1::1\n"
+	    "pool = 10.0.2.0/24\npool = 10.0.0.0/24\npool = 10.0.1.7\n"
+	    "[servers]\nallow = 2001:db8:5::10\n";
+	struct gwd_conf c;
+	char err[CONF_ERRLEN];
+
+	ck_assert_int_eq(gwd_conf_load_buf("t.conf", text, strlen(text), &c,
+	    err, sizeof(err)), 0);
+	ck_assert_uint_eq(c.n_pools, 3);
+	ck_assert_uint_eq(c.pools[0].first, 0x0a000000u);
+	ck_assert_uint_eq(c.pools[1].first, 0x0a000107u);
+	ck_assert_uint_eq(c.pools[2].last, 0x0a0002ffu);
+	gwd_conf_free(&c);
+}
+END_TEST
+
+int
+main(void)
+{
+	const char *dir = getenv("DSTM_SRCDIR");
+	Suite *s = suite_create("gwconf");
+	TCase *tg = tcase_create("golden"), *tu = tcase_create("rules");
+	SRunner *sr;
+	int nf;
+
+	/* golden messages name "tests/gwconf/NAME.in": run from the top */
+	if (dir == NULL || *dir == '\0')
+		dir = ".";
+	if (chdir(dir) != 0) {
+		perror(dir);
+		return EXIT_FAILURE;
+	}
+	memset(&cases, 0, sizeof(cases));
+	if (glob("tests/gwconf/*.in", 0, NULL, &cases) != 0)
+		cases.gl_pathc = 0;
+	tcase_add_test(tg, golden_count);
+	if (cases.gl_pathc > 0)
+		tcase_add_loop_test(tg, golden, 0, (int)cases.gl_pathc);
+	tcase_add_test(tg, sample_config);
+	suite_add_tcase(s, tg);
+	tcase_add_test(tu, defaults);
+	tcase_add_test(tu, pools_sorted);
+	suite_add_tcase(s, tu);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (cases.gl_pathc > 0)
+		globfree(&cases);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
