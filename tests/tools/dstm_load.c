@@ -5,10 +5,11 @@
  * IPV6_FREEBIND, so the server sees N distinct callers.  Prints every
  * acknowledged lease as "ack CLIENT ADDR" (flushed at once: a test can
  * kill -9 the server mid-burst and know what was acknowledged), and a
- * summary line "ops N ok M fail F secs S rate R/s".
+ * summary line "ops N ok M fail F secs S rate R/s p50 Xus p99 Yus max Zus"
+ * (latency of each completed call, measured around the RPC).
  *
  * usage: dstm_load -s SERVER6 [-p PORT] [-c PREFIX6] [-n CLIENTS]
- *                  [-o alloc|renew|release|cycle] [-u] [-q]
+ *                  [-o alloc|renew|release|cycle] [-u] [-q] [-P PROCS]
  *        dstm_load -s SERVER6 [-p PORT] -V ACKFILE
  *   -V  verify: for every "ack CLIENT ADDR" line, ask INFO from CLIENT and
  *       check that ADDR is still its lease; then check that no address is
@@ -18,6 +19,8 @@
  *   -r  requests per client over its one connection (renew/cycle mixes)
  *   -u  udp6 instead of tcp6
  *   -q  quiet: no per-lease lines
+ *   -P  run the clients in PROCS parallel processes (client i in process
+ *       i % PROCS), each sequential: PROCS calls in flight (make bench)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,93 +158,78 @@ verify(const struct sockaddr_in6 *dst, const char *path)
 	return missing == 0 && dups == 0 ? 0 : 1;
 }
 
+/* What one process did; in shared memory when -P forks workers. */
+struct load_result {
+	unsigned long	ops, ok, fail;
+};
+
+struct load_job {
+	struct sockaddr_in6	 dst;
+	struct in6_addr		 base;
+	const char		*op;
+	int			 use_prefix, udp, quiet;
+	unsigned long		 n, rounds;
+	uint32_t		*lat;	/* n * rounds * 2 slots, us + 1; 0 = none */
+};
+
 static void
-usage(void)
+lat_put(const struct load_job *j, unsigned long i, unsigned long r, int k,
+    double t0)
 {
-	fprintf(stderr, "usage: dstm_load -s SERVER6 [-p PORT] [-c PREFIX6] "
-	    "[-n CLIENTS] [-r ROUNDS] [-o alloc|renew|release|cycle] [-u] "
-	    "[-q]\n");
-	exit(2);
+	double us = (now_s() - t0) * 1e6;
+
+	j->lat[(i * j->rounds + r) * 2 + (unsigned long)k] =
+	    us >= 4e9 ? UINT32_MAX : (uint32_t)us + 1;
 }
 
-int
-main(int argc, char **argv)
+/* Clients first, first + step, ... < n: each connects from its own
+ * source and makes `rounds` requests over its one connection. */
+static void
+run_clients(const struct load_job *j, unsigned long first, unsigned long step,
+    uint32_t *leased, struct load_result *res)
 {
-	struct sockaddr_in6 dst;
-	struct in6_addr base = IN6ADDR_ANY_INIT, src;
 	struct timeval tmo = { 5, 0 };
-	const char *server = NULL, *op = "alloc", *prefix = NULL, *vfile = NULL;
-	unsigned long n = 1, rounds = 1, ok = 0, fail = 0, ops = 0;
-	int ch, udp = 0, quiet = 0, port = DSTM_DEFAULT_PORT;
-	uint32_t *leased;
-	double t0, t1;
+	const char *op = j->op;
 
-	while ((ch = getopt(argc, argv, "s:p:c:n:o:r:uqV:")) != -1) {
-		switch (ch) {
-		case 's': server = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'c': prefix = optarg; break;
-		case 'n': n = strtoul(optarg, NULL, 10); break;
-		case 'r': rounds = strtoul(optarg, NULL, 10); break;
-		case 'o': op = optarg; break;
-		case 'u': udp = 1; break;
-		case 'q': quiet = 1; break;
-		case 'V': vfile = optarg; break;
-		default: usage();
-		}
-	}
-	if (server == NULL || n == 0 || n > 16777216)
-		usage();
-	memset(&dst, 0, sizeof(dst));
-	dst.sin6_family = AF_INET6;
-	dst.sin6_port = htons((uint16_t)port);
-	if (!addr6_parse(server, &dst.sin6_addr, NULL))
-		usage();
-	if (prefix != NULL && !addr6_parse(prefix, &base, NULL))
-		usage();
-	if (vfile != NULL)
-		return verify(&dst, vfile);
-	if ((leased = calloc(n, sizeof(*leased))) == NULL)
-		return 1;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-
-	t0 = now_s();
-	for (unsigned long i = 0; i < n; i++) {
-		CLIENT *cl;
+	for (unsigned long i = first; i < j->n; i += step) {
 		char a4[ADDR_STRLEN], a6[ADDR_STRLEN];
-
+		struct in6_addr src = j->base;
 		uint32_t low;
+		CLIENT *cl;
 
 		/* client i speaks from PREFIX + i + 1 (low 32 bits) */
-		src = base;
-		low = addr4_from_bytes(&base.s6_addr[12]) + (uint32_t)i + 1;
+		low = addr4_from_bytes(&j->base.s6_addr[12]) + (uint32_t)i + 1;
 		addr4_to_bytes(low, &src.s6_addr[12]);
-		cl = connect_from(prefix ? &src : NULL, &dst, udp);
+		cl = connect_from(j->use_prefix ? &src : NULL, &j->dst, j->udp);
 		if (cl == NULL) {
-			fail++;
+			res->fail++;
 			continue;
 		}
 		clnt_control(cl, CLSET_TIMEOUT, (char *)&tmo);
-		for (unsigned long r = 0; r < rounds; r++) {
+		for (unsigned long r = 0; r < j->rounds; r++) {
 			dstm_alloc_args aa;
 			dstm_addr_args ra;
-			dstm_lease res;
+			dstm_lease lres;
 			dstm_status st;
 			int do_alloc = strcmp(op, "alloc") == 0 ||
 			    strcmp(op, "cycle") == 0 || leased[i] == 0;
+			double t0;
 
 			memset(&aa, 0, sizeof(aa));
-			memset(&res, 0, sizeof(res));
+			memset(&lres, 0, sizeof(lres));
 			if (do_alloc) {
-				ops++;
-				if (dstmproc_alloc_1(&aa, &res, cl) !=
-				    RPC_SUCCESS || res.status != DSTM_OK) {
-					fail++;
+				res->ops++;
+				t0 = now_s();
+				if (dstmproc_alloc_1(&aa, &lres, cl) !=
+				    RPC_SUCCESS || lres.status != DSTM_OK) {
+					res->fail++;
 					break;
 				}
-				ok++;
-				leased[i] = addr4_from_bytes((uint8_t *)res.addr);
-				if (!quiet)
+				lat_put(j, i, r, 0, t0);
+				res->ok++;
+				leased[i] = addr4_from_bytes((uint8_t *)
+				    lres.addr);
+				if (!j->quiet)
 					printf("ack %s %s\n", addr6_ntop(&src,
 					    a6, sizeof(a6)), addr4_ntop(leased[i],
 					    a4, sizeof(a4)));
@@ -247,30 +237,145 @@ main(int argc, char **argv)
 					continue;
 			}
 			addr4_to_bytes(leased[i], (uint8_t *)ra.addr);
+			t0 = now_s();
 			if (strcmp(op, "renew") == 0) {
-				ops++;
-				if (dstmproc_renew_1(&ra, &res, cl) ==
-				    RPC_SUCCESS && res.status == DSTM_OK)
-					ok++;
-				else
-					fail++;
+				res->ops++;
+				if (dstmproc_renew_1(&ra, &lres, cl) ==
+				    RPC_SUCCESS && lres.status == DSTM_OK) {
+					lat_put(j, i, r, 1, t0);
+					res->ok++;
+				} else {
+					res->fail++;
+				}
 			} else if (strcmp(op, "release") == 0 ||
 			    strcmp(op, "cycle") == 0) {
-				ops++;
+				res->ops++;
 				if (dstmproc_release_1(&ra, &st, cl) ==
 				    RPC_SUCCESS && st == DSTM_OK) {
-					ok++;
+					lat_put(j, i, r, 1, t0);
+					res->ok++;
 					leased[i] = 0;
 				} else {
-					fail++;
+					res->fail++;
 				}
 			}
 		}
 		clnt_destroy(cl);
 	}
+}
+
+/* p50/p99/max of the recorded latencies (compacted in place) */
+static void
+lat_summary(uint32_t *lat, size_t slots, uint32_t out[3])
+{
+	size_t m = 0;
+
+	for (size_t k = 0; k < slots; k++)
+		if (lat[k] != 0)
+			lat[m++] = lat[k] - 1;
+	out[0] = out[1] = out[2] = 0;
+	if (m == 0)
+		return;
+	qsort(lat, m, sizeof(*lat), cmp_u32);
+	out[0] = lat[(m - 1) / 2];
+	out[1] = lat[(size_t)((double)(m - 1) * 0.99)];
+	out[2] = lat[m - 1];
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dstm_load -s SERVER6 [-p PORT] [-c PREFIX6] "
+	    "[-n CLIENTS] [-r ROUNDS] [-o alloc|renew|release|cycle] [-u] "
+	    "[-q] [-P PROCS]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct load_job j;
+	struct load_result *res, sum = { 0, 0, 0 };
+	const char *server = NULL, *prefix = NULL, *vfile = NULL;
+	unsigned long procs = 1;
+	int ch, port = DSTM_DEFAULT_PORT;
+	uint32_t *leased, pct[3];
+	size_t lat_bytes;
+	double t0, t1;
+
+	memset(&j, 0, sizeof(j));
+	j.op = "alloc";
+	j.n = j.rounds = 1;
+	while ((ch = getopt(argc, argv, "s:p:c:n:o:r:uqV:P:")) != -1) {
+		switch (ch) {
+		case 's': server = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'c': prefix = optarg; break;
+		case 'n': j.n = strtoul(optarg, NULL, 10); break;
+		case 'r': j.rounds = strtoul(optarg, NULL, 10); break;
+		case 'o': j.op = optarg; break;
+		case 'u': j.udp = 1; break;
+		case 'q': j.quiet = 1; break;
+		case 'V': vfile = optarg; break;
+		case 'P': procs = strtoul(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (server == NULL || j.n == 0 || j.n > 16777216 || j.rounds == 0 ||
+	    j.rounds > 1000000 || procs == 0 || procs > 64)
+		usage();
+	memset(&j.dst, 0, sizeof(j.dst));
+	j.dst.sin6_family = AF_INET6;
+	j.dst.sin6_port = htons((uint16_t)port);
+	if (!addr6_parse(server, &j.dst.sin6_addr, NULL))
+		usage();
+	if (prefix != NULL && !addr6_parse(prefix, &j.base, NULL))
+		usage();
+	j.use_prefix = prefix != NULL;
+	if (vfile != NULL)
+		return verify(&j.dst, vfile);
+	/* shared with the workers: results, leases, latencies */
+	lat_bytes = j.n * j.rounds * 2 * sizeof(uint32_t);
+	res = mmap(NULL, procs * sizeof(*res), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	leased = mmap(NULL, j.n * sizeof(*leased), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	j.lat = mmap(NULL, lat_bytes, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED || leased == MAP_FAILED || j.lat == MAP_FAILED)
+		return 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	t0 = now_s();
+	if (procs == 1) {
+		run_clients(&j, 0, 1, leased, &res[0]);
+	} else {
+		for (unsigned long k = 0; k < procs; k++) {
+			pid_t pid = fork();
+
+			if (pid < 0) {
+				perror("fork");
+				res[k].fail++;
+				continue;
+			}
+			if (pid == 0) {
+				run_clients(&j, k, procs, leased, &res[k]);
+				fflush(stdout);
+				_exit(0);
+			}
+		}
+		while (wait(NULL) > 0)
+			;
+	}
 	t1 = now_s();
-	printf("ops %lu ok %lu fail %lu secs %.3f rate %.0f/s\n", ops, ok,
-	    fail, t1 - t0, ok / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
-	free(leased);
-	return fail == 0 ? 0 : 1;
+	for (unsigned long k = 0; k < procs; k++) {
+		sum.ops += res[k].ops;
+		sum.ok += res[k].ok;
+		sum.fail += res[k].fail;
+	}
+	lat_summary(j.lat, lat_bytes / sizeof(uint32_t), pct);
+	printf("ops %lu ok %lu fail %lu secs %.3f rate %.0f/s p50 %uus p99 %uus "
+	    "max %uus\n", sum.ops, sum.ok, sum.fail, t1 - t0,
+	    sum.ok / (t1 - t0 > 0 ? t1 - t0 : 1e-9), pct[0], pct[1], pct[2]);
+	return sum.fail == 0 ? 0 : 1;
 }
