@@ -148,6 +148,26 @@ fail:
 	return rc < 0 ? rc : -EINVAL;
 }
 
+int
+gw_reroute(struct gw *g, const struct range4 *routes, unsigned n)
+{
+	struct range4 *nr = NULL;
+	int rc = 0;
+
+	if (n > 0 && (nr = calloc(n, sizeof(*nr))) == NULL)
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(nr, routes, n * sizeof(*nr));
+	for (unsigned i = 0; i < g->cfg.n_routes; i++)
+		range_prefixes(g, &g->cfg.routes[i], route_del);
+	free(g->cfg.routes);
+	g->cfg.routes = nr;
+	g->cfg.n_routes = n;
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		rc = range_prefixes(g, &nr[i], route_add);
+	return rc;
+}
+
 /* ---- ICMPv4 errors back into the IPv4 network, rate-limited ---- */
 
 static bool

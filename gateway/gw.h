@@ -78,6 +78,10 @@ int  gw_unbind(struct gw *g, uint32_t addr, const struct in6_addr *client);
 /* Replace the whole table (standalone gateway: SYNC). */
 int  gw_replace(struct gw *g, const struct binding *v, size_t n);
 
+/* The pool changed (reload): route the new ranges into the TUN, remove
+ * the routes of ranges that went.  0 or -errno. */
+int  gw_reroute(struct gw *g, const struct range4 *routes, unsigned n);
+
 /* Snapshots for the control plane. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,
 	size_t *nbindings);

@@ -81,3 +81,16 @@ colocate_close(struct server *s)
 	gw_close(s->gw_local);
 	s->gw_local = NULL;
 }
+
+void
+colocate_reroute(struct server *s)
+{
+	int rc;
+
+	if (s->gw_local == NULL)
+		return;
+	if ((rc = gw_reroute(s->gw_local, s->conf.ranges,
+	    s->conf.n_ranges)) != 0)
+		log_warnx("gateway: cannot route the new pool: %s",
+		    strerror(-rc));
+}

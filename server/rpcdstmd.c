@@ -233,7 +233,7 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	struct lease_table nt;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
 	uint32_t lost = 0;
-	bool restart = false;
+	bool restart = false, gw_kept = false;
 	int rc;
 
 	if (server_conf_load(s->conf_path, &nc, err, sizeof(err)) != 0) {
@@ -277,6 +277,21 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		memcpy(nc.remote, s->conf.remote, sizeof(nc.remote));
 		nc.n_remote = s->conf.n_remote;
 	}
+	/* the running gateway's socket, TUN and tunnel MTU are bound to
+	 * these; the pool's routes follow the reload (colocate_reroute) */
+	if (s->gw_local != NULL && (nc.tep6_set != s->conf.tep6_set ||
+	    memcmp(&nc.tep6, &s->conf.tep6, sizeof(nc.tep6)) != 0 ||
+	    nc.tep4 != s->conf.tep4 || nc.mtu != s->conf.mtu ||
+	    strcmp(nc.gw_ifname, s->conf.gw_ifname) != 0 ||
+	    nc.gw_mss_clamp != s->conf.gw_mss_clamp)) {
+		gw_kept = true;
+		nc.tep6_set = s->conf.tep6_set;
+		nc.tep6 = s->conf.tep6;
+		nc.tep4 = s->conf.tep4;
+		nc.mtu = s->conf.mtu;
+		memcpy(nc.gw_ifname, s->conf.gw_ifname, sizeof(nc.gw_ifname));
+		nc.gw_mss_clamp = s->conf.gw_mss_clamp;
+	}
 	nt.lease_time = s->leases.lease_time;
 	lease_table_free(&s->leases);
 	s->leases = nt;
@@ -284,12 +299,15 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	s->conf = nc;
 	apply_conf_to_table(s);
 	compute_tep6(s);
+	colocate_reroute(s);
 	s->counters[C_RELOADS]++;
-	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u bound%s",
+	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u bound%s%s",
 	    s->leases.size - s->leases.n_excluded,
 	    s->leases.bound.count + s->leases.n_static, restart ?
 	    "; listen, port, state-dir, control-socket, journal-sync and "
-	    "[gateway] enable/remote changes take effect at restart" : "");
+	    "[gateway] enable/remote changes take effect at restart" : "",
+	    gw_kept ? "; [gateway] tep6, tep4, mtu, ifname and mss-clamp "
+	    "changes take effect at restart" : "");
 	log_info("%s", msg);
 	return 0;
 refuse:

@@ -116,6 +116,14 @@ wait_for 3 bash -c "'$BUILD/dstmctl' -s '$T_TMP/ctl.sock' -j leases | grep -q '\
 check "per-lease packet counters in dstmctl -j leases" \
 	bash -c "'$BUILD/dstmctl' -s '$T_TMP/ctl.sock' -j leases | grep -q '\"pkts_in\":1'"
 
+# reload with a larger pool: the new range is routed into the gateway
+sed -i 's|^range = 198.51.100.0/24|range = 198.51.100.0/24\nrange = 192.0.2.0/24|' "$CONF"
+CTL reload >/dev/null
+check "reload: the added range is routed into the gateway's TUN" \
+	bash -c "ip -n '$NS_GW' route show 192.0.2.0/24 | grep -q 'dev dti0'"
+check "reload: the old range is still routed" \
+	bash -c "ip -n '$NS_GW' route show 198.51.100.0/24 | grep -q 'dev dti0'"
+
 # restart: bindings come back from the journal
 kill_pid "$SPID"
 bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
