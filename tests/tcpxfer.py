@@ -3,6 +3,7 @@
 
   tcpxfer.py server ADDR PORT [SECONDS]
       accept one connection; print "from PEER bytes N sha256 HEX"
+      (ADDR may be IPv4 or IPv6)
   tcpxfer.py client ADDR PORT NBYTES [SECONDS]
       send NBYTES of random data; print "sent N sha256 HEX SECONDS"
 """
@@ -16,7 +17,8 @@ import time
 def main(a):
     if a[0] == "server":
         secs = float(a[3]) if len(a) > 3 else 20
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        fam = socket.AF_INET6 if ":" in a[1] else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((a[1], int(a[2])))
         s.listen(1)
