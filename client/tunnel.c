@@ -108,10 +108,11 @@ send_tep(struct tunnel *t, uint8_t *pkt, size_t len, const struct in6_addr *tep)
 	return 0;
 }
 
-int
-tunnel_out(struct tunnel *t, uint8_t *pkt, size_t len)
+/* Checks and rewrites one outgoing packet; 0 when it may go to *tep. */
+static int
+out_prepare(struct tunnel *t, uint8_t *pkt, size_t len, struct in6_addr *tep)
 {
-	struct in6_addr tep;
+	struct in6_addr tep6;
 	uint32_t addr, src;
 	char *copy;
 
@@ -122,7 +123,7 @@ tunnel_out(struct tunnel *t, uint8_t *pkt, size_t len)
 	src = addr4_from_bytes(pkt + 12);
 	pthread_mutex_lock(&t->lock);
 	addr = t->addr;
-	tep = t->tep6;
+	tep6 = t->tep6;
 	if (addr == 0) {
 		/* no lease yet: keep the packet, wake the control side */
 		if (t->placeholder != 0 && t->nq < TUN_QUEUE &&
@@ -152,7 +153,41 @@ tunnel_out(struct tunnel *t, uint8_t *pkt, size_t len)
 		return -1;
 	}
 	atomic_store(&t->last_activity, (int64_t)time(NULL));
+	*tep = tep6;
+	return 0;
+}
+
+int
+tunnel_out(struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	struct in6_addr tep;
+
+	if (out_prepare(t, pkt, len, &tep) != 0)
+		return -1;
 	return send_tep(t, pkt, len, &tep);
+}
+
+/* A batch read from dti0 leaves in one sendmmsg. */
+static void
+out_batch(struct tunnel *t, struct tun_pkt *tp, int k, struct raw6_pkt *rp)
+{
+	int n = 0, sent;
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < k; i++) {
+		if (out_prepare(t, tp[i].buf, tp[i].len, &rp[n].dst) != 0)
+			continue;
+		memset(&rp[n].src, 0, sizeof(rp[n].src));
+		rp[n].buf = tp[i].buf;
+		rp[n].len = tp[i].len;
+		n++;
+	}
+	if (n == 0 || (sent = raw6_send_batch(t->raw_fd, rp, (unsigned)n)) <= 0)
+		return;
+	for (int i = 0; i < sent; i++)
+		bytes += rp[i].len;
+	count(t, TC_TX_PKTS, (uint64_t)sent);
+	count(t, TC_TX_BYTES, bytes);
 }
 
 int
@@ -192,7 +227,7 @@ static void *
 tunnel_thread(void *arg)
 {
 	struct tunnel *t = arg;
-	struct raw6_pkt rp[BATCH];
+	struct raw6_pkt rp[BATCH], sp[BATCH];
 	struct tun_pkt tp[BATCH];
 	struct epoll_event ev[4];
 
@@ -224,8 +259,8 @@ tunnel_thread(void *arg)
 						    rp[i].len, &rp[i].src);
 			} else if (fd == t->tun_fd) {
 				k = tun_read_batch(t->tun_fd, tp, BATCH);
-				for (int i = 0; i < k; i++)
-					tunnel_out(t, tp[i].buf, tp[i].len);
+				if (k > 0)
+					out_batch(t, tp, k, sp);
 			}
 		}
 	}
