@@ -1,0 +1,58 @@
+/* rpcd.h - the client daemon's state, shared by its files:
+ *   rpcd.c      main, set-up, the loop, calls to the server, interface
+ *   rpcd_ctl.c  the control program for dstmctl (status/lease/renew/release)
+ *   engine.c    the lease state machine;  tunnel.c  the data plane
+ */
+#ifndef DSTM_RPCD_H
+#define DSTM_RPCD_H
+
+#include <netinet/in.h>
+#include <rpc/rpc.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/ctl.h"
+#include "client/engine.h"
+#include "client/rpcd_conf.h"
+#include "client/tunnel.h"
+
+struct knl;
+
+enum rpcd_counter {
+	RC_ALLOC, RC_RENEW, RC_RELEASE, RC_REFUSED, RC_NO_REPLY, RC_BOUND,
+	RC_LOST, RC_COUNT
+};
+
+extern const char *const rc_names[RC_COUNT];
+
+struct rpcd {
+	struct rpcd_conf conf;
+	char		 conf_path[4096];
+	bool		 load;
+	struct knl	*nl;
+	int		 ifindex;
+	char		 ifname[16];
+	struct in6_addr	 source;	/* our address as the server sees it */
+	struct in6_addr	 server6;
+	CLIENT		*cl;
+	struct eng	 eng;
+	struct tunnel	 tun;
+	uint64_t	 ctr[RC_COUNT];
+	char		 last_error[CTL_ERRLEN + 64];
+	int		 ctl_fd;
+	bool		 want_exit, want_reload;
+};
+
+extern struct rpcd R;
+
+/* rpcd.c */
+int64_t  mono_ms(void);
+/* Carry out the engine's ACT_* set (calls, interface changes). */
+unsigned perform(unsigned act);
+/* One ALLOC or RENEW now; returns the engine's next actions. */
+unsigned call_lease(bool renew);
+
+/* rpcd_ctl.c */
+void rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+
+#endif

@@ -1,0 +1,143 @@
+/* rpcd_ctl.c - rpcd's control program: what dstmctl status, lease, renew
+ * and release ask of the client daemon, on its local UNIX socket. */
+#include "client/rpcd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/addr.h"
+#include "common/ctlsock.h"
+#include "rpc/dstm.h"
+
+void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
+
+static void
+fill_status(dstm_client_status *st)
+{
+	const struct eng_lease *l = &R.eng.lease;
+	unsigned n = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->status = DSTM_OK;
+	st->state = (dstm_client_state)R.eng.state;
+	st->mode = strdup(R.conf.ondemand ? "ondemand" : "always");
+	st->ifname = strdup(R.ifname);
+	st->server = strndup(R.conf.server, DSTM_MAX_MSG - 1);
+	memcpy(st->source, &R.source, sizeof(st->source));
+	if (R.eng.configured) {
+		int64_t left = R.eng.end_ms == INT64_MAX ? -1 :
+		    (R.eng.end_ms - mono_ms()) / 1000;
+
+		st->lease.status = DSTM_OK;
+		addr4_to_bytes(l->addr, (uint8_t *)st->lease.addr);
+		st->lease.lease_time = left < 0 ? DSTM_LEASE_INFINITE :
+		    (unsigned)left;
+		st->lease.t1 = l->t1;
+		st->lease.t2 = l->t2;
+		memcpy(st->lease.tep6, &l->tep6, sizeof(st->lease.tep6));
+		addr4_to_bytes(l->tep4, (uint8_t *)st->lease.tep4);
+		st->lease.mtu = l->mtu;
+		st->lease.port_max = 65535;
+		st->expires = left < 0 ? 0 : (int64_t)time(NULL) + left;
+	} else {
+		st->lease.status = DSTM_NO_SUCH_LEASE;
+	}
+	st->last_error = (dstm_status)R.eng.last_status;
+	st->last_error_msg = strndup(R.last_error, DSTM_MAX_MSG - 1);
+	st->counters.counters_val = calloc(RC_COUNT + TC_COUNT,
+	    sizeof(dstm_counter));
+	if (st->counters.counters_val == NULL)
+		return;
+	for (int i = 0; i < RC_COUNT; i++) {
+		st->counters.counters_val[n].name = strdup(rc_names[i]);
+		st->counters.counters_val[n++].value = R.ctr[i];
+	}
+	for (int i = 0; i < TC_COUNT; i++) {
+		st->counters.counters_val[n].name =
+		    strdup(tunnel_counter_name(i));
+		st->counters.counters_val[n++].value = atomic_load(&R.tun.ctr[i]);
+	}
+	st->counters.counters_len = n;
+}
+
+void
+rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt)
+{
+	if (!ctlsock_is_local(xprt)) {
+		svcerr_noprog(xprt);
+		return;
+	}
+	dstm_rpcd_prog_1(rq, xprt);
+}
+
+bool_t
+rpcd_null_1_svc(void *a, void *r, struct svc_req *rq)
+{
+	(void)a;
+	(void)r;
+	(void)rq;
+	return TRUE;
+}
+
+bool_t
+rpcd_status_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
+{
+	(void)a;
+	(void)rq;
+	fill_status(res);
+	return TRUE;
+}
+
+bool_t
+rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
+{
+	(void)wait;	/* calls are synchronous: the outcome is known now */
+	(void)rq;
+	if (R.eng.state == ENG_IDLE)
+		perform(eng_step(&R.eng, EV_START, NULL, 0, mono_ms()));
+	fill_status(res);
+	if (!R.eng.configured)
+		res->status = R.eng.last_status ?
+		    (dstm_status)R.eng.last_status : DSTM_INTERNAL;
+	return TRUE;
+}
+
+bool_t
+rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
+{
+	(void)wait;
+	(void)rq;
+	if (R.eng.configured && R.eng.state != ENG_REQUESTING) {
+		/* as if T1 had come */
+		R.eng.state = ENG_RENEWING;
+		perform(call_lease(true));
+	}
+	fill_status(res);
+	if (!R.eng.configured)
+		res->status = DSTM_NO_SUCH_LEASE;
+	return TRUE;
+}
+
+bool_t
+rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
+{
+	bool had = R.eng.configured;
+
+	(void)a;
+	(void)rq;
+	perform(eng_step(&R.eng, EV_RELEASE, NULL, 0, mono_ms()));
+	fill_status(res);
+	if (!had)
+		res->status = DSTM_NO_SUCH_LEASE;
+	return TRUE;
+}
+
+int
+dstm_rpcd_prog_1_freeresult(SVCXPRT *x, xdrproc_t xdr_result, caddr_t result)
+{
+	(void)x;
+	xdr_free(xdr_result, result);
+	return 1;
+}
+
