@@ -7,7 +7,8 @@
 #   ONLY=glob        run only harnesses whose name matches
 #
 # A harness names the sources it links in comment lines
-#   FUZZ_SOURCES: gateway/inet.c common/log.c
+#   FUZZ_SOURCES: gateway/inet.c common/log.c @BUILD@/rpc/dstm_xdr.c
+#   FUZZ_PKGS: libtirpc
 # and links common/*.c when it names none.  New inputs collect in
 # build-fuzz/corpus/<name>; tests/fuzz/corpus/<name>, if present, seeds.
 set -u
@@ -58,10 +59,16 @@ for f in "${harnesses[@]}"; do
 	srcs=$(sed -n 's/^.*FUZZ_SOURCES:\(.*\)$/\1/p' "$f" | tr -s ' \t' '\n' |
 	    grep -v '^$' | grep -v '^\*/$' || true)
 	[ -n "$srcs" ] || srcs=$(ls common/*.c)
+	# FUZZ_SOURCES may name generated files: "@BUILD@/rpc/dstm_xdr.c"
+	srcs=${srcs//@BUILD@/$BUILD}
+	# FUZZ_PKGS: pkg-config packages to compile and link with
+	pkgs=$(sed -n 's/^.*FUZZ_PKGS:\(.*\)$/\1/p' "$f")
+	pkgflags=
+	[ -n "$pkgs" ] && pkgflags=$(pkg-config --cflags --libs $pkgs)
 	log=$OUT/$name.log
 	# shellcheck disable=SC2086
 	if ! "$CC_FUZZ" "${CFLAGS_FUZZ[@]}" -o "$OUT/$name" "$f" $srcs \
-	    >"$log" 2>&1; then
+	    $pkgflags >"$log" 2>&1; then
 		echo "not ok - $name # build failed"
 		sed 's/^/# /' "$log" | head -n 30
 		fail=1
