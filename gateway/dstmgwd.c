@@ -27,8 +27,9 @@
 #include "gateway/gwconf.h"
 #include "rpc/dstm.h"
 
-/* a SYNC chunk is DSTM_MAX_SYNC_CHUNK * 36 bytes: bound records above it */
-#define MAX_RPC_REC	(512 * 1024)
+/* non-blocking connections with bounded records, so a slow or hostile
+ * caller cannot stall the loop; a SYNC chunk is under 40 KiB */
+#define MAX_RPC_REC	(64 * 1024)
 
 struct gwd {
 	struct gwd_conf	 conf;

@@ -10,7 +10,8 @@
 # Lease -> 4in6 flows; kill -9 dstmgwd and restart it -> flows again
 # within a second (measured); a hung gateway does not slow ALLOC; a
 # foreign SYNC is undone; revoke -> traffic stops; callers outside
-# [servers] allow are refused; a restarted server resyncs the gateway.
+# [servers] allow are refused; a restarted server resyncs the gateway;
+# a table of 3000 bindings comes back in chunks after a gateway restart.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
 
@@ -39,6 +40,7 @@ listen = $GW6
 port = $GWPORT
 tep6 = $TEP6
 pool = 198.51.100.0/24
+pool = 198.51.101.0-198.51.112.255
 control-socket = $T_TMP/gw.sock
 pid-file = $T_TMP/dstmgwd.pid
 
@@ -60,6 +62,7 @@ rpcbind = no
 range = 198.51.100.0/24
 exclude = 198.51.100.0
 exclude = 198.51.100.255
+range = 198.51.101.0-198.51.112.255
 
 [clients]
 allow = 2001:db8::/32
@@ -208,6 +211,23 @@ sent=$(ip netns exec "$NS_C2" $PKT send4in6 $TEP6 "$L2" 203.0.113.10 9104 still-
 wait $RPID
 expect_eq "c2's traffic flows after the server restart" "equal" \
 	"$($PKT cmp "$($PKT forwarded "$sent")" "$(cat "$T_TMP/got")")"
+
+# 8. a big table: 3000 more leases, then the gateway restarts; the SYNC
+# comes in chunks of 1024
+ip -n "$NS_SRV" -6 route add local 2001:db8:77::/64 dev lo
+ip netns exec "$NS_SRV" "$BUILD/tests/dstm_load" -s $SRV6 -p $PORT \
+	-c 2001:db8:77:: -n 3000 -o alloc -q >"$T_TMP/load.out" 2>&1
+check "3000 more clients leased" grep -q "ok 3000 fail 0" "$T_TMP/load.out"
+wait_for 5 gw_has gateway.bindings 3001
+expect_eq "3001 bindings pushed one by one" 3001 "$(gw_counter gateway.bindings)"
+kill_pid "$GPID" KILL
+t0=$(now_ms)
+start_gw
+wait_for 5 gw_has gateway.bindings 3001
+tb=$(( $(now_ms) - t0 ))
+echo "# gateway restart with 3001 bindings: table back in $tb ms"
+expect_eq "the restarted gateway gets all 3001 bindings" 3001 "$(gw_counter gateway.bindings)"
+check "... in one SYNC of 3 chunks" test "$(gw_counter rpc.sync-chunks)" = 3
 
 kill_pid "$SPID"
 kill_pid "$GPID"
