@@ -351,7 +351,8 @@ wire_binding(const struct binding *b, dstm_binding *o)
 	o->expires = b->expires;
 }
 
-/* The whole mirror in chunks; 0, or -1 after disconnect/refused. */
+/* The whole mirror in chunks: 0, -EIO (disconnected), -EPROTO (refused,
+ * paused), -ENOMEM (paused) or -ECANCELED (push_close). */
 static int
 send_sync(struct pusher *w)
 {
@@ -372,7 +373,7 @@ send_sync(struct pusher *w)
 		pthread_mutex_unlock(&p->lock);
 		log_warnx("gateway %s: SYNC: out of memory", w->name);
 		pause_ms(w, PUSH_BACKOFF_MAX_MS);
-		return -1;
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
 		wire_binding(binding_at(&p->table, i), &v[i]);
@@ -395,21 +396,21 @@ send_sync(struct pusher *w)
 		if ((cs = dstmgw_sync_1(&a, &r, w->cl)) != RPC_SUCCESS) {
 			free(v);
 			disconnect(w, clnt_sperrno(cs));
-			return -1;
+			return -EIO;
 		}
 		if (r.status != DSTM_OK) {
 			free(v);
 			refused(w, "SYNC", r.status);
-			return -1;
+			return -EPROTO;
 		}
 		off += k;
 	} while (off < n && !stopping(w));
 	free(v);
 	if (off < n)
-		return -1;	/* stopping */
+		return -ECANCELED;	/* stopping */
 	if (r.generation != gen) {
 		refused(w, "SYNC (generation not taken)", DSTM_GATEWAY_ERROR);
-		return -1;
+		return -EPROTO;
 	}
 	w->backoff_ms = PUSH_RETRY_MS;
 	w->acked = gen;
@@ -419,7 +420,8 @@ send_sync(struct pusher *w)
 	return 0;
 }
 
-/* One queued change; 0, or -1 after disconnect/refused. */
+/* One queued change: 0, -EIO (disconnected) or -EPROTO (refused,
+ * paused). */
 static int
 send_item(struct pusher *w, const struct push_item *it)
 {
@@ -440,12 +442,12 @@ send_item(struct pusher *w, const struct push_item *it)
 	    dstmgw_unbind_1(&a, &r, w->cl);
 	if (cs != RPC_SUCCESS) {
 		disconnect(w, clnt_sperrno(cs));
-		return -1;
+		return -EIO;
 	}
 	if (r.status == DSTM_DENIED || r.status == DSTM_GATEWAY_ERROR ||
 	    r.status == DSTM_INTERNAL) {
 		refused(w, it->bind ? "BIND" : "UNBIND", r.status);
-		return -1;
+		return -EPROTO;
 	}
 	if (r.status != DSTM_OK && log_ratelimit_ok(&w->rl) > 0)
 		/* a binding it will never take (its pools differ from ours?) */
