@@ -529,8 +529,11 @@ pusher_main(void *arg)
 	bool sync, have;
 
 	while (!stopping(w)) {
+		int64_t t0 = now_ms();
+
 		if (w->cl == NULL && connect_to(w) != 0) {
-			pause_ms(w, PUSH_RETRY_MS);
+			/* a probe every PUSH_RETRY_MS, however it failed */
+			pause_ms(w, PUSH_RETRY_MS - (int)(now_ms() - t0));
 			continue;
 		}
 		pthread_mutex_lock(&w->p->lock);
