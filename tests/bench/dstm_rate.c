@@ -604,15 +604,18 @@ report(struct gen *g)
 	double secs = (double)(g->t_last - g->t_start) / 1e9;
 	uint64_t offered = g->sent + g->busy;
 	uint64_t fail = offered - g->ok;
+	double sum = 0;
 
 	if (secs < g->secs)
 		secs = g->secs;
 	qsort(g->lat, g->nlat, sizeof(*g->lat), cmp_u32);
+	for (uint64_t i = 0; i < g->nlat; i++)
+		sum += g->lat[i];
 	printf("{\"mix\":\"%s\",\"transport\":\"%s\",\"offered_rate\":%.0f,"
 	    "\"secs\":%.3f,\"offered\":%llu,\"sent\":%llu,\"ok\":%llu,"
 	    "\"errors\":%llu,\"timeouts\":%llu,\"busy\":%llu,"
 	    "\"neterr\":%llu,\"fail_pct\":%.3f,\"rate\":%.1f,"
-	    "\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u,"
+	    "\"avg_us\":%.0f,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u,"
 	    "\"exhausted\":%llu,\"next\":%u}\n",
 	    mixes[g->mix], g->udp ? "udp6" : "tcp6", g->rate, secs,
 	    (unsigned long long)offered, (unsigned long long)g->sent,
@@ -620,7 +623,8 @@ report(struct gen *g)
 	    (unsigned long long)g->timeouts, (unsigned long long)g->busy,
 	    (unsigned long long)g->neterr,
 	    offered ? 100.0 * (double)fail / (double)offered : 0.0,
-	    (double)g->ok / secs, pct(g, 0.5), pct(g, 0.9), pct(g, 0.99),
+	    (double)g->ok / secs, g->nlat ? sum / (double)g->nlat : 0.0,
+	    pct(g, 0.5), pct(g, 0.9), pct(g, 0.99),
 	    g->nlat ? g->lat[g->nlat - 1] : 0,
 	    (unsigned long long)g->status[1],
 	    g->mix == MIX_ALLOC ? g->first + g->seq : g->first + g->n);

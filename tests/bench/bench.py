@@ -1,0 +1,557 @@
+#!/usr/bin/env python3
+"""bench.py - the driver half of `make bench` (standard library only).
+
+  bench.py ramp OUT --tag k=v... --kind dstm|perfdhcp [--start R] [--max R]
+           [--steps N] [--first N] [--first-next] -- CMD...
+      offered-load ramp: run CMD once per step with {rate} (and {first},
+      the first client index) filled in; double the rate while the step
+      meets the criterion, then bisect between the last good and the
+      first bad rate.  A step is good when at most 2.5% of the offered
+      requests failed (Kea's criterion) and it completed at least 90% of
+      the offered rate; the best rate is the highest completed rate of a
+      step within 2.5% failures.
+  bench.py udpramp OUT --tag k=v... --rx SHELLCMD --tx SHELLCMD [--steps N]
+      packets/s through a path: first as fast as the sender can (the
+      delivered rate at saturation), then bisect for the highest offered
+      rate delivered with at most 0.1% loss.  {rate} in --tx; --rx is
+      started first and prints "ready".
+  bench.py table PART FILE      print one part's table
+  bench.py final DIR JSON PNG   merge DIR/*.jsonl and DIR/machine.json into
+                                JSON, plot lease rates into PNG, print the
+                                summary table
+"""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+
+MAX_FAIL = 2.5          # percent, perfdhcp/Kea's criterion
+MIN_DONE = 0.9          # completed / offered for a step to count as good
+
+
+def emit(path, rec):
+    with open(path, "a") as f:
+        f.write(json.dumps(rec, sort_keys=True) + "\n")
+
+
+def load(path):
+    out = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    out.append(json.loads(line))
+    return out
+
+
+def tags_of(pairs):
+    t = {}
+    for p in pairs or []:
+        k, _, v = p.partition("=")
+        t[k] = v
+    return t
+
+
+def round2(x):
+    """two significant digits: 1000, 1500, 12000 ..."""
+    if x <= 0:
+        return 0
+    e = int(math.floor(math.log10(x))) - 1
+    return int(round(x / 10 ** e) * 10 ** e)
+
+
+def last_json(text):
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
+def parse_perfdhcp(text):
+    m = re.search(r"Rate: ([\d.]+) 4-way", text)
+    blocks = re.split(r"\*\*\*Statistics for: ", text)
+    st = {}
+    for b in blocks[1:]:
+        name = b.split("*", 1)[0]
+        d = {}
+        for key, pat in (("sent", r"sent packets: (\d+)"),
+                         ("received", r"received packets: (\d+)"),
+                         ("avg_ms", r"avg delay: ([\d.]+) ms"),
+                         ("max_ms", r"max delay: ([\d.]+) ms")):
+            mm = re.search(pat, b)
+            d[key] = float(mm.group(1)) if mm else 0.0
+        st[name] = d
+    do, ra = st.get("DISCOVER-OFFER"), st.get("REQUEST-ACK")
+    if m is None or do is None or ra is None:
+        return None
+    offered = int(do["sent"])
+    ok = int(ra["received"])
+    return {"rate": float(m.group(1)), "offered": offered, "ok": ok,
+            "fail_pct": 100.0 * (offered - ok) / offered if offered else 100.0,
+            "avg_us": round((do["avg_ms"] + ra["avg_ms"]) * 1000),
+            "max_us": round(max(do["max_ms"], ra["max_ms"]) * 1000),
+            "do_received": int(do["received"]), "ra_sent": int(ra["sent"])}
+
+
+def fmt_rate(x):
+    return "{:,.0f}".format(x) if x is not None else "-"
+
+
+def ms(us):
+    return "-" if us is None else "%.2f" % (us / 1000.0)
+
+
+# ---------------------------------------------------------------- ramps
+
+def cmd_ramp(a):
+    out, kind, cmd = a["out"], a["kind"], a["cmd"]
+    tags = tags_of(a["tag"])
+    rate, first = a["start"], a["first"]
+    good = bad = None
+    steps = []
+    label = " ".join(tags.get(k, "") for k in ("server", "transport", "mix",
+                                               "journal")).strip()
+    print("    %-28s" % label, end="", flush=True)
+    for _ in range(a["steps"]):
+        argv = [c.replace("{rate}", str(rate)).replace("{first}", str(first))
+                for c in cmd]
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=a["timeout"])
+            text = p.stdout + p.stderr
+        except subprocess.TimeoutExpired:
+            text = ""
+        r = parse_perfdhcp(text) if kind == "perfdhcp" else last_json(text)
+        if r is None:
+            print(" [step at %d/s failed: %s]" % (rate, text.strip()[-200:]))
+            break
+        if a["first_next"] and "next" in r:
+            first = r["next"]
+        r["offered_rate"] = rate
+        r["good"] = r["fail_pct"] <= MAX_FAIL and r["rate"] >= MIN_DONE * rate
+        r["within"] = r["fail_pct"] <= MAX_FAIL
+        steps.append(r)
+        emit(out, dict(tags, type="step", **r))
+        print(" %s%s" % (fmt_rate(rate), "+" if r["good"] else "-"), end="",
+              flush=True)
+        if r["good"]:
+            good = rate
+        else:
+            bad = rate
+        if bad is None:
+            nxt = rate * 2
+        elif good is None:
+            nxt = rate // 2
+        elif bad <= good * 1.15:
+            break
+        else:
+            nxt = (good + bad) // 2
+        nxt = round2(nxt)
+        if nxt > a["max"] or nxt < 50 or nxt in (good, bad):
+            break
+        rate = nxt
+        time.sleep(a["pause"])
+    within = [s for s in steps if s["within"]]
+    best = max(within, key=lambda s: s["rate"]) if within else None
+    rec = dict(tags, type="best", steps=len(steps))
+    if best:
+        rec.update({k: best.get(k) for k in (
+            "rate", "offered_rate", "fail_pct", "avg_us", "p50_us", "p99_us",
+            "max_us")})
+    emit(out, rec)
+    print("  best %s/s" % fmt_rate(best["rate"] if best else None))
+
+
+def run_udp_step(rx, tx, rate):
+    rxp = subprocess.Popen(["bash", "-c", rx], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    first = rxp.stdout.readline()          # {"ready":true}
+    if "ready" not in first:
+        rxp.kill()
+        return None
+    t = subprocess.run(["bash", "-c", tx.replace("{rate}", str(rate))],
+                       capture_output=True, text=True, timeout=120)
+    try:
+        rest, _ = rxp.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        rxp.kill()
+        rest = ""
+    s, r = last_json(t.stdout), last_json(rest)
+    if s is None or r is None:
+        return None
+    lost = s["sent"] - r["received"]
+    return {"offered_pps": rate, "sent": s["sent"], "sent_pps": s["pps"],
+            "received": r["received"], "pps": r["pps"], "mbps": r["mbps"],
+            "lost": lost, "loss_pct": 100.0 * lost / s["sent"] if s["sent"]
+            else 100.0, "reordered": r["reordered"],
+            "lat_p50_us": r["lat_p50_us"], "lat_p99_us": r["lat_p99_us"],
+            "lat_max_us": r["lat_max_us"]}
+
+
+def cmd_udpramp(a):
+    out, tags = a["out"], tags_of(a["tag"])
+    label = "%s %s B" % (tags.get("path", ""), tags.get("payload", ""))
+    print("    %-20s" % label, end="", flush=True)
+    sat = run_udp_step(a["rx"], a["tx"], 0)
+    if sat is None:
+        print(" [failed]")
+        emit(out, dict(tags, type="best", error="step failed"))
+        return
+    emit(out, dict(tags, type="step", **sat))
+    print(" max %s pps (%.1f%% lost);" % (fmt_rate(sat["pps"]),
+                                          sat["loss_pct"]), end="", flush=True)
+    lo, hi, best = 0, int(sat["sent_pps"] * 1.05), None
+    rate = round2(sat["pps"] * 0.9)
+    for _ in range(a["steps"]):
+        r = run_udp_step(a["rx"], a["tx"], rate)
+        if r is None:
+            break
+        emit(out, dict(tags, type="step", **r))
+        ok = r["loss_pct"] <= 0.1 and r["sent_pps"] >= 0.95 * rate
+        print(" %s%s" % (fmt_rate(rate), "+" if ok else "-"), end="",
+              flush=True)
+        if ok:
+            lo, best = rate, r
+        else:
+            hi = rate
+        if hi <= lo * 1.1:
+            break
+        rate = round2((lo + hi) / 2 if lo else rate / 2)
+        if rate in (lo, hi) or rate < 100:
+            break
+    rec = dict(tags, type="best", max_pps=sat["pps"], max_loss_pct=sat[
+        "loss_pct"], max_mbps=sat["mbps"])
+    if best:
+        rec.update(nodrop_pps=best["pps"], nodrop_offered=best["offered_pps"],
+                   nodrop_mbps=best["mbps"], lat_p50_us=best["lat_p50_us"],
+                   lat_p99_us=best["lat_p99_us"])
+    emit(out, rec)
+    print("  <=0.1%% loss: %s pps" % fmt_rate(best["pps"] if best else None))
+
+
+# ---------------------------------------------------------------- tables
+
+def table(rows, head, align=None):
+    cols = list(zip(*([head] + rows))) if rows else [[h] for h in head]
+    w = [max(len(str(x)) for x in c) for c in cols]
+    align = align or ["<"] + [">"] * (len(head) - 1)
+    line = lambda r: "  " + "  ".join(
+        ("{:%s%d}" % (al, wd)).format(str(x)) for x, al, wd in zip(r, align, w))
+    print(line(head))
+    print("  " + "  ".join("-" * x for x in w))
+    for r in rows:
+        print(line(r))
+
+
+def lease_bests(recs):
+    return [r for r in recs if r.get("type") == "best"]
+
+
+def find(recs, **kw):
+    for r in recs:
+        if all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return "-"
+    return "%.2fx" % (a / b)
+
+
+def table_lease_rate(recs):
+    rows = []
+    for r in lease_bests(recs):
+        rows.append([r.get("server"), r.get("transport"), r.get("mix"),
+                     r.get("journal"), fmt_rate(r.get("rate")),
+                     fmt_rate(r.get("offered_rate")),
+                     "-" if r.get("fail_pct") is None else "%.2f" % r["fail_pct"],
+                     ms(r.get("avg_us")), ms(r.get("p50_us")),
+                     ms(r.get("p99_us")), r.get("steps")])
+    table(rows, ["server", "transport", "mix", "journal", "best ops/s",
+                 "offered/s", "fail %", "avg ms", "p50 ms", "p99 ms", "steps"],
+          ["<", "<", "<", "<", ">", ">", ">", ">", ">", ">", ">"])
+    kea = find(recs, type="best", server="kea")
+    if kea and kea.get("rate"):
+        print()
+        for tr in ("udp6", "tcp6"):
+            for j in ("sync", "nosync"):
+                d = find(recs, type="best", server="dstm", transport=tr,
+                         mix="alloc", journal=j)
+                if d and d.get("rate"):
+                    print("  dstm/Kea  ALLOC %s journal %-6s  %8s/s / %s/s = %s"
+                          % (tr, j, fmt_rate(d["rate"]), fmt_rate(kea["rate"]),
+                             ratio(d["rate"], kea["rate"])))
+
+
+def scale_servers(recs):
+    """server records, each with bytes_per_lease_marginal: the extra RSS
+    per extra lease from the size before (the pool is sized to the leases
+    and its table is allocated at start, so this is lease + pool slot)"""
+    out, prev = [], None
+    for r in [x for x in recs if x.get("type") == "server"]:
+        r["bytes_per_lease_marginal"] = None
+        if prev and r["leases"] > prev["leases"]:
+            r["bytes_per_lease_marginal"] = round(
+                (r["rss_full_kb"] - prev["rss_full_kb"]) * 1024.0 /
+                (r["leases"] - prev["leases"]), 1)
+        prev = r
+        out.append(r)
+    return out
+
+
+def table_scale(recs):
+    rows = []
+    for r in scale_servers(recs):
+        m = r["bytes_per_lease_marginal"]
+        marg = "-" if m is None else "%.0f" % m
+        rows.append(["{:,}".format(r["leases"]),
+                     "%.1f" % (r["rss_empty_kb"] / 1024.0),
+                     "%.1f" % (r["rss_full_kb"] / 1024.0), marg,
+                     fmt_rate(r["fill_rate"]), ms(r["fill_p99_us"]),
+                     ms(r["probe_p50_us"]), ms(r["probe_p99_us"]),
+                     "%.1f" % (r["journal_bytes"] / 1048576.0),
+                     "%.1f" % r["compact_ms"], "%.1f" % r["replay_ms"],
+                     "%.0f" % r["restart_ms"]])
+    table(rows, ["leases", "RSS empty MB", "RSS full MB", "B/lease",
+                 "fill/s", "fill p99", "alloc p50", "alloc p99",
+                 "journal MB", "compact ms", "replay ms", "restart ms"])
+    print("  (times in ms; B/lease = extra RSS per extra lease from the size "
+          "above: the pool is\n   sized to the leases and its table is "
+          "allocated at start, so this is lease + pool slot)")
+    rows = []
+    for r in [x for x in recs if x.get("type") == "binding"]:
+        rows.append(["{:,}".format(r["bindings"]),
+                     "%.1f" % (r["rss_kb"] / 1024.0),
+                     "%.0f" % r["bytes_per_binding"],
+                     "%.0f" % r["add_ns"], "%.0f" % r["lookup4_ns"],
+                     "%.0f" % r["lookup6_ns"], "%.0f" % r["update_ns"]])
+    if rows:
+        print()
+        table(rows, ["bindings", "RSS MB", "B/binding", "add ns",
+                     "lookup4 ns", "lookup6 ns", "unbind/bind ns"])
+
+
+def table_dataplane(recs):
+    rows = []
+    for what in ("udp64", "udp1400", "tcp"):
+        t = find(recs, type="best", test=what, path="tunnel")
+        n = find(recs, type="best", test=what, path="native")
+        if what == "tcp":
+            tv = t and t.get("mbps")
+            nv = n and n.get("mbps")
+            rows.append(["TCP (iperf3)", "Mbit/s",
+                         "%.0f" % tv if tv else "-",
+                         "%.0f" % nv if nv else "-", ratio(tv, nv), "", "", ""])
+            continue
+        size = what[3:]
+        for k, name in (("nodrop_pps", "<=0.1% loss"), ("max_pps", "max")):
+            tv = t and t.get(k)
+            nv = n and n.get(k)
+            rows.append(["UDP %s B %s" % (size, name), "pkt/s", fmt_rate(tv),
+                         fmt_rate(nv), ratio(tv, nv),
+                         "%.1f" % t["max_loss_pct"] if t and k == "max_pps"
+                         else "",
+                         "%.1f" % n["max_loss_pct"] if n and k == "max_pps"
+                         else "",
+                         "%.0f/%.0f" % (t["nodrop_mbps"], n["nodrop_mbps"])
+                         if t and n and k == "nodrop_pps" and
+                         t.get("nodrop_mbps") and n.get("nodrop_mbps")
+                         else ""])
+    table(rows, ["measurement", "unit", "tunnel", "native", "tunnel/native",
+                 "tun lost%", "nat lost%", "Mbit/s t/n"],
+          ["<", "<", ">", ">", ">", ">", ">", ">"])
+
+
+def table_churn(recs):
+    rows = []
+    for r in [x for x in recs if x.get("type") == "flow"]:
+        rows.append([r["phase"], fmt_rate(r.get("updates_per_s")),
+                     fmt_rate(r["flow_pps"]), "{:,}".format(r["sent"]),
+                     "{:,}".format(r["lost"]), "%.3f" % r["loss_pct"],
+                     r["reordered"], "%.0f" % r["lat_p50_us"],
+                     "%.0f" % r["lat_p99_us"], "%.0f" % r["lat_max_us"]])
+    table(rows, ["phase", "updates/s", "flow pkt/s", "sent", "lost", "loss %",
+                 "reord", "p50 us", "p99 us", "max us"])
+
+
+TABLES = {"lease_rate": table_lease_rate, "scale": table_scale,
+          "dataplane": table_dataplane, "churn": table_churn}
+
+
+# ---------------------------------------------------------------- final
+
+def plot(recs, png, machine):
+    series = []
+    for b in lease_bests(recs):
+        if b.get("mix") not in ("alloc", "DORA"):
+            continue
+        pts = sorted((s["offered_rate"], s["rate"]) for s in recs
+                     if s.get("type") == "step" and all(
+                         s.get(k) == b.get(k) for k in
+                         ("server", "transport", "mix", "journal")))
+        if pts:
+            name = ("Kea DORA (memfile, no fsync)" if b["server"] == "kea"
+                    else "dstm ALLOC %s, journal %s" % (b["transport"],
+                                                       b["journal"]))
+            series.append((name, pts))
+    if not series:
+        return False
+    d = os.path.dirname(png) or "."
+    files = []
+    for i, (name, pts) in enumerate(series):
+        f = os.path.join(d, ".plot%d.dat" % i)
+        with open(f, "w") as fh:
+            for x, y in pts:
+                fh.write("%g %g\n" % (x, y))
+        files.append((name, f))
+    hi = max(x for _, pts in series for x, _ in pts)
+    script = [
+        "set terminal pngcairo size 1000,640 font ',10'",
+        "set output '%s'" % png,
+        "set title 'Lease rate: completed vs offered (%s, %s CPUs, commit %s)'"
+        % (machine.get("date", ""), machine.get("cpus", "?"),
+           machine.get("commit", "?")),
+        "set xlabel 'offered requests/s (log)'",
+        "set ylabel 'completed leases/s (log)'",
+        "set logscale xy", "set grid", "set key top left",
+        "set xrange [500:%g]" % (hi * 1.5), "set yrange [500:%g]" % (hi * 1.5),
+        "plot x title 'offered = completed' with lines dt 2 lc 'gray', " +
+        ", ".join("'%s' using 1:2 title '%s' with linespoints pt 7" % (f, n)
+                  for n, f in files)]
+    p = subprocess.run(["gnuplot"], input="\n".join(script), text=True,
+                       capture_output=True)
+    for _, f in files:
+        os.unlink(f)
+    return p.returncode == 0
+
+
+def cmd_final(d, out_json, png):
+    machine = json.load(open(os.path.join(d, "machine.json")))
+    doc = {"machine": machine, "parts": {}}
+    for part in ("lease_rate", "scale", "dataplane", "churn"):
+        doc["parts"][part] = load(os.path.join(d, part + ".jsonl"))
+    notes = os.path.join(d, "notes.jsonl")
+    doc["notes"] = [r["note"] for r in load(notes)]
+    plotted = plot(doc["parts"]["lease_rate"], png, machine)
+    if plotted:
+        doc["plot"] = os.path.basename(png)
+    with open(out_json, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+    summary(doc)
+    print()
+    print("  figures: %s" % out_json)
+    if plotted:
+        print("  plot:    %s" % png)
+
+
+def summary(doc):
+    m = doc["machine"]
+    P = doc["parts"]
+    print("dstm bench summary - %s, commit %s%s, %s CPUs (%s), kernel %s, %s"
+          % (m.get("date"), m.get("commit"), " (dirty)" if m.get("dirty")
+             else "", m.get("cpus"), m.get("cpu_model"), m.get("kernel"),
+             "FULL" if m.get("full") else "quick"))
+    rows = []
+    lr = P["lease_rate"]
+    kea = find(lr, type="best", server="kea")
+    kr = kea.get("rate") if kea else None
+    for tr in ("udp6", "tcp6"):
+        for j in ("sync", "nosync"):
+            r = find(lr, type="best", server="dstm", mix="alloc",
+                     transport=tr, journal=j)
+            if r:
+                rows.append(["1 lease rate", "ALLOC %s journal %s" % (tr, j),
+                             fmt_rate(r.get("rate")) + "/s",
+                             "Kea %s/s" % fmt_rate(kr), ratio(r.get("rate"),
+                                                              kr)])
+    for r in scale_servers(P["scale"]):
+        m = r["bytes_per_lease_marginal"]
+        rows.append(["2 scale", "{:,} leases".format(r["leases"]),
+                     "%salloc p50/p99 %s/%s ms" % (
+                         "" if m is None else "%.0f B/lease, " % m,
+                         ms(r["probe_p50_us"]), ms(r["probe_p99_us"])),
+                     "restart %.0f ms" % r["restart_ms"], ""])
+    for r in [x for x in P["scale"] if x.get("type") == "binding"]:
+        rows.append(["2 scale", "{:,} bindings".format(r["bindings"]),
+                     "%.0f B/binding" % r["bytes_per_binding"],
+                     "lookup4 %.0f ns, lookup6 %.0f ns" % (
+                         r["lookup4_ns"], r["lookup6_ns"]), ""])
+    dp = P["dataplane"]
+    for what, unit in (("udp64", "pkt/s"), ("udp1400", "pkt/s"),
+                       ("tcp", "Mbit/s")):
+        t = find(dp, type="best", test=what, path="tunnel")
+        n = find(dp, type="best", test=what, path="native")
+        k = "mbps" if what == "tcp" else "nodrop_pps"
+        tv, nv = t and t.get(k), n and n.get(k)
+        name = ("TCP iperf3" if what == "tcp" else
+                "UDP %s B, <=0.1%% loss" % what[3:])
+        rows.append(["3 data plane", name,
+                     "tunnel %s %s" % (fmt_rate(tv), unit),
+                     "native %s %s" % (fmt_rate(nv), unit), ratio(tv, nv)])
+    for r in [x for x in P["churn"] if x.get("type") == "flow"]:
+        if r["phase"] == "churn":
+            rows.append(["4 churn", "binding updates while a flow runs",
+                         "%s updates/s" % fmt_rate(r.get("updates_per_s")),
+                         "flow lost %d of %s" % (r["lost"],
+                                                 "{:,}".format(r["sent"])),
+                         ""])
+    table(rows, ["part", "measurement", "dstm", "reference", "ratio"],
+          ["<", "<", ">", ">", ">"])
+    for n in doc.get("notes", []):
+        print("  note: " + n)
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    op = argv[1]
+    if op in ("ramp", "udpramp"):
+        a = {"out": argv[2], "tag": [], "kind": "dstm", "start": 1000,
+             "max": 1000000, "steps": 10, "first": 0, "first_next": False,
+             "timeout": 120, "pause": 0.3, "rx": "", "tx": "", "cmd": []}
+        i = 3
+        while i < len(argv):
+            k = argv[i]
+            if k == "--":
+                a["cmd"] = argv[i + 1:]
+                break
+            if k == "--first-next":
+                a["first_next"] = True
+                i += 1
+                continue
+            key = k[2:].replace("-", "_")
+            v = argv[i + 1]
+            if key == "tag":
+                a["tag"].append(v)
+            elif key in ("start", "max", "steps", "first", "timeout"):
+                a[key] = int(v)
+            elif key == "pause":
+                a[key] = float(v)
+            else:
+                a[key] = v
+            i += 2
+        (cmd_ramp if op == "ramp" else cmd_udpramp)(a)
+        return 0
+    if op == "table":
+        TABLES[argv[2]](load(argv[3]))
+        return 0
+    if op == "final":
+        cmd_final(argv[2], argv[3], argv[4])
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
