@@ -390,13 +390,20 @@ TABLES = {"lease_rate": table_lease_rate, "scale": table_scale,
 
 # ---------------------------------------------------------------- final
 
+def colors(files):
+    """Kea in black, dstm series in distinct colours"""
+    pal = iter(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#17becf"])
+    return ["black" if n.startswith("Kea") else next(pal) for n, _ in files]
+
+
 def plot(recs, png, machine):
     series = []
     for b in lease_bests(recs):
         if b.get("mix") not in ("alloc", "DORA"):
             continue
-        pts = sorted((s["offered_rate"], s["rate"]) for s in recs
-                     if s.get("type") == "step" and all(
+        pts = sorted((s["offered_rate"], s["rate"], s["fail_pct"] <= MAX_FAIL)
+                     for s in recs if s.get("type") == "step" and all(
                          s.get(k) == b.get(k) for k in
                          ("server", "transport", "mix", "journal")))
         if pts:
@@ -411,10 +418,10 @@ def plot(recs, png, machine):
     for i, (name, pts) in enumerate(series):
         f = os.path.join(d, ".plot%d.dat" % i)
         with open(f, "w") as fh:
-            for x, y in pts:
-                fh.write("%g %g\n" % (x, y))
+            for x, y, ok in pts:
+                fh.write("%g %g %d\n" % (x, y, ok))
         files.append((name, f))
-    hi = max(x for _, pts in series for x, _ in pts)
+    hi = max(p[0] for _, pts in series for p in pts)
     script = [
         "set terminal pngcairo size 1000,640 font ',10'",
         "set output '%s'" % png,
@@ -425,13 +432,23 @@ def plot(recs, png, machine):
         "set ylabel 'completed leases/s (log)'",
         "set logscale xy", "set grid", "set key top left",
         "set xrange [500:%g]" % (hi * 1.5), "set yrange [500:%g]" % (hi * 1.5),
+        "set label 1 'open circles: more than 2.5% of the requests failed' "
+        "at graph 0.98, graph 0.04 right",
         "plot x title 'offered = completed' with lines dt 2 lc 'gray', " +
-        ", ".join("'%s' using 1:2 title '%s' with linespoints pt 7" % (f, n)
-                  for n, f in files)]
+        ", ".join("'%s' using 1:2 title '%s' with lines lc rgb '%s' lw %s, "
+                  "'' using 1:($3 > 0 ? $2 : 1/0) notitle with points pt 7 "
+                  "lc rgb '%s', '' using 1:($3 > 0 ? 1/0 : $2) notitle with "
+                  "points pt 6 ps 1.5 lc rgb '%s'" % (
+                      f, n, c, "2.5" if n.startswith("Kea") else "1.5", c, c)
+                  for (n, f), c in zip(files, colors(files)))]
     p = subprocess.run(["gnuplot"], input="\n".join(script), text=True,
                        capture_output=True)
     for _, f in files:
         os.unlink(f)
+    if p.returncode != 0:
+        print("  plot failed: " + p.stderr.strip()[-300:])
+        if os.path.exists(png):
+            os.unlink(png)
     return p.returncode == 0
 
 
@@ -506,7 +523,7 @@ def summary(doc):
                                                  "{:,}".format(r["sent"])),
                          ""])
     table(rows, ["part", "measurement", "dstm", "reference", "ratio"],
-          ["<", "<", ">", ">", ">"])
+          ["<", "<", "<", "<", ">"])
     for n in doc.get("notes", []):
         print("  note: " + n)
 
