@@ -453,21 +453,6 @@ open_interface(void)
 	return fd;
 }
 
-static int
-signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
 static void
 reload(void)
 {
@@ -641,7 +626,7 @@ main(int argc, char **argv)
 			log_warn("pidfile %s", R.conf.pid_file);
 	}
 	/* before any thread: the tunnel's must not take our signals */
-	if ((sfd = signals_open()) < 0)
+	if ((sfd = daemon_signals()) < 0)
 		fatal("signalfd");
 	if ((tfd = open_interface()) < 0)
 		return 1;

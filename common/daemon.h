@@ -8,4 +8,9 @@ void pidfile_remove(const char *path, int fd);
 /* fork to background, setsid, stdio to /dev/null; 0 in the child */
 int  daemon_detach(void);
 
+/* Block SIGTERM, SIGINT and SIGHUP (call before creating any thread, so
+ * every thread inherits the mask), ignore SIGPIPE, and return a
+ * non-blocking signalfd for the three; -1 on error. */
+int  daemon_signals(void);
+
 #endif

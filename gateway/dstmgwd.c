@@ -148,22 +148,6 @@ control_open(struct gwd *d)
 	return 0;
 }
 
-static int
-signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* before any thread exists, so every thread inherits the mask */
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
 static void
 handle_signals(struct gwd *d)
 {
@@ -273,7 +257,7 @@ main(int argc, char **argv)
 	if ((rc = control_open(&d)) != 0)
 		fatalx("cannot open the control socket %s",
 		    d.conf.control_socket);
-	if ((d.sfd = signals_open()) < 0)
+	if ((d.sfd = daemon_signals()) < 0)
 		fatal("signalfd");
 	if (!foreground) {
 		if (daemon_detach() != 0)

@@ -316,21 +316,6 @@ refuse:
 	return -1;
 }
 
-static int
-signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
 static void
 handle_signals(struct server *s, int sfd)
 {
@@ -459,7 +444,7 @@ main(int argc, char **argv)
 			log_warn("pidfile %s", server.conf.pid_file);
 	}
 	/* before any thread: the gateway's must not take our signals */
-	if ((sfd = signals_open()) < 0)
+	if ((sfd = daemon_signals()) < 0)
 		fatal("signalfd");
 	if ((rc = colocate_open(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
