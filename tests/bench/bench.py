@@ -318,16 +318,20 @@ def table_scale(recs):
                      "%.1f" % (r["rss_empty_kb"] / 1024.0),
                      "%.1f" % (r["rss_full_kb"] / 1024.0), marg,
                      fmt_rate(r["fill_rate"]), ms(r["fill_p99_us"]),
-                     ms(r["probe_p50_us"]), ms(r["probe_p99_us"]),
+                     "%s/%s" % (ms(r["probe_p50_us"]), ms(r["probe_p99_us"])),
+                     "%s/%s" % (ms(r.get("probex_p50_us")),
+                                ms(r.get("probex_p99_us"))),
                      "%.1f" % (r["journal_bytes"] / 1048576.0),
                      "%.1f" % r["compact_ms"], "%.1f" % r["replay_ms"],
                      "%.0f" % r["restart_ms"]])
     table(rows, ["leases", "RSS empty MB", "RSS full MB", "B/lease",
-                 "fill/s", "fill p99", "alloc p50", "alloc p99",
+                 "fill/s", "fill p99", "alloc seq p50/99",
+                 "alloc scr p50/99",
                  "journal MB", "compact ms", "replay ms", "restart ms"])
     print("  (times in ms; B/lease = extra RSS per extra lease from the size "
           "above: the pool is\n   sized to the leases and its table is "
-          "allocated at start, so this is lease + pool slot)")
+          "allocated at start, so this is lease + pool slot;\n   alloc seq/scr:"
+          " one client process, addresses in sequence / scrambled)")
     rows = []
     for r in [x for x in recs if x.get("type") == "binding"]:
         rows.append(["{:,}".format(r["bindings"]),
@@ -494,9 +498,9 @@ def summary(doc):
     for r in scale_servers(P["scale"]):
         m = r["bytes_per_lease_marginal"]
         rows.append(["2 scale", "{:,} leases".format(r["leases"]),
-                     "%salloc p50/p99 %s/%s ms" % (
+                     "%salloc p50 %s ms (scrambled %s)" % (
                          "" if m is None else "%.0f B/lease, " % m,
-                         ms(r["probe_p50_us"]), ms(r["probe_p99_us"])),
+                         ms(r["probe_p50_us"]), ms(r.get("probex_p50_us"))),
                      "restart %.0f ms" % r["restart_ms"], ""])
     for r in [x for x in P["scale"] if x.get("type") == "binding"]:
         rows.append(["2 scale", "{:,} bindings".format(r["bindings"]),

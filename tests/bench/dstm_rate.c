@@ -1,11 +1,12 @@
 /* dstm_rate.c - open-loop load for rpcdstmd, perfdhcp-like: requests are
  * started at a fixed offered rate whatever the server does, each from a
  * simulated client with its own IPv6 source (PREFIX + index, a prefix
- * routed locally: ip -6 route add local PREFIX/64 dev lo), and a request
+ * routed locally: ip -6 route add local PREFIX/64 dev lo; -x scrambles
+ * the low 32 bits, as random interface identifiers), and a request
  * unanswered after the timeout counts as failed (perfdhcp's drop-time).
  *
  * One step per run: prints one JSON line with offered and completed rates,
- * failures and latency percentiles.  tests/bench/ramp.py drives the ramp.
+ * failures and latency percentiles.  tests/bench/bench.py drives the ramp.
  *
  * Mixes:
  *   alloc   every request is an ALLOC from a client never seen before
@@ -18,10 +19,10 @@
  * A client has at most one request in flight; when the offered rate needs
  * a client and none is idle, the request counts as failed ("busy").
  *
- * The RPC messages are encoded by hand (RFC 5531 call header, AUTH_NONE,
- * record marking on tcp): the generator must be cheaper than the server.
+ * The RPC messages are encoded by hand (lib/rpcwire.c): the generator
+ * must be cheaper than the server.
  *
- * usage: dstm_rate -s SERVER6 [-p PORT] -c PREFIX6 [-u] [-o MIX]
+ * usage: dstm_rate -s SERVER6 [-p PORT] -c PREFIX6 [-ux] [-o MIX]
  *                  -r RATE [-d SECS] [-t TIMEOUT_MS] [-n CLIENTS] [-i FIRST]
  */
 #include <arpa/inet.h>
@@ -40,13 +41,12 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "tests/bench/lib/rpcwire.h"
 
-#define PROG		0x20445354u
-#define VERS		1u
-#define P_ALLOC		1u
-#define P_RENEW		2u
-#define P_RELEASE	3u
-#define CALL_MAX	64
+#define P_ALLOC		RPCWIRE_ALLOC
+#define P_RENEW		RPCWIRE_RENEW
+#define P_RELEASE	RPCWIRE_RELEASE
+#define CALL_MAX	RPCWIRE_CALL_MAX
 #define RX_MAX		256
 #define BATCH		64
 #define PREFILL_WINDOW	64
@@ -83,7 +83,7 @@ struct gen {
 	struct sockaddr_in6 dst;
 	struct in6_addr	base;
 	enum mix	mix;
-	int		udp;
+	int		udp, scramble;
 	double		rate, secs;
 	int64_t		timeout;	/* ns */
 	uint32_t	n, first;
@@ -98,15 +98,14 @@ struct gen {
 	/* udp send batch */
 	struct mmsghdr	 mm[BATCH];
 	struct iovec	 iov[BATCH];
-	struct sockaddr_in6 to[BATCH];
 	uint8_t		 cbuf[BATCH][CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	uint8_t		 tbuf[BATCH][CALL_MAX];
 	unsigned	 nbatch;
 	/* results of the measured step */
 	uint64_t	sent, ok, errors, timeouts, busy, neterr, inflight;
-	uint64_t	status[16];
+	uint64_t	exhausted;
 	uint32_t	*lat;		/* us, ok requests */
-	uint64_t	nlat, latcap;
+	uint64_t	nlat;
 	int64_t		t_start, t_last;
 };
 
@@ -119,72 +118,21 @@ now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void
-put32(uint8_t **p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(*p, &v, 4);
-	*p += 4;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
-/* RFC 5531 call, AUTH_NONE credentials and verifier, then the arguments */
-static size_t
-encode_call(uint8_t *buf, uint32_t xid, uint32_t proc, uint32_t addr)
-{
-	uint8_t *p = buf;
-
-	put32(&p, xid);
-	put32(&p, 0);		/* CALL */
-	put32(&p, 2);		/* RPC version */
-	put32(&p, PROG);
-	put32(&p, VERS);
-	put32(&p, proc);
-	put32(&p, 0); put32(&p, 0);	/* cred */
-	put32(&p, 0); put32(&p, 0);	/* verf */
-	addr4_to_bytes(addr, p);	/* ALLOC: hint; RENEW/RELEASE: addr */
-	p += 4;
-	if (proc == P_ALLOC)
-		put32(&p, 0);		/* flags */
-	return (size_t)(p - buf);
-}
-
-/* Reply -> xid, DSTM status, leased address.  -1 when not a reply we can
- * use (the request then times out). */
-static int
-decode_reply(const uint8_t *p, size_t len, uint32_t *xid, uint32_t *status,
-    uint32_t *addr)
-{
-	size_t off;
-	uint32_t vlen;
-
-	if (len < 24 || get32(p + 4) != 1 || get32(p + 8) != 0)
-		return -1;
-	*xid = get32(p);
-	vlen = get32(p + 16);
-	if (vlen > 400)
-		return -1;
-	off = 20 + ((vlen + 3) & ~3u);
-	if (len < off + 8 || get32(p + off) != 0)	/* accept_stat */
-		return -1;
-	*status = get32(p + off + 4);
-	*addr = len >= off + 12 ? addr4_from_bytes(p + off + 8) : 0;
-	return 0;
-}
-
+/* Client idx speaks from PREFIX + idx + 1, or with -x from PREFIX +
+ * perm(idx + 1): a bijection of the low 32 bits (random-looking, unique) */
 static void
 client_src(const struct gen *g, uint32_t idx, struct in6_addr *src)
 {
+	uint32_t x = idx + 1;
+
+	if (g->scramble) {
+		x *= 0x9e3779b1u;
+		x ^= x >> 16;
+		x *= 0x85ebca6bu;
+		x ^= x >> 13;
+	}
 	*src = g->base;
-	addr4_to_bytes(addr4_from_bytes(&g->base.s6_addr[12]) + idx + 1,
+	addr4_to_bytes(addr4_from_bytes(&g->base.s6_addr[12]) + x,
 	    &src->s6_addr[12]);
 }
 
@@ -225,13 +173,12 @@ idle_push(struct gen *g, uint32_t c)
 static uint32_t
 idle_pop(struct gen *g)
 {
-	uint32_t c;
+	uint32_t c = g->idle_count ? g->idle[g->idle_head] : NONE;
 
-	if (g->idle_count == 0)
-		return NONE;
-	c = g->idle[g->idle_head];
-	g->idle_head = (g->idle_head + 1) % g->n;
-	g->idle_count--;
+	if (c != NONE) {
+		g->idle_head = (g->idle_head + 1) % g->n;
+		g->idle_count--;
+	}
 	return c;
 }
 
@@ -257,41 +204,32 @@ static void
 udp_queue(struct gen *g, uint32_t client, const uint8_t *call, size_t len)
 {
 	unsigned i = g->nbatch++;
-	struct in6_pktinfo pi;
-	struct cmsghdr *cm;
+	struct in6_pktinfo pi = { .ipi6_ifindex = 0 };
 	struct msghdr *m = &g->mm[i].msg_hdr;
+	struct cmsghdr *cm;
 
 	memcpy(g->tbuf[i], call, len);
-	g->iov[i].iov_base = g->tbuf[i];
-	g->iov[i].iov_len = len;
-	g->to[i] = g->dst;
-	memset(m, 0, sizeof(*m));
-	m->msg_name = &g->to[i];
-	m->msg_namelen = sizeof(g->to[i]);
-	m->msg_iov = &g->iov[i];
-	m->msg_iovlen = 1;
-	m->msg_control = g->cbuf[i];
-	m->msg_controllen = sizeof(g->cbuf[i]);
+	g->iov[i] = (struct iovec){ g->tbuf[i], len };
+	*m = (struct msghdr){ .msg_name = &g->dst, .msg_namelen =
+	    sizeof(g->dst), .msg_iov = &g->iov[i], .msg_iovlen = 1,
+	    .msg_control = g->cbuf[i], .msg_controllen = sizeof(g->cbuf[i]) };
 	cm = CMSG_FIRSTHDR(m);
-	cm->cmsg_level = IPPROTO_IPV6;
-	cm->cmsg_type = IPV6_PKTINFO;
-	cm->cmsg_len = CMSG_LEN(sizeof(pi));
-	memset(&pi, 0, sizeof(pi));
-	client_src(g, client, &pi.ipi6_addr);
+	*cm = (struct cmsghdr){ .cmsg_len = CMSG_LEN(sizeof(pi)),
+	    .cmsg_level = IPPROTO_IPV6, .cmsg_type = IPV6_PKTINFO };
+	client_src(g, client, &pi.ipi6_addr);	/* the simulated client */
 	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 	if (g->nbatch == BATCH)
 		udp_flush(g);
 }
 
 static void
-conn_close(struct gen *g, struct conn *c)
+conn_close(struct conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);	/* also leaves the epoll set */
 	c->fd = -1;
 	c->rxlen = c->txlen = 0;
 	c->seq = NONE;
-	(void)g;
 }
 
 /* The request in slot `seq` is over: ok (status, addr) or failed. */
@@ -308,17 +246,10 @@ finish(struct gen *g, uint32_t seq, int answered, uint32_t status,
 		if (good) {
 			g->ok++;
 			g->t_last = now;
-			if (g->nlat == g->latcap) {
-				g->latcap = g->latcap ? 2 * g->latcap : 65536;
-				g->lat = realloc(g->lat, g->latcap *
-				    sizeof(*g->lat));
-				if (g->lat == NULL)
-					exit(1);
-			}
 			g->lat[g->nlat++] = (uint32_t)((now - r->t0) / 1000);
 		} else if (answered) {
 			g->errors++;
-			g->status[status < 16 ? status : 15]++;
+			g->exhausted += status == 1;	/* pool-exhausted */
 		} else {
 			g->timeouts++;
 		}
@@ -339,7 +270,7 @@ finish(struct gen *g, uint32_t seq, int answered, uint32_t status,
 			g->conn[r->client].seq = NONE;
 		idle_push(g, r->client);
 	} else if (!g->udp) {
-		conn_close(g, &g->conn[seq & g->mask]);
+		conn_close(&g->conn[seq & g->mask]);
 	}
 	r->active = 0;
 }
@@ -367,7 +298,7 @@ tcp_send(struct gen *g, struct conn *c, uint32_t seq)
 	if (w != (ssize_t)c->txlen) {
 		g->neterr++;	/* the slot times out */
 		if (g->mix == MIX_ALLOC)
-			conn_close(g, c);
+			conn_close(c);
 		else
 			c->seq = NONE;
 		return;
@@ -412,12 +343,12 @@ issue(struct gen *g, uint32_t proc_forced, int64_t now)
 		g->sent++;
 		g->inflight++;
 	}
-	len = encode_call(call + 4, r->xid, proc, addr);
+	len = rpcwire_call(call + 4, r->xid, proc, addr);
 	if (g->udp) {
 		udp_queue(g, src, call + 4, len);
 		return 0;
 	}
-	put32(&hdr, 0x80000000u | (uint32_t)len);	/* last fragment */
+	rpcwire_put32(&hdr, RPCWIRE_LAST_FRAG | (uint32_t)len);
 	if (g->mix == MIX_ALLOC) {
 		struct epoll_event ev;
 
@@ -451,7 +382,7 @@ on_reply(struct gen *g, const uint8_t *p, size_t len, int64_t now)
 {
 	uint32_t xid, st, addr, seq;
 
-	if (decode_reply(p, len, &xid, &st, &addr) != 0)
+	if (rpcwire_reply(p, len, &xid, &st, &addr) != 0)
 		return;
 	seq = xid - g->xid_base;
 	if (seq - g->old >= g->seq - g->old)	/* not in flight */
@@ -466,25 +397,19 @@ static void
 udp_recv(struct gen *g, int64_t now)
 {
 	static uint8_t buf[BATCH][RX_MAX];
-	struct mmsghdr mm[BATCH];
-	struct iovec iov[BATCH];
-	int k;
+	static struct mmsghdr mm[BATCH];
+	static struct iovec iov[BATCH];
+	int k = BATCH;
 
-	for (;;) {
-		for (int i = 0; i < BATCH; i++) {
-			iov[i].iov_base = buf[i];
-			iov[i].iov_len = RX_MAX;
-			memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
+	for (int i = 0; i < BATCH; i++) {
+		iov[i] = (struct iovec){ buf[i], RX_MAX };
+		mm[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
+		    .msg_iovlen = 1 };
+	}
+	while (k == BATCH) {
 		k = recvmmsg(g->ufd, mm, BATCH, MSG_DONTWAIT, NULL);
-		if (k <= 0)
-			return;
 		for (int i = 0; i < k; i++)
 			on_reply(g, buf[i], mm[i].msg_len, now);
-		if (k < BATCH)
-			return;
 	}
 }
 
@@ -492,6 +417,7 @@ static void
 tcp_event(struct gen *g, uint32_t idx, uint32_t events, int64_t now)
 {
 	struct conn *c = &g->conn[idx];
+	uint8_t msg[RX_MAX];
 	ssize_t k;
 
 	if (c->fd < 0)
@@ -521,7 +447,7 @@ tcp_event(struct gen *g, uint32_t idx, uint32_t events, int64_t now)
 	}
 	c->rxlen += (uint16_t)k;
 	while (c->rxlen >= 4) {
-		uint32_t rec = get32(c->rx) & 0x7fffffffu;
+		uint32_t rec = rpcwire_get32(c->rx) & ~RPCWIRE_LAST_FRAG;
 
 		if (rec > RX_MAX - 4) {		/* not ours: drop the stream */
 			c->rxlen = 0;
@@ -530,17 +456,12 @@ tcp_event(struct gen *g, uint32_t idx, uint32_t events, int64_t now)
 		if (c->rxlen < rec + 4)
 			return;
 		/* on_reply may close c (alloc): keep what follows first */
-		{
-			uint8_t msg[RX_MAX];
-			uint16_t rest = (uint16_t)(c->rxlen - rec - 4);
-
-			memcpy(msg, c->rx + 4, rec);
-			memmove(c->rx, c->rx + 4 + rec, rest);
-			c->rxlen = rest;
-			on_reply(g, msg, rec, now);
-			if (c->fd < 0)
-				return;
-		}
+		memcpy(msg, c->rx + 4, rec);
+		c->rxlen = (uint16_t)(c->rxlen - rec - 4);
+		memmove(c->rx, c->rx + 4 + rec, c->rxlen);
+		on_reply(g, msg, rec, now);
+		if (c->fd < 0)
+			return;
 	}
 }
 
@@ -589,12 +510,8 @@ cmp_u32(const void *a, const void *b)
 static uint32_t
 pct(const struct gen *g, double p)
 {
-	uint64_t i;
-
-	if (g->nlat == 0)
-		return 0;
-	i = (uint64_t)(p * (double)(g->nlat - 1) + 0.5);
-	return g->lat[i];
+	return g->nlat ? g->lat[(uint64_t)(p * (double)(g->nlat - 1) + 0.5)] :
+	    0;
 }
 
 static void
@@ -626,7 +543,7 @@ report(struct gen *g)
 	    (double)g->ok / secs, g->nlat ? sum / (double)g->nlat : 0.0,
 	    pct(g, 0.5), pct(g, 0.9), pct(g, 0.99),
 	    g->nlat ? g->lat[g->nlat - 1] : 0,
-	    (unsigned long long)g->status[1],
+	    (unsigned long long)g->exhausted,
 	    g->mix == MIX_ALLOC ? g->first + g->seq : g->first + g->n);
 }
 
@@ -645,11 +562,13 @@ setup(struct gen *g)
 	g->mask = (uint32_t)cap - 1;
 	g->xid_base = (uint32_t)now_ns() | 1;
 	g->req = calloc(cap, sizeof(*g->req));
+	g->lat = calloc((size_t)(g->rate * g->secs) + BATCH, sizeof(*g->lat));
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if ((g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || g->req == NULL)
+	if ((g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || g->req == NULL ||
+	    g->lat == NULL)
 		return -1;
 	if (g->mix != MIX_ALLOC) {
 		g->cl = calloc(g->n, sizeof(*g->cl));
@@ -673,10 +592,11 @@ setup(struct gen *g)
 			return -1;
 		return epoll_ctl(g->ep, EPOLL_CTL_ADD, g->ufd, &ev);
 	}
-	g->conn = calloc(g->mix == MIX_ALLOC ? cap : g->n, sizeof(*g->conn));
-	if (g->conn == NULL)
+	if (g->mix != MIX_ALLOC)
+		cap = g->n;
+	if ((g->conn = calloc(cap, sizeof(*g->conn))) == NULL)
 		return -1;
-	for (uint64_t i = 0; i < (g->mix == MIX_ALLOC ? cap : g->n); i++) {
+	for (uint64_t i = 0; i < cap; i++) {
 		g->conn[i].fd = -1;
 		g->conn[i].seq = NONE;
 	}
@@ -700,7 +620,7 @@ setup(struct gen *g)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dstm_rate -s SERVER6 [-p PORT] -c PREFIX6 [-u] "
+	fprintf(stderr, "usage: dstm_rate -s SERVER6 [-p PORT] -c PREFIX6 [-ux] "
 	    "[-o alloc|renew|mixed]\n                 -r RATE [-d SECS] "
 	    "[-t TIMEOUT_MS] [-n CLIENTS] [-i FIRST]\n");
 	exit(2);
@@ -714,23 +634,23 @@ main(int argc, char **argv)
 	unsigned long port = 7545, tmo_ms = 1000;
 	int64_t t_end, now;
 	uint64_t issued = 0;
-	char *end;
 	int ch;
 
 	g.secs = 2;
 	g.n = 1024;
-	while ((ch = getopt(argc, argv, "s:p:c:uo:r:d:t:n:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:c:uxo:r:d:t:n:i:")) != -1) {
 		switch (ch) {
 		case 's': server = optarg; break;
-		case 'p': port = strtoul(optarg, &end, 10); break;
+		case 'p': port = strtoul(optarg, NULL, 10); break;
 		case 'c': prefix = optarg; break;
 		case 'u': g.udp = 1; break;
+		case 'x': g.scramble = 1; break;
 		case 'o': mix = optarg; break;
-		case 'r': g.rate = strtod(optarg, &end); break;
-		case 'd': g.secs = strtod(optarg, &end); break;
-		case 't': tmo_ms = strtoul(optarg, &end, 10); break;
-		case 'n': g.n = (uint32_t)strtoul(optarg, &end, 10); break;
-		case 'i': g.first = (uint32_t)strtoul(optarg, &end, 10); break;
+		case 'r': g.rate = strtod(optarg, NULL); break;
+		case 'd': g.secs = strtod(optarg, NULL); break;
+		case 't': tmo_ms = strtoul(optarg, NULL, 10); break;
+		case 'n': g.n = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'i': g.first = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}

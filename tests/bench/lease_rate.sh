@@ -3,7 +3,9 @@
 #
 # dstm: rpcdstmd on ::1 in a namespace, pinned to one core; dstm_rate on
 # the other core offers requests at a ramp of rates from simulated
-# clients in 2001:db8:99::/64 (a locally routed prefix).  Kea: kea-dhcp4
+# clients in 2001:db8:99::/64 (a locally routed prefix; random-looking
+# interface identifiers, as SLAAC gives: part 2 shows what addresses in
+# sequence do to the server's client hash).  Kea: kea-dhcp4
 # (memfile, persist, lfc-interval 0) on a veth pair in two namespaces,
 # pinned the same way, driven by perfdhcp as a relay (DORA exchanges).
 # Both keep their lease files under /var/tmp and log each lease to a file.
@@ -40,7 +42,7 @@ ramp_dstm() {	# ramp_dstm udp6|tcp6 MIX sync|nosync
 		--tag "clients=$([ "$2" = alloc ] && echo fresh || echo $n)" \
 		--start 1000 --max 400000 "${first[@]}" -- \
 		ip netns exec "$NS" taskset -c $CPU_B "$BB/dstm_rate" -s ::1 \
-		-p $PORT -c 2001:db8:99:: $u -o "$2" -r '{rate}' -d $STEP \
+		-p $PORT -c 2001:db8:99:: -x $u -o "$2" -r '{rate}' -d $STEP \
 		-n $n -i '{first}'
 }
 
@@ -48,7 +50,8 @@ SERVERS=${SERVERS:-dstm kea}	# which servers to measure (both by default)
 has() { case " $SERVERS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 has dstm && echo "  rpcdstmd on CPU $CPU_A, dstm_rate on CPU $CPU_B; ${STEP}s" \
-	"steps, 1 s timeout; pool 100.64.0.0/11; fresh state per server"
+	"steps, 1 s timeout; pool 100.64.0.0/11; fresh state per server;" \
+	"client addresses scrambled"
 for sync in yes no; do
 	has dstm || break
 	j=sync

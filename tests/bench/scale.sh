@@ -4,9 +4,12 @@
 #
 # Per size N: a fresh server with a pool of N addresses (journal-sync =
 # no: the fsync cost is part 1's subject; here the table and the journal's
-# size are), VmRSS empty and full, the fill of N - PROBE leases by
-# dstm_load (-P 4 sequential clients over udp6), then the last PROBE
-# allocations by one client process (their latency must not grow with N),
+# size are), VmRSS empty and full, the fill of N - 2 PROBE leases by
+# dstm_load (-P 4 sequential clients over udp6, client addresses
+# numbered in sequence), then PROBE allocations by one client process
+# continuing that sequence, and PROBE more from scrambled addresses
+# (random-looking interface identifiers): their latency must not grow
+# with N, whatever the addresses look like;
 # the journal's size, a kill -9 and restart timed until a NULL call
 # answers (replay), and on a copy of the state the journal's own replay
 # and compaction times (bench_journal).
@@ -36,9 +39,12 @@ load() {	# load ARGS...: dstm_load on the load CPU, its summary line
 us() { sed 's/us$//' <<<"$1"; }
 
 echo "  rpcdstmd on CPU $CPU_A (journal-sync = no), dstm_load on CPU $CPU_B;" \
-	"alloc = the last 2000 (1k: 500) allocations, one client process"
+	"alloc = 2000 (1k: 250) more allocations by one client process,"
+echo "  client addresses in sequence (::1:0:1, ::1:0:2, ...) or scrambled" \
+	"(random-looking, as SLAAC would give)"
 for n in $SIZES; do
-	PROBE=$(( n >= 4000 ? 2000 : n / 2 ))
+	PROBE=$(( n >= 8000 ? 2000 : n / 4 ))
+	m=$((n - 2 * PROBE))
 	rm -rf "$BSTATE/scale" "$BSTATE/copy"
 	srv_conf "$T_TMP/scale.conf" ::1 $PORT "$BSTATE/scale" no \
 		"range = 100.64.0.0-$(addr4_at $((n - 1)))"
@@ -46,10 +52,12 @@ for n in $SIZES; do
 	wait_for 20 answers || { note "scale: server did not start"; exit 1; }
 	rss0=$(rss_kb "$SPID")
 	printf '    %-9s fill...' "$n"
-	fill=$(load -P 4 -n "$((n - PROBE))" -c 2001:db8:99::1:0:0)
-	rss1=$(rss_kb "$SPID")
+	fill=$(load -P 4 -n "$m" -c 2001:db8:99::1:0:0)
 	printf ' %s/s; probe...' "$(kv "$fill" rate | tr -d '/s')"
-	probe=$(load -n $PROBE -c 2001:db8:99::2:0:0)
+	probe=$(load -n $PROBE -c "$(printf '2001:db8:99::1:%x:%x' \
+		$((m >> 16)) $((m & 0xffff)))")
+	probex=$(load -n $PROBE -x -c 2001:db8:99::2:0:0)
+	rss1=$(rss_kb "$SPID")
 	jbytes=$(stat -c %s "$BSTATE/scale/leases.journal" 2>/dev/null || echo 0)
 	sbytes=$(stat -c %s "$BSTATE/scale/leases.snap" 2>/dev/null || echo 0)
 	# crash and restart: time from exec to the first answered call
@@ -73,14 +81,17 @@ for n in $SIZES; do
 		`'"bytes_per_lease_total":%.1f,"fill_ops":%d,"fill_fail":%d,'`
 		`'"fill_secs":%s,"fill_rate":%d,"fill_p50_us":%d,"fill_p99_us":%d,'`
 		`'"probe_ok":%d,"probe_p50_us":%d,"probe_p99_us":%d,'`
-		`'"probe_max_us":%d,"journal_bytes":%d,"snapshot_bytes_live":%d,'`
+		`'"probe_max_us":%d,"probex_ok":%d,"probex_p50_us":%d,'`
+		`'"probex_p99_us":%d,"journal_bytes":%d,"snapshot_bytes_live":%d,'`
 		`'"restart_ms":%d}' "$total" "$n" "$rss0" "$rss1" "$rss2" \
 		"$(( (rss1 - rss0) * 1024 / n ))" "$(( rss1 * 1024 / total ))" \
 		"$(kv "$fill" ops)" "$(kv "$fill" fail)" "$(kv "$fill" secs)" \
 		"$(kv "$fill" rate | tr -d '/s')" "$(us "$(kv "$fill" p50)")" \
 		"$(us "$(kv "$fill" p99)")" "$(kv "$probe" ok)" \
 		"$(us "$(kv "$probe" p50)")" "$(us "$(kv "$probe" p99)")" \
-		"$(us "$(kv "$probe" max)")" "$((jbytes + sbytes))" "$sbytes" \
+		"$(us "$(kv "$probe" max)")" "$(kv "$probex" ok)" \
+		"$(us "$(kv "$probex" p50)")" "$(us "$(kv "$probex" p99)")" \
+		"$((jbytes + sbytes))" "$sbytes" \
 		"$(( (t1 - t0) / 1000000 ))")
 	emit scale "$(json_merge "$rec" "$bj")"
 done

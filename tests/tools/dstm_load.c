@@ -10,6 +10,7 @@
  *
  * usage: dstm_load -s SERVER6 [-p PORT] [-c PREFIX6] [-n CLIENTS]
  *                  [-o alloc|renew|release|cycle] [-u] [-q] [-P PROCS]
+ *                  [-T SECS] [-x]
  *        dstm_load -s SERVER6 [-p PORT] -V ACKFILE
  *   -V  verify: for every "ack CLIENT ADDR" line, ask INFO from CLIENT and
  *       check that ADDR is still its lease; then check that no address is
@@ -21,6 +22,9 @@
  *   -q  quiet: no per-lease lines
  *   -P  run the clients in PROCS parallel processes (client i in process
  *       i % PROCS), each sequential: PROCS calls in flight (make bench)
+ *   -T  stop starting calls after SECS (bounded benchmark runs)
+ *   -x  scramble: client i speaks from PREFIX + perm(i + 1), a bijection
+ *       of the low 32 bits (addresses that look random, none twice)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -167,8 +171,9 @@ struct load_job {
 	struct sockaddr_in6	 dst;
 	struct in6_addr		 base;
 	const char		*op;
-	int			 use_prefix, udp, quiet;
+	int			 use_prefix, udp, quiet, scramble;
 	unsigned long		 n, rounds;
+	double			 deadline;	/* now_s(), 0 = none */
 	uint32_t		*lat;	/* n * rounds * 2 slots, us + 1; 0 = none */
 };
 
@@ -180,6 +185,18 @@ lat_put(const struct load_job *j, unsigned long i, unsigned long r, int k,
 
 	j->lat[(i * j->rounds + r) * 2 + (unsigned long)k] =
 	    us >= 4e9 ? UINT32_MAX : (uint32_t)us + 1;
+}
+
+/* A bijection of 32-bit values: odd multiplications and xor-shifts,
+ * each invertible */
+static uint32_t
+perm32(uint32_t x)
+{
+	x *= 0x9e3779b1u;
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	return x;
 }
 
 /* Clients first, first + step, ... < n: each connects from its own
@@ -197,8 +214,11 @@ run_clients(const struct load_job *j, unsigned long first, unsigned long step,
 		uint32_t low;
 		CLIENT *cl;
 
+		if (j->deadline > 0 && now_s() >= j->deadline)
+			break;
 		/* client i speaks from PREFIX + i + 1 (low 32 bits) */
-		low = addr4_from_bytes(&j->base.s6_addr[12]) + (uint32_t)i + 1;
+		low = addr4_from_bytes(&j->base.s6_addr[12]) +
+		    (j->scramble ? perm32((uint32_t)i + 1) : (uint32_t)i + 1);
 		addr4_to_bytes(low, &src.s6_addr[12]);
 		cl = connect_from(j->use_prefix ? &src : NULL, &j->dst, j->udp);
 		if (cl == NULL) {
@@ -215,6 +235,8 @@ run_clients(const struct load_job *j, unsigned long first, unsigned long step,
 			    strcmp(op, "cycle") == 0 || leased[i] == 0;
 			double t0;
 
+			if (j->deadline > 0 && now_s() >= j->deadline)
+				break;
 			memset(&aa, 0, sizeof(aa));
 			memset(&lres, 0, sizeof(lres));
 			if (do_alloc) {
@@ -287,7 +309,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dstm_load -s SERVER6 [-p PORT] [-c PREFIX6] "
 	    "[-n CLIENTS] [-r ROUNDS] [-o alloc|renew|release|cycle] [-u] "
-	    "[-q] [-P PROCS]\n");
+	    "[-q] [-P PROCS] [-T SECS] [-x]\n");
 	exit(2);
 }
 
@@ -298,6 +320,7 @@ main(int argc, char **argv)
 	struct load_result *res, sum = { 0, 0, 0 };
 	const char *server = NULL, *prefix = NULL, *vfile = NULL;
 	unsigned long procs = 1;
+	double limit = 0;
 	int ch, port = DSTM_DEFAULT_PORT;
 	uint32_t *leased, pct[3];
 	size_t lat_bytes;
@@ -306,7 +329,7 @@ main(int argc, char **argv)
 	memset(&j, 0, sizeof(j));
 	j.op = "alloc";
 	j.n = j.rounds = 1;
-	while ((ch = getopt(argc, argv, "s:p:c:n:o:r:uqV:P:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:c:n:o:r:uqV:P:T:x")) != -1) {
 		switch (ch) {
 		case 's': server = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -318,11 +341,13 @@ main(int argc, char **argv)
 		case 'q': j.quiet = 1; break;
 		case 'V': vfile = optarg; break;
 		case 'P': procs = strtoul(optarg, NULL, 10); break;
+		case 'T': limit = strtod(optarg, NULL); break;
+		case 'x': j.scramble = 1; break;
 		default: usage();
 		}
 	}
 	if (server == NULL || j.n == 0 || j.n > 16777216 || j.rounds == 0 ||
-	    j.rounds > 1000000 || procs == 0 || procs > 64)
+	    j.rounds > 1000000 || procs == 0 || procs > 64 || limit < 0)
 		usage();
 	memset(&j.dst, 0, sizeof(j.dst));
 	j.dst.sin6_family = AF_INET6;
@@ -347,6 +372,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	t0 = now_s();
+	if (limit > 0)
+		j.deadline = t0 + limit;
 	if (procs == 1) {
 		run_clients(&j, 0, 1, leased, &res[0]);
 	} else {
