@@ -132,6 +132,9 @@ part() {	# part "title" script
 	printf '\n\033[1m== %s\033[0m\n' "$1"
 	timeout --foreground -k 20 $LIMIT "$TOP/tests/bench/$2"
 	rc=$?
+	# interrupted (Ctrl-C, kill): the part has cleaned up, stop here
+	[ $rc -eq 130 ] || [ $rc -eq 143 ] && exit $rc
+	[ $rc -eq 124 ] && echo "  ($2 hit its time limit of $LIMIT s)"
 	[ $rc -ne 0 ] && python3 -c 'import json,sys
 print(json.dumps({"note": sys.argv[1]}))' "$2 exited with status $rc" \
 		>>"$BENCH_OUT/notes.jsonl" && echo "  ($2 exited with status $rc)"
