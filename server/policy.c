@@ -25,15 +25,24 @@ policy_rate_init(struct ratelimit *rl)
 		rl->seed = (uint64_t)(uintptr_t)rl;
 }
 
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
 static uint32_t
 rl_hash(const struct ratelimit *rl, const struct in6_addr *a)
 {
-	uint64_t w[2], h;
+	uint64_t w[2];
 
 	memcpy(w, a, sizeof(w));
-	h = (w[0] ^ rl->seed) * 0x9e3779b97f4a7c15ull;
-	h = (h ^ (h >> 31) ^ w[1]) * 0xbf58476d1ce4e5b9ull;
-	return (uint32_t)(h >> 40) % RL_SLOTS;
+	return (uint32_t)(mix64(mix64(w[0] ^ rl->seed) ^ w[1]) % RL_SLOTS);
 }
 
 /* Token bucket per source: `per_sec` tokens a second, burst of the same
