@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/hash.h"
+
 static const char *const state_names[] = {
 	[LEASE_FREE] = "free",
 	[LEASE_BOUND] = "bound",
@@ -135,28 +137,13 @@ slot_attach(struct lease_table *t, uint32_t i, uint8_t state)
 
 /* ---- client hash ---- */
 
-/* splitmix64's finaliser: every input bit reaches every output bit */
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
 /* Keyed, so clients choosing their addresses cannot pile into one chain;
  * the low bits of an address (where neighbours differ) must reach the
  * bucket index, hence a full mix after each word. */
 static uint32_t
 hash6(const struct lease_table *t, const struct in6_addr *a)
 {
-	uint64_t w[2];
-
-	memcpy(w, a, sizeof(w));
-	return (uint32_t)mix64(mix64(w[0] ^ t->hash_seed) ^ w[1]) & t->hmask;
+	return (uint32_t)hash_in6(a, t->hash_seed) & t->hmask;
 }
 
 static void

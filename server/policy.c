@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "common/hash.h"
+
 bool
 policy_allowed(const struct server_conf *c, const struct in6_addr *src)
 {
@@ -25,24 +27,10 @@ policy_rate_init(struct ratelimit *rl)
 		rl->seed = (uint64_t)(uintptr_t)rl;
 }
 
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
 static uint32_t
 rl_hash(const struct ratelimit *rl, const struct in6_addr *a)
 {
-	uint64_t w[2];
-
-	memcpy(w, a, sizeof(w));
-	return (uint32_t)(mix64(mix64(w[0] ^ rl->seed) ^ w[1]) % RL_SLOTS);
+	return (uint32_t)(hash_in6(a, rl->seed) % RL_SLOTS);
 }
 
 /* Token bucket per source: `per_sec` tokens a second, burst of the same
