@@ -36,6 +36,7 @@ static const char *const counter_names[C_COUNT] = {
 	[C_RELOADS] = "config.reloads",
 	[C_CTL_REQUESTS] = "control.requests",
 	[C_GW_ERRORS] = "gateway.bind-errors",
+	[C_REPLIES_HELD] = "journal.replies-held",
 };
 
 const char *

@@ -38,10 +38,18 @@ struct listener {
 	SVCXPRT		*xprt;
 	const char	*netid;		/* tcp6 / udp6 */
 	struct sockaddr_in6 sa;
+	/* UDP: more transports on dup()s of fd, so one round can take up
+	 * to SRV_UDP_BATCH datagrams while their replies wait for the
+	 * group commit (a transport holds one request's xid and peer) */
+	int		 dup_fd[SRV_UDP_BATCH - 1];
+	unsigned	 n_dup;
+	bool		 stream;
 };
 
 static struct listener listeners[2 * SRV_MAX_LISTEN];
 static unsigned n_listeners;
+static bool *dup_map;		/* fd -> is a UDP listener's dup */
+static int dup_map_len;
 static bool rpcbind_registered;
 static int ctl_fd = -1;
 static char ctl_path[PATH_MAX];
@@ -64,6 +72,90 @@ usage(void)
 	    "  -v       verbose (debug) logging\n", DSTM_SYSCONFDIR
 	    "/rpcdstmd.conf");
 	exit(2);
+}
+
+/* The datagram transports on dup()s of a UDP listener: the event loop
+ * polls only the listener's own descriptor and reads through these. */
+static void
+add_udp_dups(struct listener *l)
+{
+	struct netconfig *nc;
+	int fl = fcntl(l->fd, F_GETFL);
+
+	/* shared by the dups: a transport that finds the queue empty must
+	 * return at once */
+	if (fl < 0 || fcntl(l->fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+	    (nc = getnetconfigent(l->netid)) == NULL) {
+		log_warn("udp batch on %s: reads stay one per round", l->netid);
+		return;
+	}
+	while (l->n_dup < SRV_UDP_BATCH - 1) {
+		int fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0)
+			break;
+		if (fd >= dup_map_len) {
+			int n = fd + 64;
+			bool *m = realloc(dup_map, (size_t)n * sizeof(*m));
+
+			if (m == NULL) {
+				close(fd);
+				break;
+			}
+			memset(m + dup_map_len, 0, (size_t)(n - dup_map_len) *
+			    sizeof(*m));
+			dup_map = m;
+			dup_map_len = n;
+		}
+		if (svc_tli_create(fd, nc, NULL, 0, 0) == NULL) {
+			close(fd);
+			break;
+		}
+		dup_map[fd] = true;
+		l->dup_fd[l->n_dup++] = fd;
+	}
+	freenetconfigent(nc);
+}
+
+static bool
+is_udp_dup(int fd)
+{
+	return fd >= 0 && fd < dup_map_len && dup_map[fd];
+}
+
+/* After svc_getreq_poll served each ready descriptor once: a readable UDP
+ * listener gives more datagrams through its dups until the queue is empty
+ * (a transport that reads nothing calls no procedure) or the batch is
+ * full; a readable TCP listener accepts every waiting connection (up to a
+ * batch), whose requests the next round reads together. */
+static void
+drain_listeners(struct server *s, const struct pollfd *pfd, int nsvc)
+{
+	for (int i = 0; i < nsvc; i++) {
+		struct listener *l = NULL;
+
+		if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
+			continue;
+		for (unsigned k = 0; k < n_listeners && l == NULL; k++)
+			if (listeners[k].fd == pfd[i].fd)
+				l = &listeners[k];
+		if (l == NULL)
+			continue;
+		for (unsigned k = 0; k < l->n_dup; k++) {
+			uint64_t before = svc_calls(s);
+
+			svc_getreq_common(l->dup_fd[k]);
+			if (svc_calls(s) == before)
+				break;
+		}
+		for (unsigned k = 0; l->stream && k < SRV_ACCEPT_BATCH; k++) {
+			struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+			if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+				break;
+			svc_getreq_common(l->fd);
+		}
+	}
 }
 
 static int
@@ -108,6 +200,12 @@ listen_one(const struct in6_addr *a, uint16_t port, bool stream)
 	if (!svc_reg(l->xprt, DSTM_PROG, DSTM_V1, dstm_prog_1, NULL))
 		fatalx("svc_reg failed");
 	l->fd = fd;
+	l->n_dup = 0;
+	l->stream = stream;
+	if (!stream)
+		add_udp_dups(l);
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+		log_warn("tcp listener: non-blocking");
 	n_listeners++;
 	log_info("listening on %s [%s]:%u", l->netid,
 	    addr6_ntop(a, buf, sizeof(buf)), port);
@@ -347,6 +445,9 @@ event_loop(struct server *s, int sfd)
 				fatal("poll array");
 		}
 		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
+		for (int i = 0; i < nsvc; i++)
+			if (pfd[i].fd >= 0 && is_udp_dup(pfd[i].fd))
+				pfd[i].fd = -1;	/* read by drain_udp */
 		pfd[nsvc].fd = sfd;
 		pfd[nsvc].events = POLLIN;
 		timeout = next == INT64_MAX ? 1000 :
@@ -365,8 +466,13 @@ event_loop(struct server *s, int sfd)
 		ready = 0;
 		for (int i = 0; i < nsvc; i++)
 			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
-		if (ready > 0)
+		if (ready > 0) {
 			svc_getreq_poll(pfd, ready);
+			drain_listeners(s, pfd, nsvc);
+		}
+		/* group commit: one journal sync for the round's changes,
+		 * then their replies */
+		svc_flush_replies(s);
 		if (s->want_reload) {
 			s->want_reload = false;
 			rc = srv_reload(s, msg, sizeof(msg));

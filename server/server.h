@@ -20,6 +20,12 @@ struct journal;
 struct gw;
 
 #define RL_SLOTS 4096		/* rate limiter table (per source IPv6) */
+/* Group commit: datagrams taken from one UDP socket per round (each
+ * through its own dup()ed descriptor and libtirpc transport), and the most
+ * replies held for one commit. */
+#define SRV_UDP_BATCH	32
+#define SRV_HELD_MAX	256
+#define SRV_ACCEPT_BATCH 64	/* connections accepted per round */
 
 struct rl_entry {
 	struct in6_addr	src;
@@ -40,7 +46,8 @@ enum srv_counter {
 	C_ERR_BAD_IPV4, C_ERR_DENIED, C_ERR_RATE_LIMITED, C_ERR_NO_LEASE,
 	C_ERR_NOT_OWNER, C_ERR_QUOTA, C_ERR_BAD_REQUEST, C_ERR_INTERNAL,
 	C_EXPIRED, C_HOLD_ENDED, C_REVOKED, C_JOURNAL_COMMITS,
-	C_COMPACTIONS, C_RELOADS, C_CTL_REQUESTS, C_GW_ERRORS, C_COUNT
+	C_COMPACTIONS, C_RELOADS, C_CTL_REQUESTS, C_GW_ERRORS, C_REPLIES_HELD,
+	C_COUNT
 };
 
 /* Hooks for a co-located gateway: called after a lease change is durable
@@ -95,6 +102,11 @@ void policy_rate_init(struct ratelimit *rl);
 void dstm_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void dstm_ctl_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void srv_expire(struct server *s);
+/* Commit the journal once and send every reply held for it; 0 or -errno
+ * (then the held replies say DSTM_INTERNAL). */
+int  svc_flush_replies(struct server *s);
+/* requests seen by the client program so far (all procedures) */
+uint64_t svc_calls(const struct server *s);
 struct dstm_lease;
 void svc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
 

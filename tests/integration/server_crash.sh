@@ -10,6 +10,7 @@ PORT=7546
 ip -n "$NS" -6 route add local 2001:db8:99::/64 dev lo
 CONF=$T_TMP/rpcdstmd.conf
 server_conf "$CONF" $PORT "[pool]" "range = 198.51.100.0/22" \
+	"range = 203.0.113.0/24" "range = 192.0.2.0/24" \
 	"[clients]" "rate-limit = 0"
 LOG=$T_TMP/server.log
 start_server() {
@@ -17,7 +18,8 @@ start_server() {
 	SPID=$BG_PID
 	wait_for 10 port_open "$NS" $PORT
 }
-acks() { grep -c '^ack ' "$T_TMP/acks" 2>/dev/null || echo 0; }
+count_acks() { awk '/^ack / { n++ } END { print n + 0 }' "$1" 2>/dev/null; }
+acks() { count_acks "$T_TMP/acks"; }
 at_least_acks() { [ "$(acks)" -ge "$1" ]; }
 
 start_server
@@ -56,6 +58,58 @@ out=$(cat "$T_TMP/acks" "$T_TMP/acks2" >"$T_TMP/acks3";
 expect_eq "after compaction and kill -9 all leases are back" \
 	"verified $((n + 50)) missing 0 duplicates 0" "$(tail -n 1 <<<"$out")"
 
+# group commit: 16 clients in flight over udp6, then over tcp6.  Replies
+# wait for one journal sync per round, so commits must be fewer than
+# changes, and every acknowledged lease must survive kill -9.
+srv_stat() { "$BUILD/dstmctl" -s "$T_TMP/ctl.sock" stats |
+	awk -v k="$1" '$1 == k { print $2 }'; }
+c0=$(srv_stat journal.commits)
+ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -u -P 16 \
+	-c 2001:db8:99::4:0 -n 600 -o cycle -r 2 -q >"$T_TMP/gc.out" 2>&1
+c1=$(srv_stat journal.commits)
+held=$(srv_stat journal.replies-held)
+ops=$(awk '/^ops/ { print $2 " " $4 }' "$T_TMP/gc.out")
+expect_eq "udp6: 1200 ALLOC+RELEASE pairs from 16 in flight all ok" \
+	"2400 2400" "$ops"
+if [ -n "$c1" ] && [ $((c1 - c0)) -lt 2400 ] && [ "${held:-0}" -gt 0 ]; then
+	ok "udp6: $((c1 - c0)) journal commits for 2400 changes, $held replies held"
+else
+	not_ok "group commit over udp6" "commits $c0 -> $c1, held $held"
+fi
+c0=$c1
+ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -P 16 \
+	-c 2001:db8:99::5:0 -n 64 -o cycle -r 10 -q >"$T_TMP/gc.out" 2>&1
+c1=$(srv_stat journal.commits)
+ops=$(awk '/^ops/ { print $2 " " $4 }' "$T_TMP/gc.out")
+expect_eq "tcp6: 640 ALLOC+RELEASE pairs from 16 in flight all ok" \
+	"1280 1280" "$ops"
+if [ -n "$c1" ] && [ $((c1 - c0)) -lt 1280 ]; then
+	ok "tcp6: $((c1 - c0)) journal commits for 1280 changes"
+else
+	not_ok "group commit over tcp6" "commits $c0 -> $c1"
+fi
+: >"$T_TMP/acks4"
+ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -u -P 16 \
+	-c 2001:db8:99::6:0 -n 1300 >"$T_TMP/acks4" 2>/dev/null &
+LPID=$!
+T_PIDS+=("$LPID")
+acks4() { count_acks "$T_TMP/acks4"; }
+# a tight poll (no sleep): the burst lasts about a tenth of a second
+end=$(( $(date +%s) + 20 ))
+while [ "$(acks4)" -lt 50 ] && [ "$(date +%s)" -lt $end ]; do :; done
+kill -KILL "$SPID"
+wait "$SPID" 2>/dev/null
+# the udp6 clients would wait out their 5 s timeouts: stop them (by PID)
+pkill -KILL -P "$LPID" 2>/dev/null
+kill "$LPID" 2>/dev/null
+wait "$LPID" 2>/dev/null
+n4=$(acks4)
+start_server
+cat "$T_TMP/acks3" "$T_TMP/acks4" >"$T_TMP/acks5"
+out=$(ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -u -V "$T_TMP/acks5")
+expect_eq "kill -9 during a grouped udp6 burst ($n4 acked): all back" \
+	"verified $((n + 50 + n4)) missing 0 duplicates 0" "$(tail -n 1 <<<"$out")"
+
 # a torn tail: append half a record of junk, restart
 kill -KILL "$SPID"
 wait "$SPID" 2>/dev/null
@@ -63,8 +117,8 @@ printf 'DSTMJUNKJUNKJUNK' >>"$T_TMP/state/leases.journal"
 start_server
 check "server starts over a torn journal tail" port_open "$NS" $PORT
 check "the torn tail is saved aside" compgen -G "$T_TMP/state/leases.journal.bad-*"
-out=$(ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -V "$T_TMP/acks3")
+out=$(ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -V "$T_TMP/acks5")
 expect_eq "leases intact after the torn tail" \
-	"verified $((n + 50)) missing 0 duplicates 0" "$(tail -n 1 <<<"$out")"
+	"verified $((n + 50 + n4)) missing 0 duplicates 0" "$(tail -n 1 <<<"$out")"
 kill_pid "$SPID"
 finish
