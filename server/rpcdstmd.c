@@ -80,7 +80,7 @@ static void
 add_udp_dups(struct listener *l)
 {
 	struct netconfig *nc;
-	int fl = fcntl(l->fd, F_GETFL);
+	int fl = fcntl(l->fd, F_GETFL), rcvbuf = SRV_UDP_RCVBUF;
 
 	/* shared by the dups: a transport that finds the queue empty must
 	 * return at once */
@@ -89,6 +89,11 @@ add_udp_dups(struct listener *l)
 		log_warn("udp batch on %s: reads stay one per round", l->netid);
 		return;
 	}
+	/* root may exceed net.core.rmem_max; otherwise take what is allowed */
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) != 0)
+		(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	while (l->n_dup < SRV_UDP_BATCH - 1) {
 		int fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
 

@@ -23,8 +23,11 @@ struct gw;
 /* Group commit: datagrams taken from one UDP socket per round (each
  * through its own dup()ed descriptor and libtirpc transport), and the most
  * replies held for one commit. */
-#define SRV_UDP_BATCH	32
-#define SRV_HELD_MAX	256
+#define SRV_UDP_BATCH	128
+#define SRV_HELD_MAX	1024
+/* a UDP listener's receive buffer: room for the requests that arrive
+ * while the journal syncs */
+#define SRV_UDP_RCVBUF	(4 << 20)
 #define SRV_ACCEPT_BATCH 64	/* connections accepted per round */
 
 struct rl_entry {
