@@ -16,6 +16,10 @@
  *   renew   -n clients hold a lease (prefilled, untimed) and RENEW it
  *   mixed   -n clients cycle RENEW, RELEASE, ALLOC (one third each)
  *           renew and mixed over tcp keep one connection per client.
+ *   release every request RELEASEs a lease that a client got in an
+ *           untimed prefill; each client releases once, so the step
+ *           prefills rate x secs (+5%) clients itself (-n is ignored;
+ *           udp only: a connection per client would not scale).
  * A client has at most one request in flight; when the offered rate needs
  * a client and none is idle, the request counts as failed ("busy").
  *
@@ -53,7 +57,7 @@
 #define TAG_UDP		UINT64_MAX
 #define NONE		UINT32_MAX
 
-enum mix { MIX_ALLOC, MIX_RENEW, MIX_MIXED };
+enum mix { MIX_ALLOC, MIX_RENEW, MIX_MIXED, MIX_RELEASE };
 
 struct req {			/* one request in flight, by seq & mask */
 	uint32_t	xid;
@@ -259,7 +263,7 @@ finish(struct gen *g, uint32_t seq, int answered, uint32_t status,
 			c->next = P_ALLOC;	/* start over */
 		else if (r->proc == P_ALLOC) {
 			c->lease = addr;
-			c->next = P_RENEW;
+			c->next = g->mix == MIX_RELEASE ? P_RELEASE : P_RENEW;
 		} else if (r->proc == P_RENEW)
 			c->next = g->mix == MIX_MIXED ? P_RELEASE : P_RENEW;
 		else {
@@ -268,7 +272,9 @@ finish(struct gen *g, uint32_t seq, int answered, uint32_t status,
 		}
 		if (!g->udp)
 			g->conn[r->client].seq = NONE;
-		idle_push(g, r->client);
+		/* release: a client releases once, then it is spent */
+		if (!(g->mix == MIX_RELEASE && good && r->proc == P_RELEASE))
+			idle_push(g, r->client);
 	} else if (!g->udp) {
 		conn_close(&g->conn[seq & g->mask]);
 	}
@@ -482,7 +488,7 @@ poll_once(struct gen *g, int ms)
 	expire(g, now);
 }
 
-/* renew/mixed: every client gets a lease first, untimed */
+/* renew/mixed/release: every client gets a lease first, untimed */
 static void
 prefill(struct gen *g)
 {
@@ -517,7 +523,8 @@ pct(const struct gen *g, double p)
 static void
 report(struct gen *g)
 {
-	static const char *const mixes[] = { "alloc", "renew", "mixed" };
+	static const char *const mixes[] = { "alloc", "renew", "mixed",
+	    "release" };
 	double secs = (double)(g->t_last - g->t_start) / 1e9;
 	uint64_t offered = g->sent + g->busy;
 	uint64_t fail = offered - g->ok;
@@ -621,7 +628,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: dstm_rate -s SERVER6 [-p PORT] -c PREFIX6 [-ux] "
-	    "[-o alloc|renew|mixed]\n                 -r RATE [-d SECS] "
+	    "[-o alloc|renew|mixed|release]\n                 -r RATE [-d SECS] "
 	    "[-t TIMEOUT_MS] [-n CLIENTS] [-i FIRST]\n");
 	exit(2);
 }
@@ -656,7 +663,13 @@ main(int argc, char **argv)
 	}
 	g.mix = strcmp(mix, "alloc") == 0 ? MIX_ALLOC :
 	    strcmp(mix, "renew") == 0 ? MIX_RENEW :
-	    strcmp(mix, "mixed") == 0 ? MIX_MIXED : (enum mix)-1;
+	    strcmp(mix, "mixed") == 0 ? MIX_MIXED :
+	    strcmp(mix, "release") == 0 ? MIX_RELEASE : (enum mix)-1;
+	if (g.mix == MIX_RELEASE) {
+		if (!g.udp)
+			usage();
+		g.n = (uint32_t)(g.rate * g.secs * 1.05) + BATCH;
+	}
 	if (server == NULL || prefix == NULL || (int)g.mix < 0 ||
 	    g.rate <= 0 || g.rate > 5e6 || g.secs <= 0 || g.secs > 600 ||
 	    port == 0 || port > 65535 || tmo_ms == 0 || tmo_ms > 60000 ||
