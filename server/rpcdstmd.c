@@ -48,8 +48,8 @@ struct listener {
 
 static struct listener listeners[2 * SRV_MAX_LISTEN];
 static unsigned n_listeners;
-static bool *dup_map;		/* fd -> is a UDP listener's dup */
-static int dup_map_len;
+static bool *udp_map;		/* fd -> a UDP listener's transport */
+static int udp_map_len;
 static bool rpcbind_registered;
 static int ctl_fd = -1;
 static char ctl_path[PATH_MAX];
@@ -72,6 +72,31 @@ usage(void)
 	    "  -v       verbose (debug) logging\n", DSTM_SYSCONFDIR
 	    "/rpcdstmd.conf");
 	exit(2);
+}
+
+/* UDP transports are read by drain_udp, never by svc_getreq_poll */
+static bool
+is_udp_fd(int fd)
+{
+	return fd >= 0 && fd < udp_map_len && udp_map[fd];
+}
+
+static bool
+mark_udp_fd(int fd)
+{
+	if (fd >= udp_map_len) {
+		int n = fd + 64;
+		bool *m = realloc(udp_map, (size_t)n * sizeof(*m));
+
+		if (m == NULL)
+			return false;
+		memset(m + udp_map_len, 0, (size_t)(n - udp_map_len) *
+		    sizeof(*m));
+		udp_map = m;
+		udp_map_len = n;
+	}
+	udp_map[fd] = true;
+	return true;
 }
 
 /* The datagram transports on dup()s of a UDP listener: the event loop
@@ -99,42 +124,44 @@ add_udp_dups(struct listener *l)
 
 		if (fd < 0)
 			break;
-		if (fd >= dup_map_len) {
-			int n = fd + 64;
-			bool *m = realloc(dup_map, (size_t)n * sizeof(*m));
-
-			if (m == NULL) {
-				close(fd);
-				break;
-			}
-			memset(m + dup_map_len, 0, (size_t)(n - dup_map_len) *
-			    sizeof(*m));
-			dup_map = m;
-			dup_map_len = n;
+		if (!mark_udp_fd(fd)) {
+			close(fd);
+			break;
 		}
 		if (svc_tli_create(fd, nc, NULL, 0, 0) == NULL) {
 			close(fd);
 			break;
 		}
-		dup_map[fd] = true;
 		l->dup_fd[l->n_dup++] = fd;
 	}
 	freenetconfigent(nc);
 }
 
-static bool
-is_udp_dup(int fd)
+
+/* A readable UDP listener: read datagrams through its transports (its
+ * own and the dups) that have no reply held, until the queue is empty (a
+ * transport that reads nothing calls no procedure) or every free
+ * transport has one request. */
+static void
+drain_udp(struct server *s, struct listener *l)
 {
-	return fd >= 0 && fd < dup_map_len && dup_map[fd];
+	for (unsigned k = 0; k <= l->n_dup; k++) {
+		int fd = k == 0 ? l->fd : l->dup_fd[k - 1];
+		uint64_t before = svc_calls(s);
+
+		if (commit_fd_held(fd))
+			continue;
+		svc_getreq_common(fd);
+		if (svc_calls(s) == before)
+			break;
+	}
 }
 
-/* After svc_getreq_poll served each ready descriptor once: a readable UDP
- * listener gives more datagrams through its dups until the queue is empty
- * (a transport that reads nothing calls no procedure) or the batch is
- * full; a readable TCP listener accepts every waiting connection (up to a
- * batch), whose requests the next round reads together. */
+/* A readable TCP listener was served once by svc_getreq_poll: accept
+ * every other waiting connection too, whose requests the next round
+ * reads together. */
 static void
-drain_listeners(struct server *s, const struct pollfd *pfd, int nsvc)
+accept_more(const struct pollfd *pfd, int nsvc)
 {
 	for (int i = 0; i < nsvc; i++) {
 		struct listener *l = NULL;
@@ -142,18 +169,9 @@ drain_listeners(struct server *s, const struct pollfd *pfd, int nsvc)
 		if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
 			continue;
 		for (unsigned k = 0; k < n_listeners && l == NULL; k++)
-			if (listeners[k].fd == pfd[i].fd)
+			if (listeners[k].fd == pfd[i].fd && listeners[k].stream)
 				l = &listeners[k];
-		if (l == NULL)
-			continue;
-		for (unsigned k = 0; k < l->n_dup; k++) {
-			uint64_t before = svc_calls(s);
-
-			svc_getreq_common(l->dup_fd[k]);
-			if (svc_calls(s) == before)
-				break;
-		}
-		for (unsigned k = 0; l->stream && k < SRV_ACCEPT_BATCH; k++) {
+		for (unsigned k = 0; l != NULL && k < SRV_ACCEPT_BATCH; k++) {
 			struct pollfd p = { .fd = l->fd, .events = POLLIN };
 
 			if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
@@ -207,6 +225,8 @@ listen_one(const struct in6_addr *a, uint16_t port, bool stream)
 	l->fd = fd;
 	l->n_dup = 0;
 	l->stream = stream;
+	if (!stream && !mark_udp_fd(fd))
+		fatalx("out of memory");
 	if (!stream)
 		add_udp_dups(l);
 	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
@@ -440,25 +460,34 @@ event_loop(struct server *s, int sfd)
 
 	while (!s->want_exit) {
 		int64_t next = lease_next_event(&s->leases), now = srv_now();
-		int timeout, n, nsvc = svc_max_pollfd, ready, rc;
+		int timeout, n, nsvc = svc_max_pollfd, ready, rc, x;
 		char msg[DSTM_MAX_MSG];
 
-		if ((size_t)nsvc + 1 > cap) {
-			cap = (size_t)nsvc + 16;
+		/* libtirpc's descriptors, then ours: signals, the UDP
+		 * listeners */
+		if ((size_t)nsvc + 1 + n_listeners > cap) {
+			cap = (size_t)nsvc + 16 + n_listeners;
 			pfd = reallocarray(pfd, cap, sizeof(*pfd));
 			if (pfd == NULL)
 				fatal("poll array");
 		}
 		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
 		for (int i = 0; i < nsvc; i++)
-			if (pfd[i].fd >= 0 && is_udp_dup(pfd[i].fd))
-				pfd[i].fd = -1;	/* read by drain_udp */
-		pfd[nsvc].fd = sfd;
-		pfd[nsvc].events = POLLIN;
+			if (is_udp_fd(pfd[i].fd) || commit_fd_held(pfd[i].fd))
+				pfd[i].fd = -1;
+		x = nsvc;
+		pfd[x].fd = sfd;
+		pfd[x++].events = POLLIN;
+		for (unsigned k = 0; k < n_listeners; k++) {
+			pfd[x].fd = listeners[k].stream ? -1 : listeners[k].fd;
+			pfd[x++].events = POLLIN;
+		}
+		for (int i = nsvc; i < x; i++)
+			pfd[i].revents = 0;
 		timeout = next == INT64_MAX ? 1000 :
 		    next <= now ? 0 : (next - now) * 1000 > 1000 ? 1000 :
 		    (int)(next - now) * 1000;
-		n = poll(pfd, (nfds_t)nsvc + 1, timeout);
+		n = poll(pfd, (nfds_t)x, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -473,18 +502,20 @@ event_loop(struct server *s, int sfd)
 			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
 		if (ready > 0) {
 			svc_getreq_poll(pfd, ready);
-			drain_listeners(s, pfd, nsvc);
+			accept_more(pfd, nsvc);
 		}
-		/* group commit: one journal sync for the round's changes,
-		 * then their replies */
-		svc_flush_replies(s);
+		for (unsigned k = 0; k < n_listeners; k++)
+			if (pfd[nsvc + 1 + k].revents & POLLIN)
+				drain_udp(s, &listeners[k]);
 		if (s->want_reload) {
 			s->want_reload = false;
 			rc = srv_reload(s, msg, sizeof(msg));
 			(void)rc;
 		}
 		srv_expire(s);
-		store_commit(s);
+		/* group commit: one journal sync for the round's changes
+		 * (expiries included), then the replies held for it */
+		commit_round(s);
 		store_maybe_compact(s);
 	}
 	free(pfd);
@@ -566,6 +597,7 @@ main(int argc, char **argv)
 
 	/* expire what ran out while we were down before taking requests */
 	srv_expire(&server);
+	store_commit(&server);
 	log_info("started: %u addresses, %u bound, lease %us, journal%s",
 	    server.leases.size - server.leases.n_excluded,
 	    server.leases.bound.count + server.leases.n_static,
@@ -580,6 +612,7 @@ main(int argc, char **argv)
 	push_close(&server);
 	if (ctl_fd >= 0)
 		unlink(ctl_path);
+	commit_close(&server);
 	store_close(&server);
 	pidfile_remove(server.conf.pid_file, pidfd);
 	svc_exit();

@@ -74,7 +74,7 @@ struct server {
 	struct in6_addr		 tep6;
 	struct srv_gateway_ops	 gw;
 	struct gw		*gw_local;	/* co-located gateway, or NULL */
-	bool			 dirty;		/* journal has uncommitted records */
+	bool			 dirty;		/* a change is not yet durable */
 	bool			 want_reload;
 	bool			 want_exit;
 };
@@ -105,13 +105,24 @@ void policy_rate_init(struct ratelimit *rl);
 void dstm_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void dstm_ctl_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void srv_expire(struct server *s);
-/* Commit the journal once and send every reply held for it; 0 or -errno
- * (then the held replies say DSTM_INTERNAL). */
-int  svc_flush_replies(struct server *s);
 /* requests seen by the client program so far (all procedures) */
 uint64_t svc_calls(const struct server *s);
 struct dstm_lease;
 void svc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
+
+/* commit.c: group commit */
+void commit_close(struct server *s);
+/* For a reply of the client program: TRUE = send it now, FALSE = held
+ * until what it shows is durable. */
+bool_t commit_reply(struct server *s, struct svc_req *rq, bool is_lease,
+	void *res);
+/* a transport with a held reply: the loop must not read from it */
+bool commit_fd_held(int fd);
+/* End of an event-loop round: one commit, then the held replies. */
+void commit_round(struct server *s);
+/* Commit now and send every held reply (DSTM_INTERNAL if the commit
+ * failed); 0 or -errno. */
+int  commit_barrier(struct server *s);
 
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);

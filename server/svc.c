@@ -6,16 +6,7 @@
  * limit, arguments; a refused request changes nothing.  A change is
  * journaled and committed (durable) before the reply is sent.
  *
- * Group commit: a request that changes the table only appends its record
- * and leaves its reply here; the event loop serves every transport that
- * is ready (up to SRV_UDP_BATCH datagrams from each UDP socket), then
- * commits once (one fdatasync for the whole round) and sends the replies
- * (svc_flush_replies).  While anything is uncommitted every reply of this
- * program waits, so no answer can show a change that is not yet durable.
- * Holding a reply is safe with libtirpc because a transport keeps the
- * request's xid and peer until its next receive, and the loop receives at
- * most one request per transport per round (UDP through dup()ed sockets,
- * non-blocking TCP reads exactly one record). */
+ * Group commit and the order of replies and disk writes: commit.c. */
 #include "server/server.h"
 
 #include <errno.h>
@@ -137,92 +128,13 @@ svc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
 	res->port_max = 65535;
 }
 
-/* Journal the change; the event loop makes it durable before the reply
- * leaves (reply_durable). */
+/* Journal the change; the reply waits in commit.c until it is durable. */
 static dstm_status
 commit_change(struct server *s, uint32_t idx)
 {
 	if (store_record(s, idx) != 0)
 		return DSTM_INTERNAL;
 	return DSTM_OK;
-}
-
-struct held_reply {
-	SVCXPRT		*xprt;
-	xdrproc_t	 xdr;
-	bool		 is_lease;
-	union {
-		dstm_lease	lease;
-		dstm_status	status;
-	} res;
-};
-
-static struct held_reply held[SRV_HELD_MAX];
-static unsigned n_held;
-
-/* Return what the generated dispatcher should do: TRUE to send the reply
- * now (nothing is waiting for the disk), FALSE when it was held for the
- * next svc_flush_replies.  `res` is a dstm_lease or a dstm_status. */
-static bool_t
-reply_durable(struct server *s, struct svc_req *rq, bool is_lease, void *res)
-{
-	struct held_reply *h;
-
-	if (!s->dirty)
-		return TRUE;
-	for (unsigned i = 0; i < n_held; i++)
-		if (held[i].xprt == rq->rq_xprt) {
-			/* the loop never reads twice from one transport in
-			 * a round; if it did, the older reply's xid is gone */
-			log_warnx("group commit: second request on a transport "
-			    "with a reply held; the first is dropped");
-			held[i] = held[--n_held];
-			break;
-		}
-	if (n_held == SRV_HELD_MAX) {
-		svc_flush_replies(s);
-		if (!s->dirty)
-			return TRUE;
-	}
-	h = &held[n_held++];
-	h->xprt = rq->rq_xprt;
-	h->is_lease = is_lease;
-	h->xdr = is_lease ? (xdrproc_t)xdr_dstm_lease :
-	    (xdrproc_t)xdr_dstm_status;
-	if (is_lease)
-		h->res.lease = *(dstm_lease *)res;
-	else
-		h->res.status = *(dstm_status *)res;
-	s->counters[C_REPLIES_HELD]++;
-	return FALSE;
-}
-
-int
-svc_flush_replies(struct server *s)
-{
-	unsigned n = n_held;
-	int rc;
-
-	rc = store_commit(s);
-	for (unsigned i = 0; i < n; i++) {
-		struct held_reply *h = &held[i];
-
-		if (rc != 0) {
-			/* not durable: the change stays in memory and in the
-			 * journal buffer for a retry; the client is told */
-			if (h->is_lease) {
-				memset(&h->res.lease, 0, sizeof(h->res.lease));
-				h->res.lease.status = DSTM_INTERNAL;
-			} else
-				h->res.status = DSTM_INTERNAL;
-			s->counters[C_ERR_INTERNAL]++;
-		}
-		if (!svc_sendreply(h->xprt, h->xdr, (char *)&h->res))
-			log_debug("group commit: a held reply could not be "
-			    "sent");
-	}
-	n_held = 0;
-	return rc;
 }
 
 static void
@@ -294,7 +206,7 @@ out:
 	count_status(s, st);
 	log_req("alloc", &c, idx != SLOT_NONE ?
 	    lease_addr(&s->leases, idx) : 0, st);
-	return reply_durable(s, rq, true, res);
+	return commit_reply(s, rq, true, res);
 }
 
 bool_t
@@ -329,7 +241,7 @@ out:
 	res->status = st;
 	count_status(s, st);
 	log_req("renew", &c, addr, st);
-	return reply_durable(s, rq, true, res);
+	return commit_reply(s, rq, true, res);
 }
 
 bool_t
@@ -357,7 +269,7 @@ out:
 	*res = st;
 	count_status(s, st);
 	log_req("release", &c, addr, st);
-	return reply_durable(s, rq, false, res);
+	return commit_reply(s, rq, false, res);
 }
 
 bool_t
@@ -371,7 +283,7 @@ dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
 	s->counters[C_REQ_INFO]++;
 	/* the answer lists leases: make what it shows durable first */
 	if (s->dirty)
-		svc_flush_replies(s);
+		commit_barrier(s);
 	memset(res, 0, sizeof(*res));
 	res->server = strdup("dstm rpcdstmd 0.1");
 	if ((res->status = gate(s, rq, &c)) != DSTM_OK)
@@ -444,9 +356,9 @@ expired_cb(struct lease_table *t, uint32_t idx, enum lease_event ev, void *arg)
 	store_record(s, idx);
 }
 
+/* Records the changes; the event loop's commit_round makes them durable. */
 void
 srv_expire(struct server *s)
 {
-	if (lease_expire(&s->leases, srv_now(), expired_cb, s) > 0)
-		store_commit(s);
+	lease_expire(&s->leases, srv_now(), expired_cb, s);
 }

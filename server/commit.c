@@ -1,0 +1,160 @@
+/* commit.c - group commit: replies wait until their changes are on disk,
+ * and the changes of one event-loop round share one fdatasync.
+ *
+ * A request that changes the table appends its journal record
+ * (store_record) and leaves its reply here (commit_reply).  At the end of
+ * the round commit_round() commits the journal once (write + fdatasync)
+ * and sends every held reply, or DSTM_INTERNAL in each if the commit
+ * failed (the records stay buffered and the next commit retries them).
+ *
+ * Rules that keep it correct:
+ *   - while any change is not durable (s->dirty) every reply of the
+ *     client program waits here, so no answer shows a state a crash could
+ *     take back (a retransmitted ALLOC answered from memory included);
+ *   - a transport with a held reply is not read again in the round
+ *     (commit_fd_held): libtirpc keeps the request's xid and peer in the
+ *     transport until its next receive, and svc_sendreply() uses them.
+ *
+ * A sync thread that runs fdatasync while the loop reads the next round
+ * was built and measured (same session, fixed offered rates): no gain on
+ * this machine, whose disk syncs in ~0.15 ms while a round of 128
+ * requests costs more CPU than that, and 0.1-0.3 ms more latency at
+ * moderate load (the extra wakeups).  So the commit stays on the loop.
+ */
+#include "server/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "rpc/dstm.h"
+
+struct held_reply {
+	SVCXPRT		*xprt;
+	int		 fd;
+	xdrproc_t	 xdr;
+	bool		 is_lease;
+	union {
+		dstm_lease	lease;
+		dstm_status	status;
+	} res;
+};
+
+static struct held_reply held[SRV_HELD_MAX];
+static unsigned n_held;
+static bool *fd_held;			/* fd -> has a held reply */
+static int fd_held_len;
+
+bool
+commit_fd_held(int fd)
+{
+	return fd >= 0 && fd < fd_held_len && fd_held[fd];
+}
+
+static bool
+mark_fd(int fd, bool on)
+{
+	if (fd < 0)
+		return false;
+	if (fd >= fd_held_len) {
+		int n = fd + 256;
+		bool *m;
+
+		if (!on)
+			return true;
+		if ((m = realloc(fd_held, (size_t)n * sizeof(*m))) == NULL)
+			return false;
+		memset(m + fd_held_len, 0, (size_t)(n - fd_held_len) *
+		    sizeof(*m));
+		fd_held = m;
+		fd_held_len = n;
+	}
+	fd_held[fd] = on;
+	return true;
+}
+
+int
+commit_barrier(struct server *s)
+{
+	unsigned n = n_held;
+	int rc = store_commit(s);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct held_reply *h = &held[i];
+
+		if (rc != 0) {
+			/* not durable: the change stays in memory and in the
+			 * journal buffer for a retry; the client is told */
+			if (h->is_lease) {
+				memset(&h->res.lease, 0, sizeof(h->res.lease));
+				h->res.lease.status = DSTM_INTERNAL;
+			} else
+				h->res.status = DSTM_INTERNAL;
+			s->counters[C_ERR_INTERNAL]++;
+		}
+		mark_fd(h->fd, false);
+		if (!svc_sendreply(h->xprt, h->xdr, (char *)&h->res))
+			log_debug("group commit: a held reply could not be "
+			    "sent");
+	}
+	n_held = 0;
+	return rc;
+}
+
+void
+commit_round(struct server *s)
+{
+	commit_barrier(s);
+}
+
+bool_t
+commit_reply(struct server *s, struct svc_req *rq, bool is_lease, void *res)
+{
+	struct held_reply *h;
+	int fd = rq->rq_xprt->xp_fd;
+
+	if (!s->dirty)
+		return TRUE;
+	for (unsigned i = 0; i < n_held; i++)
+		if (held[i].xprt == rq->rq_xprt) {
+			/* the loop does not read a transport twice in a
+			 * round; if it did, the older reply's xid is gone */
+			log_warnx("group commit: second request on a transport "
+			    "with a reply held; the first is dropped");
+			held[i] = held[--n_held];
+			break;
+		}
+	if (n_held == SRV_HELD_MAX || !mark_fd(fd, true)) {
+		/* no room to hold it: make everything durable, answer now */
+		if (commit_barrier(s) != 0) {
+			if (is_lease) {
+				memset(res, 0, sizeof(dstm_lease));
+				((dstm_lease *)res)->status = DSTM_INTERNAL;
+			} else
+				*(dstm_status *)res = DSTM_INTERNAL;
+			s->counters[C_ERR_INTERNAL]++;
+		}
+		return TRUE;
+	}
+	h = &held[n_held++];
+	h->xprt = rq->rq_xprt;
+	h->fd = fd;
+	h->is_lease = is_lease;
+	h->xdr = is_lease ? (xdrproc_t)xdr_dstm_lease :
+	    (xdrproc_t)xdr_dstm_status;
+	if (is_lease)
+		h->res.lease = *(dstm_lease *)res;
+	else
+		h->res.status = *(dstm_status *)res;
+	s->counters[C_REPLIES_HELD]++;
+	return FALSE;
+}
+
+void
+commit_close(struct server *s)
+{
+	commit_barrier(s);
+	free(fd_held);
+	fd_held = NULL;
+	fd_held_len = 0;
+}
