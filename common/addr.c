@@ -204,6 +204,24 @@ prefix6_ntop(const struct prefix6 *p, char *buf, size_t len)
 	return buf;
 }
 
+bool
+range4_find(const struct range4 *r, unsigned n, uint32_t a)
+{
+	unsigned lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (a < r[mid].first)
+			hi = mid;
+		else if (a > r[mid].last)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
 const char *
 range4_ntop(const struct range4 *r, char *buf, size_t len)
 {

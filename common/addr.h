@@ -41,6 +41,9 @@ const char *prefix6_ntop(const struct prefix6 *p, char *buf, size_t len);
  * prefix, else "A-B" */
 const char *range4_ntop(const struct range4 *r, char *buf, size_t len);
 
+/* `a` in one of `n` sorted, disjoint ranges (binary search) */
+bool range4_find(const struct range4 *r, unsigned n, uint32_t a);
+
 uint32_t prefix4_mask(uint8_t len);
 bool prefix4_contains(const struct prefix4 *p, uint32_t a);
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);

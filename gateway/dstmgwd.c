@@ -5,6 +5,7 @@
  * packets in its own. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netconfig.h>
 #include <poll.h>
 #include <rpc/rpc.h>
@@ -32,13 +33,17 @@
 #define MAX_RPC_REC	(64 * 1024)
 
 struct gwd {
+	char		 conf_path[PATH_MAX];
 	struct gwd_conf	 conf;
 	struct gw	 gw;
 	struct gwsvc	 svc;
 	int		 sfd;
 	int		 ctl_fd;
 	bool		 want_exit;
+	bool		 want_reload;
 };
+
+static struct gwd *gwd;		/* for the control program's reload */
 
 static void
 usage(void)
@@ -155,11 +160,80 @@ handle_signals(struct gwd *d)
 
 	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			log_info("SIGHUP: dstmgwd has no reload; restart it "
-			    "(the server resyncs it within a second)");
+			d->want_reload = true;
 		else
 			d->want_exit = true;
 	}
+}
+
+/* Reload the configuration file: [servers] allow and the pools change at
+ * once (the pool routes follow); the other keys need a restart and keep
+ * their running values.  Refused, changing nothing, when the file is bad
+ * or a binding would fall outside the new pools. */
+static int
+gwd_reload(struct gwd *d, char *msg, size_t len)
+{
+	struct gwd_conf nc;
+	char err[CONF_ERRLEN], a[ADDR_STRLEN];
+	bool restart;
+	uint32_t out;
+	int rc;
+
+	if (gwd_conf_load(d->conf_path, &nc, err, sizeof(err)) != 0) {
+		snprintf(msg, len, "reload refused: %s", err);
+		goto refused;
+	}
+	if (gw_binding_outside(&d->gw, nc.pools, nc.n_pools, &out)) {
+		snprintf(msg, len, "reload refused: the new pools leave out %s, "
+		    "which is bound", addr4_ntop(out, a, sizeof(a)));
+		gwd_conf_free(&nc);
+		goto refused;
+	}
+	restart = nc.n_listen != d->conf.n_listen ||
+	    memcmp(nc.listen, d->conf.listen, sizeof(nc.listen)) != 0 ||
+	    nc.port != d->conf.port ||
+	    memcmp(gwd_conf_tep6(&nc), gwd_conf_tep6(&d->conf),
+	    sizeof(struct in6_addr)) != 0 ||
+	    nc.tep4 != d->conf.tep4 || nc.mtu != d->conf.mtu ||
+	    nc.mss_clamp != d->conf.mss_clamp ||
+	    strcmp(nc.ifname, d->conf.ifname) != 0 ||
+	    strcmp(nc.control_socket, d->conf.control_socket) != 0 ||
+	    strcmp(nc.pid_file, d->conf.pid_file) != 0;
+	if ((rc = gw_reroute(&d->gw, nc.pools, nc.n_pools)) != 0)
+		/* the bindings are kept; a route may be missing: say so */
+		log_warnx("reload: cannot route every new pool: %s",
+		    strerror(-rc));
+	/* keep what only a restart changes */
+	memcpy(nc.listen, d->conf.listen, sizeof(nc.listen));
+	nc.n_listen = d->conf.n_listen;
+	nc.port = d->conf.port;
+	nc.tep6 = *gwd_conf_tep6(&d->conf);
+	nc.tep6_set = true;
+	nc.tep4 = d->conf.tep4;
+	nc.mtu = d->conf.mtu;
+	nc.mss_clamp = d->conf.mss_clamp;
+	memcpy(nc.ifname, d->conf.ifname, sizeof(nc.ifname));
+	memcpy(nc.control_socket, d->conf.control_socket,
+	    sizeof(nc.control_socket));
+	memcpy(nc.pid_file, d->conf.pid_file, sizeof(nc.pid_file));
+	gwd_conf_free(&d->conf);
+	d->conf = nc;		/* gwsvc points at d->conf: same place */
+	snprintf(msg, len, "configuration reloaded: %u pool range%s, %u "
+	    "allowed server%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
+	    nc.n_allow, nc.n_allow == 1 ? "" : "s", restart ? "; listen, "
+	    "port, tep6, tep4, mtu, mss-clamp, ifname, control-socket and "
+	    "pid-file changes take effect at restart" : "");
+	log_info("%s", msg);
+	return 0;
+refused:
+	log_warnx("%s", msg);
+	return -1;
+}
+
+static int
+ctl_reload(char *msg, size_t len)
+{
+	return gwd_reload(gwd, msg, len);
 }
 
 static void
@@ -194,6 +268,12 @@ event_loop(struct gwd *d)
 			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
 		if (ready > 0)
 			svc_getreq_poll(pfd, ready);
+		if (d->want_reload) {
+			char msg[DSTM_MAX_MSG];
+
+			d->want_reload = false;
+			(void)gwd_reload(d, msg, sizeof(msg));
+		}
 	}
 	free(pfd);
 }
@@ -243,6 +323,11 @@ main(int argc, char **argv)
 	}
 	log_init(foreground, verbose, "dstmgwd");
 	d.ctl_fd = -1;
+	/* absolute: the daemon changes to / before a reload reads it */
+	if (realpath(path, d.conf_path) == NULL)
+		snprintf(d.conf_path, sizeof(d.conf_path), "%s", path);
+	gwd = &d;
+	gwctl_reload = ctl_reload;
 
 	/* what needs privileges and can fail, before detaching */
 	gw_config_of(&d.conf, &gc);

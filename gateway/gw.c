@@ -168,6 +168,25 @@ gw_reroute(struct gw *g, const struct range4 *routes, unsigned n)
 	return rc;
 }
 
+bool
+gw_binding_outside(struct gw *g, const struct range4 *r, unsigned n,
+    uint32_t *addr)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; i < binding_count(&g->bt) && !found; i++) {
+		const struct binding *b = binding_at(&g->bt, i);
+
+		if (b != NULL && !range4_find(r, n, b->addr4)) {
+			*addr = b->addr4;
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	return found;
+}
+
 /* ---- ICMPv4 errors back into the IPv4 network, rate-limited ---- */
 
 static bool

@@ -81,6 +81,10 @@ int  gw_replace(struct gw *g, const struct binding *v, size_t n);
 /* The pool changed (reload): route the new ranges into the TUN, remove
  * the routes of ranges that went.  0 or -errno. */
 int  gw_reroute(struct gw *g, const struct range4 *routes, unsigned n);
+/* true, with its address in *addr, if a binding lies outside the `n`
+ * sorted, disjoint ranges (a reload must not strand it) */
+bool gw_binding_outside(struct gw *g, const struct range4 *r, unsigned n,
+	uint32_t *addr);
 
 /* Snapshots for the control plane. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,

@@ -14,7 +14,9 @@
 #include "gateway/binding.h"
 #include "rpc/dstm.h"
 
-#define NOT_HERE	"dstmgwd answers only stats and leases; ask rpcdstmd"
+#define NOT_HERE	"dstmgwd answers only stats, leases and reload; ask rpcdstmd"
+
+int (*gwctl_reload)(char *msg, size_t len);
 
 /* libtirpc's dispatch table is global: this program would also answer
  * on tcp6.  The socket's file mode is the access check, so refuse
@@ -111,7 +113,7 @@ refuse(struct svc_req *rq, SVCXPRT *xprt)
 		xr = (xdrproc_t)xdr_dstm_pool_info;
 		break;
 	case DSTMCTL_REVOKE:
-	case DSTMCTL_RELOAD:
+	case DSTMCTL_RELOAD:	/* without a reload hook */
 		r.msg.status = DSTM_BAD_REQUEST;
 		r.msg.msg = (char *)NOT_HERE;	/* encoded, never freed */
 		xr = (xdrproc_t)xdr_dstm_msg_reply;
@@ -156,6 +158,22 @@ gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 		stats(gwsvc, &r.stats);
 		xr = (xdrproc_t)xdr_dstm_stats;
 		break;
+	case DSTMCTL_RELOAD: {
+		char msg[DSTM_MAX_MSG];
+		dstm_msg_reply m;
+
+		if (gwctl_reload == NULL) {
+			refuse(rq, xprt);
+			return;
+		}
+		m.status = gwctl_reload(msg, sizeof(msg)) == 0 ? DSTM_OK :
+		    DSTM_BAD_CONFIG;
+		m.msg = msg;
+		if (!svc_sendreply(xprt, (xdrproc_t)xdr_dstm_msg_reply,
+		    (char *)&m))
+			svcerr_systemerr(xprt);
+		return;
+	}
 	default:
 		refuse(rq, xprt);
 		return;

@@ -119,20 +119,7 @@ gate(struct gwsvc *v)
 static bool
 in_pool(const struct gwd_conf *c, uint32_t a)
 {
-	unsigned lo = 0, hi = c->n_pools;
-
-	/* pools are sorted and disjoint */
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (a < c->pools[mid].first)
-			hi = mid;
-		else if (a > c->pools[mid].last)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
+	return range4_find(c->pools, c->n_pools, a);	/* sorted, disjoint */
 }
 
 /* Wire binding -> table binding, checked. */

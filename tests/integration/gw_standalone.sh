@@ -11,7 +11,9 @@
 # within a second (measured); a hung gateway does not slow ALLOC; a
 # foreign SYNC is undone; revoke -> traffic stops; callers outside
 # [servers] allow are refused; a restarted server resyncs the gateway;
-# a table of 3000 bindings comes back in chunks after a gateway restart.
+# a table of 3000 bindings comes back in chunks after a gateway restart;
+# reload (dstmctl reload, SIGHUP) changes allow and pools, refuses a pool
+# change that strands a binding and a broken file.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
 
@@ -228,6 +230,46 @@ tb=$(( $(now_ms) - t0 ))
 echo "# gateway restart with 3001 bindings: table back in $tb ms"
 expect_eq "the restarted gateway gets all 3001 bindings" 3001 "$(gw_counter gateway.bindings)"
 check "... in one SYNC of 3 chunks" test "$(gw_counter rpc.sync-chunks)" = 3
+
+# 9. reload: dstmctl reload on the gateway's socket, and SIGHUP
+gw_reload() { "$BUILD/dstmctl" -s "$T_TMP/gw.sock" reload >"$T_TMP/rl.out" 2>&1; }
+gw_reload
+expect_eq "reload of an unchanged file succeeds" 0 "$?"
+check "... and says what it did" grep -q "configuration reloaded: 2 pool ranges, 1 allowed server" "$T_TMP/rl.out"
+check "no route for 203.0.113.128/25 before" bash -c "! ip -n $NS_GW route show 203.0.113.128/25 | grep -q ."
+cp "$GWCONF" "$T_TMP/gw.conf.orig"
+printf 'allow = 2001:db8:5::99\n' >>"$GWCONF"
+sed -i 's|^pool = 198.51.100.0/24$|&\npool = 203.0.113.128/25|' "$GWCONF"
+pool_routed() { ip -n "$NS_GW" route show 203.0.113.128/25 | grep -q .; }
+gw_reload
+expect_eq "reload adding a server and a pool succeeds" 0 "$?"
+check "... the new pool is routed into the gateway" pool_routed
+out=$(ip netns exec "$NS_SRV" "$BUILD/tests/dstm_gwcall" -s $GW6 -p $GWPORT -b 2001:db8:5::99 stats)
+expect_eq "the added server is allowed at once" ok "$(awk '{print $2}' <<<"$out")"
+# a pool that would leave bound addresses out: refused, nothing changes
+grep -v '^pool = 198.51.101.0-198.51.112.255$' "$GWCONF" >"$T_TMP/gw.conf.new"
+cp "$T_TMP/gw.conf.new" "$GWCONF"
+gw_reload
+expect_eq "reload dropping a bound pool is refused (exit 1)" 1 "$?"
+check "... naming the stranded address" grep -q "leave out 198.51.1" "$T_TMP/rl.out"
+expect_eq "... and the table is untouched" 3001 "$(gw_counter gateway.bindings)"
+out=$(ip netns exec "$NS_SRV" "$BUILD/tests/dstm_gwcall" -s $GW6 -p $GWPORT -b 2001:db8:5::99 stats)
+expect_eq "... and the running [servers] allow too" ok "$(awk '{print $2}' <<<"$out")"
+# SIGHUP with a broken file: logged, refused, the gateway runs on
+printf 'bogus\n' >>"$GWCONF"
+kill -HUP "$GPID"
+wait_for 5 grep -q "reload refused: .*dstmgwd.conf:[0-9]*:" "$GWLOG"
+check "SIGHUP with a broken file: refused with file:line" grep -q "reload refused: .*dstmgwd.conf:[0-9]*:" "$GWLOG"
+check "... and dstmgwd still runs" kill -0 "$GPID"
+# SIGHUP with the original file: the extra server is refused again
+cp "$T_TMP/gw.conf.orig" "$GWCONF"
+n=$(grep -c "configuration reloaded" "$GWLOG")
+kill -HUP "$GPID"
+wait_for 5 eval '[ "$(grep -c "configuration reloaded" "$GWLOG")" -gt '"$n"' ]'
+out=$(ip netns exec "$NS_SRV" "$BUILD/tests/dstm_gwcall" -s $GW6 -p $GWPORT -b 2001:db8:5::99 stats)
+expect_eq "SIGHUP reload: the removed server is denied again" denied "$(awk '{print $2}' <<<"$out")"
+expect_eq "... and bindings survive every reload" 3001 "$(gw_counter gateway.bindings)"
+check "... and the removed pool is not routed any more" bash -c "! ip -n $NS_GW route show 203.0.113.128/25 | grep -q ."
 
 kill_pid "$SPID"
 kill_pid "$GPID"
