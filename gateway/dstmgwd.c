@@ -175,7 +175,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 {
 	struct gwd_conf nc;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
-	bool restart;
+	bool restart, route_err;
 	uint32_t out;
 	int rc;
 
@@ -203,6 +203,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 		/* the bindings are kept; a route may be missing: say so */
 		log_warnx("reload: cannot route every new pool: %s",
 		    strerror(-rc));
+	route_err = rc != 0;
 	/* keep what only a restart changes */
 	memcpy(nc.listen, d->conf.listen, sizeof(nc.listen));
 	nc.n_listen = d->conf.n_listen;
@@ -219,10 +220,11 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	gwd_conf_free(&d->conf);
 	d->conf = nc;		/* gwsvc points at d->conf: same place */
 	snprintf(msg, len, "configuration reloaded: %u pool range%s, %u "
-	    "allowed server%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
-	    nc.n_allow, nc.n_allow == 1 ? "" : "s", restart ? "; listen, "
-	    "port, tep6, tep4, mtu, mss-clamp, ifname, control-socket and "
-	    "pid-file changes take effect at restart" : "");
+	    "allowed server%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
+	    nc.n_allow, nc.n_allow == 1 ? "" : "s", route_err ? "; a pool "
+	    "route could not be added (see the log)" : "", restart ?
+	    "; listen, port, tep6, tep4, mtu, mss-clamp, ifname, "
+	    "control-socket and pid-file changes take effect at restart" : "");
 	log_info("%s", msg);
 	return 0;
 refused:

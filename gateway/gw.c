@@ -148,23 +148,92 @@ fail:
 	return rc < 0 ? rc : -EINVAL;
 }
 
+/* A set of prefixes, in the ascending order range_prefixes makes them. */
+struct pset {
+	struct prefix4	*v;
+	size_t		 n, cap;
+};
+
+static int
+pset_add(struct gw *g, uint32_t addr, uint8_t len)
+{
+	struct pset *p = g->reroute;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct prefix4 *v = reallocarray(p->v, cap, sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n].addr = addr;
+	p->v[p->n++].len = len;
+	return 0;
+}
+
+static bool
+pset_has(const struct pset *p, uint32_t addr, uint8_t len)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->v[mid].addr < addr)
+			lo = mid + 1;
+		else if (p->v[mid].addr > addr)
+			hi = mid;
+		else
+			return p->v[mid].len == len;
+	}
+	return false;
+}
+
+/* delete an old prefix unless the new routes have it too */
+static int
+route_del_stale(struct gw *g, uint32_t addr, uint8_t len)
+{
+	if (!pset_has(g->reroute, addr, len))
+		(void)route_del(g, addr, len);
+	return 0;
+}
+
+/* New pools (a reload): add or update every new route first, then delete
+ * the old ones that went away, so an address in both never loses its
+ * route.  Keeps going past a failure; returns the first. */
 int
 gw_reroute(struct gw *g, const struct range4 *routes, unsigned n)
 {
+	struct pset keep = { NULL, 0, 0 };
 	struct range4 *nr = NULL;
-	int rc = 0;
+	int rc = 0, r;
 
 	if (n > 0 && (nr = calloc(n, sizeof(*nr))) == NULL)
 		return -ENOMEM;
 	if (n > 0)
 		memcpy(nr, routes, n * sizeof(*nr));
+	g->reroute = &keep;
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		rc = range_prefixes(g, &nr[i], pset_add);
+	if (rc != 0) {
+		free(keep.v);
+		free(nr);
+		g->reroute = NULL;
+		return rc;
+	}
+	for (size_t i = 0; i < keep.n; i++)
+		if ((r = route_add(g, keep.v[i].addr, keep.v[i].len)) != 0 &&
+		    rc == 0)
+			rc = r;
 	for (unsigned i = 0; i < g->cfg.n_routes; i++)
-		range_prefixes(g, &g->cfg.routes[i], route_del);
+		range_prefixes(g, &g->cfg.routes[i], route_del_stale);
+	g->reroute = NULL;
+	free(keep.v);
 	free(g->cfg.routes);
 	g->cfg.routes = nr;
 	g->cfg.n_routes = n;
-	for (unsigned i = 0; i < n && rc == 0; i++)
-		rc = range_prefixes(g, &nr[i], route_add);
 	return rc;
 }
 

@@ -48,6 +48,8 @@ struct gw_counters {
 	uint64_t	mss_clamped;
 };
 
+struct pset;
+
 struct gw {
 	struct gw_config	 cfg;
 	struct rfc2473_tep	 tep;
@@ -63,6 +65,7 @@ struct gw {
 	int64_t			 icmp_window;
 	uint32_t		 icmp_count;
 	uint8_t			*buf;		/* GW_BATCH in + out buffers */
+	struct pset		*reroute;	/* during gw_reroute */
 };
 
 /* Create the TUN, route the pool into it, open the raw socket.  Needs

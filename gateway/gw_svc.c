@@ -261,8 +261,17 @@ stage_add(struct gwsvc *v, const struct binding *b)
 static dstm_status
 sync_commit(struct gwsvc *v)
 {
+	size_t k = 0;
 	int rc;
 
+	/* the pools may have changed (reload) since a chunk was checked */
+	for (size_t i = 0; i < v->n_stage; i++)
+		if (in_pool(v->conf, v->stage[i].addr4))
+			v->stage[k++] = v->stage[i];
+	if (k != v->n_stage)
+		log_warnx("SYNC: %zu bindings outside the pools since a "
+		    "reload; dropped", v->n_stage - k);
+	v->n_stage = k;
 	if ((rc = gw_replace(v->gw, v->stage, v->n_stage)) != 0) {
 		log_warnx("SYNC of %zu bindings failed: %s", v->n_stage,
 		    strerror(-rc));

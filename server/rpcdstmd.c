@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -48,6 +49,7 @@ struct listener {
 
 static struct listener listeners[2 * SRV_MAX_LISTEN];
 static unsigned n_listeners;
+static unsigned udp_dup_budget;	/* dups per UDP listener */
 static bool *udp_map;		/* fd -> a UDP listener's transport */
 static int udp_map_len;
 static bool rpcbind_registered;
@@ -99,6 +101,30 @@ mark_udp_fd(int fd)
 	return true;
 }
 
+/* Descriptors: raise the soft limit to the hard one (at most 65536),
+ * before libtirpc sizes its tables from it, and give the UDP dups at most
+ * a sixteenth of it, so connections keep their room (libtirpc starts
+ * closing idle connections at four fifths of the limit). */
+static unsigned
+fd_budget(unsigned n_udp)
+{
+	struct rlimit rl;
+	rlim_t want;
+	unsigned per;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 :
+	    rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	per = (unsigned)(rl.rlim_cur / 16 / (n_udp ? n_udp : 1));
+	return per < SRV_UDP_BATCH - 1 ? per : SRV_UDP_BATCH - 1;
+}
+
 /* The datagram transports on dup()s of a UDP listener: the event loop
  * polls only the listener's own descriptor and reads through these. */
 static void
@@ -119,7 +145,7 @@ add_udp_dups(struct listener *l)
 	    sizeof(rcvbuf)) != 0)
 		(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		    sizeof(rcvbuf));
-	while (l->n_dup < SRV_UDP_BATCH - 1) {
+	while (l->n_dup < udp_dup_budget) {
 		int fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
 
 		if (fd < 0)
@@ -129,6 +155,7 @@ add_udp_dups(struct listener *l)
 			break;
 		}
 		if (svc_tli_create(fd, nc, NULL, 0, 0) == NULL) {
+			udp_map[fd] = false;
 			close(fd);
 			break;
 		}
@@ -157,27 +184,34 @@ drain_udp(struct server *s, struct listener *l)
 	}
 }
 
-/* A readable TCP listener was served once by svc_getreq_poll: accept
- * every other waiting connection too, whose requests the next round
- * reads together. */
-static void
-accept_more(const struct pollfd *pfd, int nsvc)
+/* A listening socket (TCP listener or the control socket): its accept
+ * runs only after the round's commit, when no reply is held, because
+ * libtirpc may destroy an idle connection to make room for a new one
+ * (its fd reaper) and that connection may be one with a held reply.
+ * Accept every waiting connection (up to a batch); their requests are
+ * read together next round. */
+static bool
+is_rendezvous(int fd)
 {
-	for (int i = 0; i < nsvc; i++) {
-		struct listener *l = NULL;
+	if (fd < 0)
+		return false;
+	if (fd == ctl_fd)
+		return true;
+	for (unsigned k = 0; k < n_listeners; k++)
+		if (listeners[k].stream && listeners[k].fd == fd)
+			return true;
+	return false;
+}
 
-		if (pfd[i].fd < 0 || !(pfd[i].revents & POLLIN))
-			continue;
-		for (unsigned k = 0; k < n_listeners && l == NULL; k++)
-			if (listeners[k].fd == pfd[i].fd && listeners[k].stream)
-				l = &listeners[k];
-		for (unsigned k = 0; l != NULL && k < SRV_ACCEPT_BATCH; k++) {
-			struct pollfd p = { .fd = l->fd, .events = POLLIN };
+static void
+accept_all(int fd)
+{
+	for (unsigned k = 0; k < SRV_ACCEPT_BATCH; k++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 
-			if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
-				break;
-			svc_getreq_common(l->fd);
-		}
+		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+			break;
+		svc_getreq_common(fd);
 	}
 }
 
@@ -463,9 +497,9 @@ event_loop(struct server *s, int sfd)
 		int timeout, n, nsvc = svc_max_pollfd, ready, rc, x;
 		char msg[DSTM_MAX_MSG];
 
-		/* libtirpc's descriptors, then ours: signals, the UDP
-		 * listeners */
-		if ((size_t)nsvc + 1 + n_listeners > cap) {
+		/* libtirpc's descriptors, then ours: signals, the
+		 * listeners (UDP and TCP), the control socket */
+		if ((size_t)nsvc + 2 + n_listeners > cap) {
 			cap = (size_t)nsvc + 16 + n_listeners;
 			pfd = reallocarray(pfd, cap, sizeof(*pfd));
 			if (pfd == NULL)
@@ -473,15 +507,18 @@ event_loop(struct server *s, int sfd)
 		}
 		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
 		for (int i = 0; i < nsvc; i++)
-			if (is_udp_fd(pfd[i].fd) || commit_fd_held(pfd[i].fd))
+			if (is_udp_fd(pfd[i].fd) || is_rendezvous(pfd[i].fd) ||
+			    commit_fd_held(pfd[i].fd))
 				pfd[i].fd = -1;
 		x = nsvc;
 		pfd[x].fd = sfd;
 		pfd[x++].events = POLLIN;
 		for (unsigned k = 0; k < n_listeners; k++) {
-			pfd[x].fd = listeners[k].stream ? -1 : listeners[k].fd;
+			pfd[x].fd = listeners[k].fd;
 			pfd[x++].events = POLLIN;
 		}
+		pfd[x].fd = ctl_fd;
+		pfd[x++].events = POLLIN;
 		for (int i = nsvc; i < x; i++)
 			pfd[i].revents = 0;
 		timeout = next == INT64_MAX ? 1000 :
@@ -500,12 +537,11 @@ event_loop(struct server *s, int sfd)
 		ready = 0;
 		for (int i = 0; i < nsvc; i++)
 			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
-		if (ready > 0) {
+		if (ready > 0)
 			svc_getreq_poll(pfd, ready);
-			accept_more(pfd, nsvc);
-		}
 		for (unsigned k = 0; k < n_listeners; k++)
-			if (pfd[nsvc + 1 + k].revents & POLLIN)
+			if (!listeners[k].stream &&
+			    (pfd[nsvc + 1 + k].revents & POLLIN))
 				drain_udp(s, &listeners[k]);
 		if (s->want_reload) {
 			s->want_reload = false;
@@ -516,6 +552,13 @@ event_loop(struct server *s, int sfd)
 		/* group commit: one journal sync for the round's changes
 		 * (expiries included), then the replies held for it */
 		commit_round(s);
+		/* nothing is held now: new connections may come in */
+		for (unsigned k = 0; k < n_listeners; k++)
+			if (listeners[k].stream &&
+			    (pfd[nsvc + 1 + k].revents & POLLIN))
+				accept_all(listeners[k].fd);
+		if (pfd[nsvc + 1 + n_listeners].revents & POLLIN)
+			accept_all(ctl_fd);
 		store_maybe_compact(s);
 	}
 	free(pfd);
@@ -567,6 +610,7 @@ main(int argc, char **argv)
 	server.started = srv_now();
 
 	rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec);
+	udp_dup_budget = fd_budget(server.conf.n_listen);
 	for (unsigned i = 0; i < server.conf.n_listen; i++) {
 		if (listen_one(&server.conf.listen[i], server.conf.port, true) ||
 		    listen_one(&server.conf.listen[i], server.conf.port, false))

@@ -53,9 +53,12 @@ enum srv_counter {
 	C_COUNT
 };
 
-/* Hooks for a co-located gateway: called after a lease change is durable
- * and before the reply. Return 0, or -1 to refuse (ALLOC then fails with
- * DSTM_GATEWAY_ERROR and the lease is rolled back). */
+/* Hooks for a co-located gateway: called when a lease changes in memory,
+ * before the journal commit and the reply (group commit sends the reply
+ * once the change is durable; a failed commit answers internal-error while
+ * the lease, its binding and its journal record stay for the retry).
+ * Return 0, or -1 to refuse (ALLOC then fails with DSTM_GATEWAY_ERROR and
+ * the lease is rolled back). */
 struct srv_gateway_ops {
 	int  (*bind)(void *arg, uint32_t addr, const struct in6_addr *client,
 		int64_t expires);

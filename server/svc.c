@@ -281,13 +281,16 @@ dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
 
 	(void)argp;
 	s->counters[C_REQ_INFO]++;
-	/* the answer lists leases: make what it shows durable first */
-	if (s->dirty)
-		commit_barrier(s);
 	memset(res, 0, sizeof(*res));
 	res->server = strdup("dstm rpcdstmd 0.1");
 	if ((res->status = gate(s, rq, &c)) != DSTM_OK)
 		goto out;
+	/* the answer lists leases: make what it shows durable first (after
+	 * the gate, so a refused sender cannot force syncs) */
+	if (s->dirty && commit_barrier(s) != 0) {
+		res->status = DSTM_INTERNAL;
+		goto out;
+	}
 	res->lease_time = s->conf.lease_time;
 	memcpy(res->tep6, &s->tep6, sizeof(res->tep6));
 	addr4_to_bytes(s->conf.tep4, (uint8_t *)res->tep4);

@@ -244,6 +244,7 @@ pool_routed() { ip -n "$NS_GW" route show 203.0.113.128/25 | grep -q .; }
 gw_reload
 expect_eq "reload adding a server and a pool succeeds" 0 "$?"
 check "... the new pool is routed into the gateway" pool_routed
+check "... and the kept pool still is" bash -c "ip -n $NS_GW route show 198.51.100.0/24 | grep -q ."
 out=$(ip netns exec "$NS_SRV" "$BUILD/tests/dstm_gwcall" -s $GW6 -p $GWPORT -b 2001:db8:5::99 stats)
 expect_eq "the added server is allowed at once" ok "$(awk '{print $2}' <<<"$out")"
 # a pool that would leave bound addresses out: refused, nothing changes
@@ -270,6 +271,7 @@ out=$(ip netns exec "$NS_SRV" "$BUILD/tests/dstm_gwcall" -s $GW6 -p $GWPORT -b 2
 expect_eq "SIGHUP reload: the removed server is denied again" denied "$(awk '{print $2}' <<<"$out")"
 expect_eq "... and bindings survive every reload" 3001 "$(gw_counter gateway.bindings)"
 check "... and the removed pool is not routed any more" bash -c "! ip -n $NS_GW route show 203.0.113.128/25 | grep -q ."
+check "... while the kept pools are" bash -c "ip -n $NS_GW route show 198.51.100.0/24 | grep -q . && ip -n $NS_GW route show 198.51.112.0/24 | grep -q ."
 
 kill_pid "$SPID"
 kill_pid "$GPID"
