@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fdset.h"
 #include "common/log.h"
 #include "rpc/dstm.h"
 
@@ -42,35 +43,12 @@ struct held_reply {
 
 static struct held_reply held[SRV_HELD_MAX];
 static unsigned n_held;
-static bool *fd_held;			/* fd -> has a held reply */
-static int fd_held_len;
+static struct fdset fd_held;		/* transports with a held reply */
 
 bool
 commit_fd_held(int fd)
 {
-	return fd >= 0 && fd < fd_held_len && fd_held[fd];
-}
-
-static bool
-mark_fd(int fd, bool on)
-{
-	if (fd < 0)
-		return false;
-	if (fd >= fd_held_len) {
-		int n = fd + 256;
-		bool *m;
-
-		if (!on)
-			return true;
-		if ((m = realloc(fd_held, (size_t)n * sizeof(*m))) == NULL)
-			return false;
-		memset(m + fd_held_len, 0, (size_t)(n - fd_held_len) *
-		    sizeof(*m));
-		fd_held = m;
-		fd_held_len = n;
-	}
-	fd_held[fd] = on;
-	return true;
+	return fdset_has(&fd_held, fd);
 }
 
 int
@@ -92,7 +70,7 @@ commit_barrier(struct server *s)
 				h->res.status = DSTM_INTERNAL;
 			s->counters[C_ERR_INTERNAL]++;
 		}
-		mark_fd(h->fd, false);
+		fdset_set(&fd_held, h->fd, false);
 		if (!svc_sendreply(h->xprt, h->xdr, (char *)&h->res))
 			log_debug("group commit: a held reply could not be "
 			    "sent");
@@ -115,16 +93,19 @@ commit_reply(struct server *s, struct svc_req *rq, bool is_lease, void *res)
 
 	if (!s->dirty)
 		return TRUE;
-	for (unsigned i = 0; i < n_held; i++)
-		if (held[i].xprt == rq->rq_xprt) {
-			/* the loop does not read a transport twice in a
-			 * round; if it did, the older reply's xid is gone */
-			log_warnx("group commit: second request on a transport "
-			    "with a reply held; the first is dropped");
-			held[i] = held[--n_held];
-			break;
-		}
-	if (n_held == SRV_HELD_MAX || !mark_fd(fd, true)) {
+	if (commit_fd_held(fd))
+		for (unsigned i = 0; i < n_held; i++)
+			if (held[i].xprt == rq->rq_xprt) {
+				/* the loop does not read a transport twice in
+				 * a round; if it did, the older reply's xid is
+				 * gone */
+				log_warnx("group commit: second request on a "
+				    "transport with a reply held; the first is "
+				    "dropped");
+				held[i] = held[--n_held];
+				break;
+			}
+	if (n_held == SRV_HELD_MAX || !fdset_set(&fd_held, fd, true)) {
 		/* no room to hold it: make everything durable, answer now */
 		if (commit_barrier(s) != 0) {
 			if (is_lease) {
@@ -154,7 +135,5 @@ void
 commit_close(struct server *s)
 {
 	commit_barrier(s);
-	free(fd_held);
-	fd_held = NULL;
-	fd_held_len = 0;
+	fdset_free(&fd_held);
 }

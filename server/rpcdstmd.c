@@ -26,6 +26,7 @@
 #include "common/conf.h"
 #include "common/ctlsock.h"
 #include "common/daemon.h"
+#include "common/fdset.h"
 #include "common/log.h"
 #include "rpc/dstm.h"
 #include "server/push.h"
@@ -50,8 +51,9 @@ struct listener {
 static struct listener listeners[2 * SRV_MAX_LISTEN];
 static unsigned n_listeners;
 static unsigned udp_dup_budget;	/* dups per UDP listener */
-static bool *udp_map;		/* fd -> a UDP listener's transport */
-static int udp_map_len;
+/* descriptors the loop reads itself, never svc_getreq_poll: the UDP
+ * transports (drain_udp) and the listening sockets (accept_all) */
+static struct fdset own_fds;
 static bool rpcbind_registered;
 static int ctl_fd = -1;
 static char ctl_path[PATH_MAX];
@@ -74,31 +76,6 @@ usage(void)
 	    "  -v       verbose (debug) logging\n", DSTM_SYSCONFDIR
 	    "/rpcdstmd.conf");
 	exit(2);
-}
-
-/* UDP transports are read by drain_udp, never by svc_getreq_poll */
-static bool
-is_udp_fd(int fd)
-{
-	return fd >= 0 && fd < udp_map_len && udp_map[fd];
-}
-
-static bool
-mark_udp_fd(int fd)
-{
-	if (fd >= udp_map_len) {
-		int n = fd + 64;
-		bool *m = realloc(udp_map, (size_t)n * sizeof(*m));
-
-		if (m == NULL)
-			return false;
-		memset(m + udp_map_len, 0, (size_t)(n - udp_map_len) *
-		    sizeof(*m));
-		udp_map = m;
-		udp_map_len = n;
-	}
-	udp_map[fd] = true;
-	return true;
 }
 
 /* Descriptors: raise the soft limit to the hard one (at most 65536),
@@ -150,12 +127,12 @@ add_udp_dups(struct listener *l)
 
 		if (fd < 0)
 			break;
-		if (!mark_udp_fd(fd)) {
+		if (!fdset_set(&own_fds, fd, true)) {
 			close(fd);
 			break;
 		}
 		if (svc_tli_create(fd, nc, NULL, 0, 0) == NULL) {
-			udp_map[fd] = false;
+			fdset_set(&own_fds, fd, false);
 			close(fd);
 			break;
 		}
@@ -190,19 +167,6 @@ drain_udp(struct server *s, struct listener *l)
  * (its fd reaper) and that connection may be one with a held reply.
  * Accept every waiting connection (up to a batch); their requests are
  * read together next round. */
-static bool
-is_rendezvous(int fd)
-{
-	if (fd < 0)
-		return false;
-	if (fd == ctl_fd)
-		return true;
-	for (unsigned k = 0; k < n_listeners; k++)
-		if (listeners[k].stream && listeners[k].fd == fd)
-			return true;
-	return false;
-}
-
 static void
 accept_all(int fd)
 {
@@ -259,7 +223,7 @@ listen_one(const struct in6_addr *a, uint16_t port, bool stream)
 	l->fd = fd;
 	l->n_dup = 0;
 	l->stream = stream;
-	if (!stream && !mark_udp_fd(fd))
+	if (!fdset_set(&own_fds, fd, true))
 		fatalx("out of memory");
 	if (!stream)
 		add_udp_dups(l);
@@ -355,6 +319,8 @@ control_open(const struct server_conf *c)
 	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch);
 	if (ctl_fd < 0)
 		return -1;
+	if (!fdset_set(&own_fds, ctl_fd, true))	/* accepted by accept_all */
+		fatalx("out of memory");
 	snprintf(ctl_path, sizeof(ctl_path), "%s", c->control_socket);
 	return 0;
 }
@@ -507,7 +473,7 @@ event_loop(struct server *s, int sfd)
 		}
 		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
 		for (int i = 0; i < nsvc; i++)
-			if (is_udp_fd(pfd[i].fd) || is_rendezvous(pfd[i].fd) ||
+			if (fdset_has(&own_fds, pfd[i].fd) ||
 			    commit_fd_held(pfd[i].fd))
 				pfd[i].fd = -1;
 		x = nsvc;
