@@ -45,10 +45,24 @@ RPC_SVC := $(patsubst %,$(BUILD)/rpc/svc_%_1.c,$(RPC_PROGS))
 RPC_OBJ := $(BUILD)/rpc/dstm_xdr.o $(BUILD)/rpc/dstm_clnt.o $(RPC_SVC:.c=.o)
 
 # ---- our sources, by directory; each directory is one library ----
+# Layers, lowest first.  A program links only the libraries it may use, in
+# this order and without --start-group, so a call from a lower layer into a
+# higher one, or into a library a program may not use, fails to link:
+#   common   libc only; compiled without the generated headers
+#   kernel   common (netlink, TUN, raw sockets); no generated headers
+#   rpc      common (the protocol: rpcgen output + status names)
+#   gateway  kernel rpc common
+#   server   the gateway through gateway/gateway.h only (GW_COLO below),
+#            kernel rpc common
+#   client   kernel rpc common; never gateway/
 COMMON_SRC  := $(wildcard common/*.c)
 KERNEL_SRC  := $(wildcard kernel/*.c)
+RPC_SRC     := $(wildcard rpc/*.c)
 SERVER_SRC  := $(filter-out server/rpcdstmd.c,$(wildcard server/*.c))
 GATEWAY_SRC := $(filter-out gateway/dstmgwd.c,$(wildcard gateway/*.c))
+# what rpcdstmd needs to run the gateway co-located (not dstmgwd's RPC
+# service and control socket)
+GW_COLO_SRC := $(filter-out gateway/gw_svc.c gateway/gw_ctl.c,$(GATEWAY_SRC))
 CLIENT_SRC  := $(filter-out client/dstmctl.c client/rpcd.c,$(wildcard client/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -59,16 +73,20 @@ LIB_SERVER  := $(BUILD)/libserver.a
 LIB_GATEWAY := $(BUILD)/libgateway.a
 LIB_CLIENT  := $(BUILD)/libclient.a
 LIB_RPC     := $(BUILD)/librpc.a
-# link order: dependents first
+# the gateway as rpcdstmd sees it: one object whose only global symbols
+# are the functions gateway/gateway.h declares
+GW_COLO     := $(BUILD)/gateway-colocate.o
+GW_SYMS     := $(BUILD)/gateway.syms
+
+# per program, dependents first
+LIBS_rpcdstmd := $(LIB_SERVER) $(GW_COLO) $(LIB_KERNEL) $(LIB_RPC) $(LIB_COMMON)
+LIBS_dstmgwd  := $(LIB_GATEWAY) $(LIB_KERNEL) $(LIB_RPC) $(LIB_COMMON)
+LIBS_rpcd     := $(LIB_CLIENT) $(LIB_KERNEL) $(LIB_RPC) $(LIB_COMMON)
+LIBS_dstmctl  := $(LIB_CLIENT) $(LIB_RPC) $(LIB_COMMON)
+# tests may reach into any layer
 ALL_LIBS := $(LIB_SERVER) $(LIB_CLIENT) $(LIB_GATEWAY) $(LIB_KERNEL) $(LIB_RPC) $(LIB_COMMON)
 
-SBIN := $(BUILD)/rpcdstmd $(BUILD)/dstmctl
-ifneq ($(wildcard client/rpcd.c),)
-SBIN += $(BUILD)/rpcd
-endif
-ifneq ($(wildcard gateway/dstmgwd.c),)
-SBIN += $(BUILD)/dstmgwd
-endif
+SBIN := $(BUILD)/rpcdstmd $(BUILD)/dstmctl $(BUILD)/rpcd $(BUILD)/dstmgwd
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -99,6 +117,8 @@ $(BUILD)/%.o: %.c | $(BUILD)/rpc/dstm.h
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# the bottom layers never see rpcgen's types
+$(call obj,$(COMMON_SRC) $(KERNEL_SRC)): ALL_CFLAGS := $(filter-out -I$(BUILD),$(ALL_CFLAGS))
 
 define mklib
 $(1): $(2)
@@ -111,15 +131,24 @@ $(eval $(call mklib,$(LIB_KERNEL),$(call obj,$(KERNEL_SRC))))
 $(eval $(call mklib,$(LIB_SERVER),$(call obj,$(SERVER_SRC))))
 $(eval $(call mklib,$(LIB_GATEWAY),$(call obj,$(GATEWAY_SRC))))
 $(eval $(call mklib,$(LIB_CLIENT),$(call obj,$(CLIENT_SRC))))
-$(eval $(call mklib,$(LIB_RPC),$(RPC_OBJ)))
+$(eval $(call mklib,$(LIB_RPC),$(RPC_OBJ) $(call obj,$(RPC_SRC))))
 
-$(BUILD)/rpcdstmd: $(BUILD)/server/rpcdstmd.o $(ALL_LIBS)
-$(BUILD)/dstmctl: $(BUILD)/client/dstmctl.o $(ALL_LIBS)
-$(BUILD)/rpcd: $(BUILD)/client/rpcd.o $(ALL_LIBS)
-$(BUILD)/dstmgwd: $(BUILD)/gateway/dstmgwd.o $(ALL_LIBS)
+# every function gateway/gateway.h declares, one name a line
+$(GW_SYMS): gateway/gateway.h
+	@mkdir -p $(@D)
+	$(Q)sed -n 's/^[a-z].*[ *]\(gw_[a-z0-9_]*\)(.*/\1/p' $< > $@
+$(GW_COLO): $(call obj,$(GW_COLO_SRC)) $(GW_SYMS)
+	@echo "  LD      $@"
+	$(Q)$(LD) -r -o $@.tmp $(call obj,$(GW_COLO_SRC)) && \
+	  objcopy --keep-global-symbols=$(GW_SYMS) $@.tmp $@ && rm -f $@.tmp
+
+$(BUILD)/rpcdstmd: $(BUILD)/server/rpcdstmd.o $(LIBS_rpcdstmd)
+$(BUILD)/dstmgwd: $(BUILD)/gateway/dstmgwd.o $(LIBS_dstmgwd)
+$(BUILD)/rpcd: $(BUILD)/client/rpcd.o $(LIBS_rpcd)
+$(BUILD)/dstmctl: $(BUILD)/client/dstmctl.o $(LIBS_dstmctl)
 $(SBIN):
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< -Wl,--start-group $(ALL_LIBS) -Wl,--end-group $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $< $(LIBS_$(@F)) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(@D)

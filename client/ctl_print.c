@@ -8,7 +8,7 @@
 
 #include "common/addr.h"
 #include "common/json.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "rpc/dstm.h"
 
 #define TBL_MAXCOL	10

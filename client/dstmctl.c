@@ -20,7 +20,7 @@
 #include "client/ctl_print.h"
 #include "common/addr.h"
 #include "common/conf.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "rpc/dstm.h"
 
 #define EXIT_REFUSED	1

@@ -26,7 +26,7 @@
 #include "common/ctlsock.h"
 #include "common/daemon.h"
 #include "common/log.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "kernel/nl.h"
 #include "kernel/raw6.h"
 #include "kernel/tun.h"

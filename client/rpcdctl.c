@@ -11,7 +11,7 @@
 #include "client/ctl_print.h"
 #include "common/addr.h"
 #include "common/json.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "rpc/dstm.h"
 
 static const char *const state_names[] = {

@@ -1,6 +1,6 @@
 /* tunnel.h - rpcd's data plane: the 4over6 interface (a TUN device, dti0)
  * and a raw IPPROTO_IPIP socket bound to our IPv6 address, joined by one
- * thread.  Out: IPv4 from dti0, sourced from the lease, is sent to the
+ * thread (kernel/pump.c).  Out: IPv4 from dti0, sourced from the lease, is sent to the
  * TEP.  In: only 4in6 from the TEP and for the leased address reaches
  * dti0; the rest is counted and dropped.
  *
@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/pump.h"
+
 #define TUN_QUEUE	16	/* packets held while a lease is requested */
 
 enum tun_counter {
@@ -34,10 +36,10 @@ enum tun_counter {
 };
 
 struct tunnel {
-	int		 tun_fd, raw_fd, ep_fd, stop_fd;
+	int		 tun_fd, raw_fd;
 	int		 trigger_fd;	/* eventfd: traffic wants a lease */
-	pthread_t	 thread;
-	bool		 running;
+	struct pump	 pump;		/* the data-plane thread */
+	struct raw6_pkt	 send[PUMP_BATCH];
 	pthread_mutex_t	 lock;		/* lease fields and the queue */
 	uint32_t	 addr;		/* leased, host order; 0 = none */
 	struct in6_addr	 tep6;
@@ -47,7 +49,6 @@ struct tunnel {
 	unsigned	 nq;
 	_Atomic int64_t	 last_activity;	/* unix seconds, either way */
 	_Atomic uint64_t ctr[TC_COUNT];
-	uint8_t		*buf;
 };
 
 const char *tunnel_counter_name(enum tun_counter c);
@@ -59,9 +60,5 @@ void tunnel_stop(struct tunnel *t);
 void tunnel_set_lease(struct tunnel *t, uint32_t addr,
 	const struct in6_addr *tep6);
 
-/* exposed for tests: one packet each way; 0 = forwarded */
-int  tunnel_out(struct tunnel *t, uint8_t *pkt, size_t len);
-int  tunnel_in(struct tunnel *t, uint8_t *pkt, size_t len,
-	const struct in6_addr *src6);
 
 #endif

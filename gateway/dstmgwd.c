@@ -35,7 +35,7 @@
 struct gwd {
 	char		 conf_path[PATH_MAX];
 	struct gwd_conf	 conf;
-	struct gw	 gw;
+	struct gw	*gw;
 	struct gwsvc	 svc;
 	int		 sfd;
 	int		 ctl_fd;
@@ -183,7 +183,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 		snprintf(msg, len, "reload refused: %s", err);
 		goto refused;
 	}
-	if (gw_binding_outside(&d->gw, nc.pools, nc.n_pools, &out)) {
+	if (gw_binding_outside(d->gw, nc.pools, nc.n_pools, &out)) {
 		snprintf(msg, len, "reload refused: the new pools leave out %s, "
 		    "which is bound", addr4_ntop(out, a, sizeof(a)));
 		gwd_conf_free(&nc);
@@ -199,7 +199,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	    strcmp(nc.ifname, d->conf.ifname) != 0 ||
 	    strcmp(nc.control_socket, d->conf.control_socket) != 0 ||
 	    strcmp(nc.pid_file, d->conf.pid_file) != 0;
-	if ((rc = gw_reroute(&d->gw, nc.pools, nc.n_pools)) != 0)
+	if ((rc = gw_reroute(d->gw, nc.pools, nc.n_pools)) != 0)
 		/* the bindings are kept; a route may be missing: say so */
 		log_warnx("reload: cannot route every new pool: %s",
 		    strerror(-rc));
@@ -333,9 +333,9 @@ main(int argc, char **argv)
 
 	/* what needs privileges and can fail, before detaching */
 	gw_config_of(&d.conf, &gc);
-	if ((rc = gw_open(&d.gw, &gc)) != 0)
+	if ((rc = gw_open(&gc, &d.gw)) != 0)
 		fatalx("cannot open the gateway: %s", strerror(-rc));
-	gwsvc_init(&d.svc, &d.gw, &d.conf);
+	gwsvc_init(&d.svc, d.gw, &d.conf);
 	gwsvc = &d.svc;
 	rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec);
 	for (unsigned i = 0; i < d.conf.n_listen; i++)
@@ -353,7 +353,7 @@ main(int argc, char **argv)
 			log_warn("pidfile %s", d.conf.pid_file);
 	}
 	/* threads do not survive fork: start the data plane after it */
-	if ((rc = gw_start(&d.gw)) != 0)
+	if ((rc = gw_start(d.gw)) != 0)
 		fatalx("cannot start the data plane: %s", strerror(-rc));
 	log_info("started: %u pool range%s, %u allowed server%s, generation "
 	    "0, waiting for a SYNC", d.conf.n_pools,
@@ -363,7 +363,7 @@ main(int argc, char **argv)
 	event_loop(&d);
 
 	log_info("shutting down");
-	gw_close(&d.gw);
+	gw_close(d.gw);
 	if (d.ctl_fd >= 0)
 		unlink(d.conf.control_socket);
 	pidfile_remove(d.conf.pid_file, pidfd);

@@ -5,18 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/inet.h"
+#include "common/inet.h"
 #include "kernel/nl.h"
+#include "kernel/pump.h"
 #include "kernel/raw6.h"
 #include "kernel/tun.h"
 
 #define GW_PKT_MAX	65536
 #define GW_OUT_MAX	(GW_PKT_MAX + 64)
+/* the pieces of one packet: the tunnel MTU is at least 1280, so a 64 KiB
+ * packet makes at most 52, each with new IPv4 and IPv6 headers */
+#define GW_FRAG_ROOM	(GW_PKT_MAX + GW_MAX_FRAGS * 64)
 
 /* ---- routes: a range as the fewest CIDR prefixes ---- */
 
@@ -64,13 +66,15 @@ route_del(struct gw *g, uint32_t addr, uint8_t len)
 }
 
 int
-gw_open(struct gw *g, const struct gw_config *c)
+gw_open(const struct gw_config *c, struct gw **out)
 {
 	char name[16], a[ADDR_STRLEN];
+	struct gw *g;
 	int rc;
 
-	memset(g, 0, sizeof(*g));
-	g->tun_fd = g->raw_fd = g->ep_fd = g->stop_fd = -1;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return -ENOMEM;
+	g->tun_fd = g->raw_fd = -1;
 	g->cfg = *c;
 	g->cfg.routes = NULL;
 	g->rl_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
@@ -96,7 +100,7 @@ gw_open(struct gw *g, const struct gw_config *c)
 		log_warnx("gateway: bad tunnel configuration (mtu %u)", c->mtu);
 		goto fail;
 	}
-	g->buf = malloc((size_t)2 * GW_BATCH * GW_PKT_MAX + GW_OUT_MAX);
+	g->buf = malloc(GW_OUT_MAX + GW_FRAG_ROOM);
 	if (g->buf == NULL) {
 		rc = -ENOMEM;
 		goto fail;
@@ -142,6 +146,7 @@ gw_open(struct gw *g, const struct gw_config *c)
 	snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", name);
 	log_info("gateway: TEP %s, IPv4 side %s, tunnel MTU %u",
 	    addr6_ntop(&c->tep6, a, sizeof(a)), name, c->mtu);
+	*out = g;
 	return 0;
 fail:
 	gw_close(g);
@@ -299,7 +304,7 @@ log_drop(struct gw *g, const char *dir, enum rfc2473_drop d)
 		log_debug("gateway: %s drop: %s", dir, rfc2473_drop_name(d));
 }
 
-void
+static void
 gw_from_client(struct gw *g, uint8_t *pkt, size_t len,
     const struct in6_addr *src6, int64_t now)
 {
@@ -337,10 +342,36 @@ send_to_client(struct gw *g, const uint8_t *out, size_t n,
 		g->ctr.write_errors++;
 }
 
-void
+/* RFC 2473 7.1: DF clear and too big for the tunnel: fragment the inner
+ * packet and encapsulate each piece into g->frags, under the lock (the
+ * binding's counters move); the caller sends them once it is dropped. */
+static void
+fragment(struct gw *g, const uint8_t *pkt, size_t len,
+    const struct rfc2473_result *res)
+{
+	uint8_t piece[GW_OUT_MAX / 2], *at = g->buf + GW_OUT_MAX;
+	size_t room = GW_FRAG_ROOM, flen, olen;
+	struct ipv4_frag f;
+
+	g->nfrags = 0;
+	if (ipv4_frag_init(&f, pkt, len, res->mtu) != 0)
+		return;
+	while (g->nfrags < GW_MAX_FRAGS &&
+	    ipv4_frag_next(&f, piece, sizeof(piece), &flen) > 0) {
+		if (rfc2473_encap_binding(piece, flen, &g->tep, res->binding,
+		    at, room, &olen) != RFC2473_OK)
+			break;
+		g->frags[g->nfrags].buf = at;
+		g->frags[g->nfrags++].len = olen;
+		at += olen;
+		room -= olen;
+	}
+}
+
+static void
 gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 {
-	uint8_t *out = g->buf + (size_t)2 * GW_BATCH * GW_PKT_MAX;
+	uint8_t *out = g->buf;
 	struct rfc2473_result res;
 	struct in6_addr dst;
 	enum rfc2473_verdict v;
@@ -353,21 +384,11 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 	if (res.binding != NULL)
 		dst = res.binding->client;
 	if (v == RFC2473_FRAGMENT_NEEDED && res.binding != NULL) {
-		/* RFC 2473 7.1: DF clear, fragment the inner packet */
-		uint8_t frag[GW_OUT_MAX / 2];
-		struct ipv4_frag f;
-		size_t flen, olen;
-
-		if (ipv4_frag_init(&f, pkt, len, res.mtu) == 0) {
-			while (ipv4_frag_next(&f, frag, sizeof(frag), &flen) > 0) {
-				if (rfc2473_encap_binding(frag, flen, &g->tep,
-				    res.binding, out, GW_OUT_MAX, &olen) !=
-				    RFC2473_OK)
-					break;
-				send_to_client(g, out, olen, &dst);
-			}
-		}
+		fragment(g, pkt, len, &res);
 		pthread_mutex_unlock(&g->lock);
+		for (unsigned i = 0; i < g->nfrags; i++)
+			send_to_client(g, g->frags[i].buf, g->frags[i].len,
+			    &dst);
 		return;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -399,85 +420,38 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 
 /* ---- the data-plane thread ---- */
 
-static void *
-gw_thread(void *arg)
+static void
+pump_raw(void *arg, struct raw6_pkt *p)
 {
-	struct gw *g = arg;
-	struct raw6_pkt rp[GW_BATCH];
-	struct tun_pkt tp[GW_BATCH];
-	struct epoll_event ev[4];
-
-	for (int i = 0; i < GW_BATCH; i++) {
-		memset(&rp[i], 0, sizeof(rp[i]));
-		rp[i].buf = g->buf + (size_t)i * GW_PKT_MAX;
-		rp[i].cap = GW_PKT_MAX;
-		tp[i].buf = g->buf + (size_t)(GW_BATCH + i) * GW_PKT_MAX;
-		tp[i].cap = GW_PKT_MAX;
-		tp[i].len = 0;
-	}
-	for (;;) {
-		int n = epoll_wait(g->ep_fd, ev, 4, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		for (int e = 0; e < n; e++) {
-			int fd = ev[e].data.fd, k;
-			int64_t now = (int64_t)time(NULL);
-
-			if (fd == g->stop_fd)
-				return NULL;
-			if (fd == g->raw_fd) {
-				k = raw6_recv_batch(g->raw_fd, rp, GW_BATCH);
-				for (int i = 0; i < k; i++)
-					if (!rp[i].truncated)
-						gw_from_client(g, rp[i].buf,
-						    rp[i].len, &rp[i].src, now);
-			} else if (fd == g->tun_fd) {
-				k = tun_read_batch(g->tun_fd, tp, GW_BATCH);
-				for (int i = 0; i < k; i++)
-					gw_from_ipv4(g, tp[i].buf, tp[i].len,
-					    now);
-			}
-		}
-	}
-	return NULL;
+	gw_from_client(arg, p->buf, p->len, &p->src, (int64_t)time(NULL));
 }
+
+static void
+pump_tun(void *arg, struct tun_pkt *p, int n)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	for (int i = 0; i < n; i++)
+		gw_from_ipv4(arg, p[i].buf, p[i].len, now);
+}
+
+static const struct pump_ops gw_pump_ops = {
+	.from_raw = pump_raw,
+	.from_tun = pump_tun,
+};
 
 int
 gw_start(struct gw *g)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int rc;
-
-	g->ep_fd = epoll_create1(EPOLL_CLOEXEC);
-	g->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (g->ep_fd < 0 || g->stop_fd < 0)
-		return -errno;
-	ev.data.fd = g->tun_fd;
-	epoll_ctl(g->ep_fd, EPOLL_CTL_ADD, g->tun_fd, &ev);
-	ev.data.fd = g->raw_fd;
-	epoll_ctl(g->ep_fd, EPOLL_CTL_ADD, g->raw_fd, &ev);
-	ev.data.fd = g->stop_fd;
-	epoll_ctl(g->ep_fd, EPOLL_CTL_ADD, g->stop_fd, &ev);
-	if ((rc = pthread_create(&g->thread, NULL, gw_thread, g)) != 0)
-		return -rc;
-	g->running = true;
-	return 0;
+	return pump_start(&g->pump, g->tun_fd, g->raw_fd, &gw_pump_ops, g);
 }
 
 void
 gw_close(struct gw *g)
 {
-	uint64_t one = 1;
-
-	if (g->running) {
-		if (write(g->stop_fd, &one, sizeof(one)) != sizeof(one))
-			log_warn("gateway: stop");
-		pthread_join(g->thread, NULL);
-		g->running = false;
-	}
+	if (g == NULL)
+		return;
+	pump_stop(&g->pump);
 	if (g->nl != NULL && g->ifindex > 0)
 		for (unsigned i = 0; i < g->cfg.n_routes; i++)
 			range_prefixes(g, &g->cfg.routes[i], route_del);
@@ -485,20 +459,13 @@ gw_close(struct gw *g)
 		raw6_close(g->raw_fd);
 	if (g->tun_fd >= 0)
 		tun_close(g->tun_fd);	/* the device goes with its fd */
-	if (g->ep_fd >= 0)
-		close(g->ep_fd);
-	if (g->stop_fd >= 0)
-		close(g->stop_fd);
 	if (g->nl != NULL)
 		knl_close(g->nl);
 	binding_table_free(&g->bt);
 	free(g->cfg.routes);
 	free(g->buf);
 	pthread_mutex_destroy(&g->lock);
-	g->tun_fd = g->raw_fd = g->ep_fd = g->stop_fd = -1;
-	g->nl = NULL;
-	g->buf = NULL;
-	g->cfg.routes = NULL;
+	free(g);
 }
 
 /* ---- control-plane side ---- */
@@ -598,4 +565,30 @@ gw_binding_counters(struct gw *g, uint32_t addr, struct binding_counters *out)
 		*out = b->ctr;
 	pthread_mutex_unlock(&g->lock);
 	return b != NULL;
+}
+
+void
+gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
+{
+	struct rfc2473_stats st;
+	struct gw_counters gc;
+	char name[64];
+	size_t nb;
+
+	gw_stats(g, &st, &gc, &nb);
+	fn(arg, "gateway.bindings", nb);
+	fn(arg, "gateway.decap.packets", st.decap_pkts);
+	fn(arg, "gateway.decap.bytes", st.decap_bytes);
+	fn(arg, "gateway.encap.packets", st.encap_pkts);
+	fn(arg, "gateway.encap.bytes", st.encap_bytes);
+	fn(arg, "gateway.encap.fragmented", st.encap_fragmented);
+	fn(arg, "gateway.icmp.sent", gc.icmp_sent);
+	fn(arg, "gateway.icmp.suppressed", gc.icmp_suppressed);
+	fn(arg, "gateway.mss-clamped", gc.mss_clamped);
+	fn(arg, "gateway.write-errors", gc.write_errors);
+	for (int d = 1; d < RFC2473_DROP_MAX; d++) {
+		snprintf(name, sizeof(name), "gateway.drop.%s",
+		    rfc2473_drop_name((enum rfc2473_drop)d));
+		fn(arg, name, st.drops[d]);
+	}
 }

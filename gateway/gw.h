@@ -8,10 +8,10 @@
  * for the RPC service, and the kernel then delivers 4in6 to raw sockets,
  * with the outer source, already reassembled.
  *
- * One data-plane thread reads both in batches (epoll, up to GW_BATCH
- * packets per wakeup) and runs rfc2473.c on them.  The binding table is
- * shared with the control plane under a mutex held only for lookups and
- * updates, never across I/O: neither side waits on the other's work.
+ * One data-plane thread (kernel/pump.c) reads both in batches and runs
+ * rfc2473.c on them.  The binding table is shared with the control plane
+ * under a mutex held for lookups, updates and encapsulation, never across
+ * a send or a write: neither side waits on the other's I/O.
  */
 #ifndef DSTM_GW_H
 #define DSTM_GW_H
@@ -22,24 +22,16 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "common/binding.h"
 #include "common/log.h"
-#include "gateway/binding.h"
+#include "gateway/gateway.h"
 #include "gateway/rfc2473.h"
+#include "kernel/pump.h"
 
-#define GW_BATCH	32
+#define GW_MAX_FRAGS	64
 #define GW_ICMP_PER_SEC	100	/* host-unreachable etc., all sources */
 
 struct knl;
-
-struct gw_config {
-	struct in6_addr	 tep6;
-	uint32_t	 tep4;		/* source of our ICMPv4 errors */
-	uint32_t	 mtu;		/* inner (IPv4) tunnel MTU */
-	char		 ifname[16];
-	bool		 mss_clamp;
-	struct range4	*routes;	/* the pool, routed into the TUN */
-	unsigned	 n_routes;
-};
 
 struct gw_counters {
 	uint64_t	icmp_sent;
@@ -56,50 +48,33 @@ struct gw {
 	struct binding_table	 bt;
 	struct gw_counters	 ctr;
 	pthread_mutex_t		 lock;
-	pthread_t		 thread;
-	bool			 running;
-	int			 tun_fd, raw_fd, ep_fd, stop_fd;
+	struct pump		 pump;
+	int			 tun_fd, raw_fd;
 	int			 ifindex;
 	struct knl		*nl;
 	struct log_ratelimit	 rl_log;
 	int64_t			 icmp_window;
 	uint32_t		 icmp_count;
-	uint8_t			*buf;		/* GW_BATCH in + out buffers */
+	uint8_t			*buf;		/* encapsulation output, then
+						 * the fragments' */
+	struct {
+		uint8_t		*buf;
+		size_t		 len;
+	}			 frags[GW_MAX_FRAGS];
+	unsigned		 nfrags;
 	struct pset		*reroute;	/* during gw_reroute */
 };
 
-/* Create the TUN, route the pool into it, open the raw socket.  Needs
- * CAP_NET_ADMIN and CAP_NET_RAW.  0 or -errno (logged). */
-int  gw_open(struct gw *g, const struct gw_config *c);
-int  gw_start(struct gw *g);		/* the data-plane thread */
-void gw_close(struct gw *g);		/* stop, unroute, close */
-
-/* Add or update (expiry) a binding; remove one.  0 or -errno. */
-int  gw_bind(struct gw *g, uint32_t addr, const struct in6_addr *client,
-	int64_t expires);
-int  gw_unbind(struct gw *g, uint32_t addr, const struct in6_addr *client);
 /* Replace the whole table (standalone gateway: SYNC). */
 int  gw_replace(struct gw *g, const struct binding *v, size_t n);
 
-/* The pool changed (reload): route the new ranges into the TUN, remove
- * the routes of ranges that went.  0 or -errno. */
-int  gw_reroute(struct gw *g, const struct range4 *routes, unsigned n);
 /* true, with its address in *addr, if a binding lies outside the `n`
  * sorted, disjoint ranges (a reload must not strand it) */
 bool gw_binding_outside(struct gw *g, const struct range4 *r, unsigned n,
 	uint32_t *addr);
 
-/* Snapshots for the control plane. */
+/* Snapshot for tests and dstmgwd. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,
 	size_t *nbindings);
-/* Counters of the binding for addr (whole address), false when none. */
-bool gw_binding_counters(struct gw *g, uint32_t addr,
-	struct binding_counters *out);
-
-/* Data-plane steps, exposed for tests: handle one packet from each side.
- * `now` is unix seconds. */
-void gw_from_client(struct gw *g, uint8_t *pkt, size_t len,
-	const struct in6_addr *src6, int64_t now);
-void gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now);
 
 #endif

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "common/addr.h"
-#include "gateway/binding.h"
+#include "common/binding.h"
 #include "rpc/dstm.h"
 
 #define NOT_HERE	"dstmgwd answers only stats, leases and reload; ask rpcdstmd"

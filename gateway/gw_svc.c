@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "common/addr.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "gateway/gw.h"
 #include "gateway/gwconf.h"
 #include "rpc/dstm.h"
@@ -383,32 +383,28 @@ counter(dstm_counter *out, unsigned max, unsigned *n, const char *name,
 	(*n)++;
 }
 
+struct counter_out {
+	dstm_counter	*v;
+	unsigned	 max, n;
+};
+
+static void
+counter_cb(void *arg, const char *name, uint64_t value)
+{
+	struct counter_out *o = arg;
+
+	counter(o->v, o->max, &o->n, name, value);
+}
+
 unsigned
 gwsvc_counters(struct gwsvc *v, dstm_counter *out, unsigned max)
 {
-	struct rfc2473_stats st;
-	struct gw_counters gc;
-	char name[64];
-	size_t nb;
-	unsigned n = 0;
+	struct counter_out o = { out, max, 0 };
+	unsigned n;
 
-	gw_stats(v->gw, &st, &gc, &nb);
-	counter(out, max, &n, "gateway.generation", v->generation);
-	counter(out, max, &n, "gateway.bindings", nb);
-	counter(out, max, &n, "gateway.decap.packets", st.decap_pkts);
-	counter(out, max, &n, "gateway.decap.bytes", st.decap_bytes);
-	counter(out, max, &n, "gateway.encap.packets", st.encap_pkts);
-	counter(out, max, &n, "gateway.encap.bytes", st.encap_bytes);
-	counter(out, max, &n, "gateway.encap.fragmented", st.encap_fragmented);
-	counter(out, max, &n, "gateway.icmp.sent", gc.icmp_sent);
-	counter(out, max, &n, "gateway.icmp.suppressed", gc.icmp_suppressed);
-	counter(out, max, &n, "gateway.mss-clamped", gc.mss_clamped);
-	counter(out, max, &n, "gateway.write-errors", gc.write_errors);
-	for (int d = 1; d < RFC2473_DROP_MAX; d++) {
-		snprintf(name, sizeof(name), "gateway.drop.%s",
-		    rfc2473_drop_name((enum rfc2473_drop)d));
-		counter(out, max, &n, name, st.drops[d]);
-	}
+	counter(out, max, &o.n, "gateway.generation", v->generation);
+	gw_counters(v->gw, counter_cb, &o);
+	n = o.n;
 	counter(out, max, &n, "rpc.bind", v->ctr.binds);
 	counter(out, max, &n, "rpc.unbind", v->ctr.unbinds);
 	counter(out, max, &n, "rpc.sync", v->ctr.syncs);

@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gateway/binding.h"
-#include "gateway/inet.h"
+#include "common/binding.h"
+#include "common/inet.h"
 
 static const char *const verdict_names[] = {
 	[RFC2473_OK] = "ok",

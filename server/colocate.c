@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "gateway/gw.h"
-
-static struct gw colocated;
+#include "gateway/gateway.h"
 
 static int
 op_bind(void *arg, uint32_t addr, const struct in6_addr *client,
@@ -35,6 +33,7 @@ colocate_open(struct server *s)
 {
 	struct gw_config gc;
 	struct lease_table *t = &s->leases;
+	struct gw *g;
 	unsigned n = 0;
 	int rc;
 
@@ -48,7 +47,7 @@ colocate_open(struct server *s)
 	snprintf(gc.ifname, sizeof(gc.ifname), "%s", s->conf.gw_ifname);
 	gc.routes = s->conf.ranges;
 	gc.n_routes = s->conf.n_ranges;
-	if ((rc = gw_open(&colocated, &gc)) != 0)
+	if ((rc = gw_open(&gc, &g)) != 0)
 		return rc;
 	/* resync from the journal: every bound lease gets its binding */
 	for (uint32_t i = 0; i < t->size; i++) {
@@ -56,18 +55,18 @@ colocate_open(struct server *s)
 
 		if (sl->state != LEASE_BOUND && sl->state != LEASE_STATIC)
 			continue;
-		if (gw_bind(&colocated, lease_addr(t, i), &sl->client,
+		if (gw_bind(g, lease_addr(t, i), &sl->client,
 		    sl->expires) == 0)
 			n++;
 	}
-	if ((rc = gw_start(&colocated)) != 0) {
-		gw_close(&colocated);
+	if ((rc = gw_start(g)) != 0) {
+		gw_close(g);
 		return rc;
 	}
 	s->gw.bind = op_bind;
 	s->gw.unbind = op_unbind;
-	s->gw.arg = &colocated;
-	s->gw_local = &colocated;
+	s->gw.arg = g;
+	s->gw_local = g;
 	log_info("gateway: co-located, %u bindings restored", n);
 	return 0;
 }

@@ -7,7 +7,7 @@
 
 #include "common/ctlsock.h"
 #include "common/log.h"
-#include "gateway/gw.h"
+#include "gateway/gateway.h"
 #include "rpc/dstm.h"
 
 static const char *const counter_names[C_COUNT] = {
@@ -164,8 +164,9 @@ dstmctl_pool_1_svc(void *argp, dstm_pool_info *res, struct svc_req *rq)
 }
 
 static void
-add_counter(dstm_stats *res, const char *name, uint64_t value)
+add_counter(void *arg, const char *name, uint64_t value)
 {
+	dstm_stats *res = arg;
 	dstm_counter *c;
 
 	if (res->counters.counters_len >= DSTM_MAX_COUNTERS)
@@ -190,30 +191,8 @@ dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 	}
 	for (int c = 0; c < C_COUNT; c++)
 		add_counter(res, counter_names[c], srv->counters[c]);
-	if (srv->gw_local != NULL) {
-		struct rfc2473_stats st;
-		struct gw_counters gc;
-		size_t nb;
-		char name[64];
-
-		gw_stats(srv->gw_local, &st, &gc, &nb);
-		add_counter(res, "gateway.bindings", nb);
-		add_counter(res, "gateway.decap.packets", st.decap_pkts);
-		add_counter(res, "gateway.decap.bytes", st.decap_bytes);
-		add_counter(res, "gateway.encap.packets", st.encap_pkts);
-		add_counter(res, "gateway.encap.bytes", st.encap_bytes);
-		add_counter(res, "gateway.encap.fragmented",
-		    st.encap_fragmented);
-		add_counter(res, "gateway.icmp.sent", gc.icmp_sent);
-		add_counter(res, "gateway.icmp.suppressed", gc.icmp_suppressed);
-		add_counter(res, "gateway.mss-clamped", gc.mss_clamped);
-		add_counter(res, "gateway.write-errors", gc.write_errors);
-		for (int d = 1; d < RFC2473_DROP_MAX; d++) {
-			snprintf(name, sizeof(name), "gateway.drop.%s",
-			    rfc2473_drop_name((enum rfc2473_drop)d));
-			add_counter(res, name, st.drops[d]);
-		}
-	}
+	if (srv->gw_local != NULL)
+		gw_counters(srv->gw_local, add_counter, res);
 	res->status = DSTM_OK;
 	return TRUE;
 }

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "common/status.h"
-#include "gateway/binding.h"
+#include "rpc/status.h"
+#include "common/binding.h"
 #include "rpc/dstm.h"
 #include "server/server.h"
 

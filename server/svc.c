@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "rpc/dstm.h"
 
 static int64_t

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/binding.h"
+#include "common/binding.h"
 
 static int64_t
 now_ns(void)

@@ -2,7 +2,7 @@
  * decapsulation (TUN and raw-socket entry points), encapsulation with the
  * fragmentation loop, ICMPv4 error builders, MSS clamping.
  *
- * FUZZ_SOURCES: gateway/rfc2473.c gateway/binding.c gateway/inet.c
+ * FUZZ_SOURCES: gateway/rfc2473.c common/binding.c common/inet.c
  * FUZZ_SOURCES: common/addr.c common/log.c
  *
  * The first input byte steers.  Bits 0-1 pick the path: 0 decap of an
@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "gateway/binding.h"
-#include "gateway/inet.h"
+#include "common/binding.h"
+#include "common/inet.h"
 #include "gateway/rfc2473.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,7 +7,7 @@
 #   ONLY=glob        run only harnesses whose name matches
 #
 # A harness names the sources it links in comment lines
-#   FUZZ_SOURCES: gateway/inet.c common/log.c @BUILD@/rpc/dstm_xdr.c
+#   FUZZ_SOURCES: common/inet.c common/log.c @BUILD@/rpc/dstm_xdr.c
 #   FUZZ_PKGS: libtirpc
 # and links common/*.c when it names none.  New inputs collect in
 # build-fuzz/corpus/<name>; tests/fuzz/corpus/<name>, if present, seeds.

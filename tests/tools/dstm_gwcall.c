@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
-#include "common/status.h"
+#include "rpc/status.h"
 #include "rpc/dstm.h"
 
 static int

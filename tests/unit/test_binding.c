@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/addr.h"
-#include "gateway/binding.h"
+#include "common/binding.h"
 
 #define A4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 #define POOL	A4(198, 51, 100, 0)

@@ -1,14 +1,14 @@
 /* test_rfc2473.c - 4in6 decapsulation/encapsulation, ICMPv4 errors,
  * fragmentation, TTL and MSS, against packets built by hand here.
- * Checksums are computed by ref_csum() below, not by gateway/inet.c. */
+ * Checksums are computed by ref_csum() below, not by common/inet.c. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/addr.h"
-#include "gateway/binding.h"
-#include "gateway/inet.h"
+#include "common/binding.h"
+#include "common/inet.h"
 #include "gateway/rfc2473.h"
 
 #define A4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/status.h"
+#include "rpc/status.h"
 #include "rpc/dstm.h"
 
 /* The names are an interface (dstmctl -j, counter names, README). */

@@ -1,6 +1,6 @@
 /* inet.c - IPv4 on byte buffers: checksums, header checks, TTL, ICMPv4
  * errors, fragmentation, MSS clamping.  No state, no allocation. */
-#include "gateway/inet.h"
+#include "common/inet.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -203,6 +203,42 @@ ipv4_is_icmp_error(const uint8_t *pkt, size_t len)
 	if (hlen >= len)
 		return true;
 	return !icmp4_type_is_query(pkt[hlen]);
+}
+
+/* A 16-bit checksum at `at` after one 32-bit word changed; UDP's 0 means
+ * "no checksum", so a computed 0 is sent as 0xffff (RFC 768). */
+static void
+csum_replace4(uint8_t *at, uint32_t from, uint32_t to, bool udp)
+{
+	uint16_t c = be16_get(at);
+
+	c = inet_csum_adjust(c, (uint16_t)(from >> 16), (uint16_t)(to >> 16));
+	c = inet_csum_adjust(c, (uint16_t)from, (uint16_t)to);
+	if (udp && c == 0)
+		c = 0xffff;
+	be16_put(at, c);
+}
+
+int
+ipv4_rewrite_addr(uint8_t *pkt, size_t len, bool src, uint32_t to)
+{
+	struct ipv4_info ii;
+	size_t off = src ? 12 : 16;
+	uint32_t from;
+
+	if (ipv4_parse(pkt, len, &ii) != 0)
+		return -EINVAL;
+	from = be32_get(pkt + off);
+	csum_replace4(pkt + 10, from, to, false);
+	/* later fragments carry no transport header; the first one's
+	 * checksum covers the pseudo-header with both addresses */
+	if (ii.frag == 0 && ii.proto == IPPROTO_TCP && len >= ii.hlen + 18u)
+		csum_replace4(pkt + ii.hlen + 16, from, to, false);
+	else if (ii.frag == 0 && ii.proto == IPPROTO_UDP &&
+	    len >= ii.hlen + 8u && be16_get(pkt + ii.hlen + 6) != 0)
+		csum_replace4(pkt + ii.hlen + 6, from, to, true);
+	be32_put(pkt + off, to);
+	return 0;
 }
 
 /* ---- ICMPv4 errors ---- */

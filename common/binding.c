@@ -1,5 +1,5 @@
 /* binding.c - flat, doubly hashed binding table.  See binding.h. */
-#include "gateway/binding.h"
+#include "common/binding.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* status.c - the dstm_status and dstm_lease_state name tables. */
-#include "common/status.h"
+#include "rpc/status.h"
 
 #include <string.h>
 

@@ -89,6 +89,11 @@ uint16_t inet_csum_adjust(uint16_t csum, uint16_t old, uint16_t new);
 int	 ipv4_parse(const uint8_t *pkt, size_t len, struct ipv4_info *ii);
 int	 ipv4_ttl_decrement(uint8_t *pkt, size_t len);
 bool	 ipv4_is_icmp_error(const uint8_t *pkt, size_t len);
+/* Rewrite the source (src true) or destination address of a parsed-sane
+ * packet and fix the header checksum and, in a first fragment, the TCP or
+ * UDP checksum, incrementally (RFC 1624).  0, or -EINVAL if the header
+ * does not parse. */
+int	 ipv4_rewrite_addr(uint8_t *pkt, size_t len, bool src, uint32_t to);
 
 /* inet.c: ICMPv4 errors (RFC 792, RFC 1191, RFC 1812 4.3.2) */
 int	 icmp4_error(const uint8_t *pkt, size_t len, uint8_t type,
