@@ -295,6 +295,43 @@ binding_remove(struct binding_table *t, uint32_t addr4, uint16_t port_min)
 
 /* Remove the binding equal to `x` in client, address and range. */
 int
+binding_set_whole(struct binding_table *t, uint32_t addr4,
+    const struct in6_addr *client, int64_t expires, struct binding *moved)
+{
+	struct binding b, *old;
+
+	memset(&b, 0, sizeof(b));
+	b.client = *client;
+	b.addr4 = addr4;
+	b.port_min = BINDING_PORT_ALL_MIN;
+	b.port_max = BINDING_PORT_ALL_MAX;
+	b.expires = expires;
+	if (moved != NULL)
+		memset(moved, 0, sizeof(*moved));
+	old = binding_lookup4(t, addr4, 0);
+	if (old != NULL && memcmp(&old->client, client, sizeof(*client)) != 0) {
+		if (moved != NULL)
+			*moved = *old;
+		binding_remove(t, addr4, old->port_min);
+	}
+	return binding_add(t, &b);
+}
+
+int
+binding_unset_whole(struct binding_table *t, uint32_t addr4,
+    const struct in6_addr *client, struct binding *gone)
+{
+	struct binding *b = binding_lookup4(t, addr4, 0);
+
+	if (b == NULL || (client != NULL &&
+	    memcmp(&b->client, client, sizeof(*client)) != 0))
+		return -ENOENT;
+	if (gone != NULL)
+		*gone = *b;
+	return binding_remove(t, addr4, b->port_min);
+}
+
+int
 binding_remove_exact(struct binding_table *t, const struct binding *x)
 {
 	struct binding *b;

@@ -74,6 +74,16 @@ int	 binding_remove(struct binding_table *t, uint32_t addr4,
 	    uint16_t port_min);
 int	 binding_remove_exact(struct binding_table *t,
 	    const struct binding *b);
+/* Add or update the whole-address binding of addr4 to client (0 or
+ * -errno).  When another client held addr4, its binding goes and is
+ * copied to *moved (when not NULL; else *moved is zeroed). */
+int	 binding_set_whole(struct binding_table *t, uint32_t addr4,
+	    const struct in6_addr *client, int64_t expires,
+	    struct binding *moved);
+/* Remove the binding of addr4 if client is NULL or holds it, copying it
+ * to *gone (when not NULL).  0 or -ENOENT. */
+int	 binding_unset_whole(struct binding_table *t, uint32_t addr4,
+	    const struct in6_addr *client, struct binding *gone);
 size_t	 binding_expire(struct binding_table *t, int64_t now);
 
 struct binding *binding_lookup6(const struct binding_table *t,

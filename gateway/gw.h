@@ -1,17 +1,14 @@
-/* gw.h - the tunnel end point at run time (userspace `tun` backend).
+/* gw.h - the gateway inside gateway/: the front end (gw.c) and the
+ * backend seam its data planes plug into.
  *
- * IPv4 side: one TUN device (default dti0) with the pool routed into it.
- * IPv6 side: a raw IPPROTO_IPIP socket bound to the TEP address.  We
- * receive 4in6 through the raw socket rather than by routing the TEP
- * address into a TUN because, co-located, the TEP is the server's own
- * listen address (one address, as the original had): it must stay local
- * for the RPC service, and the kernel then delivers 4in6 to raw sockets,
- * with the outer source, already reassembled.
- *
- * One data-plane thread (kernel/pump.c) reads both in batches and runs
- * rfc2473.c on them.  The binding table is shared with the control plane
- * under a mutex held for lookups, updates and encapsulation, never across
- * a send or a write: neither side waits on the other's I/O.
+ * The front end owns the binding table, its lock and generation, the
+ * tunnel settings (rfc2473.c's checks and counters) and the counter
+ * names.  A backend only carries packets: `tun` (be_tun.c, userspace: a
+ * TUN device and a raw IPIP socket) runs anywhere.  The table is shared
+ * with the data plane under g->lock, held for lookups, updates and
+ * encapsulation, never across a send or a write: neither side waits on
+ * the other's I/O.  Backend hooks for table changes run outside the lock,
+ * from the one control thread, in order.
  */
 #ifndef DSTM_GW_H
 #define DSTM_GW_H
@@ -32,6 +29,7 @@
 #define GW_ICMP_PER_SEC	100	/* host-unreachable etc., all sources */
 
 struct knl;
+struct gw;
 
 struct gw_counters {
 	uint64_t	icmp_sent;
@@ -40,18 +38,42 @@ struct gw_counters {
 	uint64_t	mss_clamped;
 };
 
+/* What a backend can do, so that a config asking for more is refused. */
+#define GW_CAP_SHARED_PORTS	0x1	/* port-range bindings (RFC 7596) */
+#define GW_CAP_ICMP		0x2	/* ICMPv4 errors to IPv4 senders */
+#define GW_CAP_MSS_CLAMP	0x4
+
+/* The seam.  open/start/close/reroute/stats are required; the others
+ * may be NULL when the front end's table is all the backend reads. */
+struct gw_backend {
+	const char	*name;
+	unsigned	 caps;
+	int	(*open)(struct gw *g);		/* g->cfg, g->tep are set */
+	int	(*start)(struct gw *g);
+	void	(*close)(struct gw *g);		/* also after a failed open */
+	int	(*bind)(struct gw *g, const struct binding *b);
+	void	(*unbind)(struct gw *g, const struct binding *b);
+	int	(*replace)(struct gw *g);	/* after g->bt was swapped */
+	int	(*reroute)(struct gw *g, const struct range4 *r, unsigned n);
+	/* add the backend's counters to the front end's */
+	void	(*stats)(struct gw *g, struct rfc2473_stats *st,
+		    struct gw_counters *c);
+	void	(*binding_counters)(struct gw *g, const struct binding *b,
+		    struct binding_counters *c);
+};
+
+extern const struct gw_backend gw_backend_tun;
+const struct gw_backend *gw_backend_find(const char *name);
+
 struct pset;
 
-struct gw {
-	struct gw_config	 cfg;
-	struct rfc2473_tep	 tep;
-	struct binding_table	 bt;
-	struct gw_counters	 ctr;
-	pthread_mutex_t		 lock;
-	struct pump		 pump;
+/* be_tun.c's state (the bpf backend runs it as its slow path) */
+struct gw_tun {
 	int			 tun_fd, raw_fd;
 	int			 ifindex;
 	struct knl		*nl;
+	struct pump		 pump;
+	struct gw_counters	 ctr;
 	struct log_ratelimit	 rl_log;
 	int64_t			 icmp_window;
 	uint32_t		 icmp_count;
@@ -62,7 +84,16 @@ struct gw {
 		size_t		 len;
 	}			 frags[GW_MAX_FRAGS];
 	unsigned		 nfrags;
-	struct pset		*reroute;	/* during gw_reroute */
+	struct pset		*reroute;	/* during a reroute */
+};
+
+struct gw {
+	struct gw_config		 cfg;
+	const struct gw_backend		*be;
+	struct rfc2473_tep		 tep;
+	struct binding_table		 bt;
+	pthread_mutex_t			 lock;
+	struct gw_tun			 tun;
 };
 
 /* Replace the whole table (standalone gateway: SYNC). */
@@ -73,7 +104,7 @@ int  gw_replace(struct gw *g, const struct binding *v, size_t n);
 bool gw_binding_outside(struct gw *g, const struct range4 *r, unsigned n,
 	uint32_t *addr);
 
-/* Snapshot for tests and dstmgwd. */
+/* Snapshot, the backend's counts included. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,
 	size_t *nbindings);
 

@@ -150,24 +150,17 @@ op_bind(void *arg, uint32_t addr, const struct in6_addr *client,
     int64_t expires)
 {
 	struct push *p = arg;
-	struct binding b, *old;
+	struct binding *old;
 	int rc = 0;
 
-	memset(&b, 0, sizeof(b));
-	b.client = *client;
-	b.addr4 = addr;
-	b.port_min = BINDING_PORT_ALL_MIN;
-	b.port_max = BINDING_PORT_ALL_MAX;
-	b.expires = expires;
 	pthread_mutex_lock(&p->lock);
 	old = binding_lookup4(&p->table, addr, 0);
 	if (old != NULL && memcmp(&old->client, client, sizeof(*client)) == 0 &&
 	    old->expires == expires)
 		goto out;	/* a retransmitted ALLOC: nothing new */
-	/* the address moved to another client (the gateway does the same) */
-	if (old != NULL && memcmp(&old->client, client, sizeof(*client)) != 0)
-		binding_remove(&p->table, addr, old->port_min);
-	if ((rc = binding_add(&p->table, &b)) == 0)
+	/* the address may have moved to another client, as at the gateway */
+	if ((rc = binding_set_whole(&p->table, addr, client, expires,
+	    NULL)) == 0)
 		enqueue(p, true, addr, client, expires);
 out:
 	pthread_mutex_unlock(&p->lock);
@@ -185,19 +178,13 @@ static void
 op_unbind(void *arg, uint32_t addr, const struct in6_addr *client)
 {
 	struct push *p = arg;
-	struct binding *b;
-	bool changed = false;
+	struct binding gone;
+	bool changed;
 
 	pthread_mutex_lock(&p->lock);
-	b = binding_lookup4(&p->table, addr, 0);
-	if (b != NULL && (client == NULL ||
-	    memcmp(&b->client, client, sizeof(*client)) == 0)) {
-		struct in6_addr c = b->client;
-
-		binding_remove(&p->table, addr, b->port_min);
-		enqueue(p, false, addr, &c, 0);
-		changed = true;
-	}
+	changed = binding_unset_whole(&p->table, addr, client, &gone) == 0;
+	if (changed)
+		enqueue(p, false, addr, &gone.client, 0);
 	pthread_mutex_unlock(&p->lock);
 	for (unsigned i = 0; changed && i < p->n; i++)
 		wake(&p->w[i]);

@@ -345,6 +345,39 @@ START_TEST(many_100k)
 }
 END_TEST
 
+/* the whole-address helpers the gateway and the server's mirror share */
+START_TEST(set_whole_moves_address)
+{
+	struct in6_addr c1 = client(1), c2 = client(2);
+	struct binding moved, gone;
+
+	ck_assert_int_eq(binding_set_whole(&t, 0xc6336401, &c1, 100, &moved),
+	    0);
+	ck_assert_uint_eq(moved.addr4, 0);		/* nothing moved */
+	ck_assert_int_eq(binding_set_whole(&t, 0xc6336401, &c1, 200, &moved),
+	    0);						/* renewal */
+	ck_assert_uint_eq(moved.addr4, 0);
+	ck_assert_int_eq(binding_lookup4(&t, 0xc6336401, 0)->expires, 200);
+	ck_assert_int_eq(binding_set_whole(&t, 0xc6336401, &c2, 300, &moved),
+	    0);
+	ck_assert_uint_eq(moved.addr4, 0xc6336401);	/* c1 lost it */
+	ck_assert_mem_eq(&moved.client, &c1, sizeof(c1));
+	ck_assert_ptr_null(binding_lookup6(&t, &c1));
+	ck_assert_uint_eq(binding_count(&t), 1);
+	/* only the holder (or anyone, with NULL) removes it */
+	ck_assert_int_eq(binding_unset_whole(&t, 0xc6336401, &c1, &gone),
+	    -ENOENT);
+	ck_assert_uint_eq(binding_count(&t), 1);
+	ck_assert_int_eq(binding_unset_whole(&t, 0xc6336401, &c2, &gone), 0);
+	ck_assert_mem_eq(&gone.client, &c2, sizeof(c2));
+	ck_assert_uint_eq(binding_count(&t), 0);
+	ck_assert_int_eq(binding_set_whole(&t, 0xc6336402, &c1, 0, NULL), 0);
+	ck_assert_int_eq(binding_unset_whole(&t, 0xc6336402, NULL, NULL), 0);
+	ck_assert_int_eq(binding_unset_whole(&t, 0xc6336402, NULL, NULL),
+	    -ENOENT);
+}
+END_TEST
+
 START_TEST(keys_differ)
 {
 	struct binding_table u;
@@ -376,6 +409,7 @@ main(void)
 	tcase_add_test(tc, remove_and_generation);
 	tcase_add_test(tc, expire_and_counters);
 	tcase_add_test(tc, many_100k);
+	tcase_add_test(tc, set_whole_moves_address);
 	tcase_add_test(tc, keys_differ);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

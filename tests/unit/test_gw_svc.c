@@ -24,8 +24,9 @@ setup(void)
 
 	/* the control side only: no TUN, no socket, no thread */
 	ck_assert_ptr_nonnull(g = calloc(1, sizeof(*g)));
-	g->tun_fd = g->raw_fd = -1;
-	g->pump.ep_fd = g->pump.stop_fd = -1;
+	g->be = &gw_backend_tun;
+	g->tun.tun_fd = g->tun.raw_fd = -1;
+	g->tun.pump.ep_fd = g->tun.pump.stop_fd = -1;
 	pthread_mutex_init(&g->lock, NULL);
 	ck_assert_int_eq(binding_table_init(&g->bt, 16), 0);
 	g->tep.bt = &g->bt;
