@@ -1,6 +1,7 @@
 /* daemon.c - pidfile and detaching. */
 #include "common/daemon.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,21 +15,30 @@ int
 pidfile_create(const char *path)
 {
 	char buf[32];
-	int fd, n;
+	ssize_t w;
+	int fd, n, rc;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -1;
+		return -errno;
+	/* EWOULDBLOCK: another instance holds it */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		close(fd);
-		return -1;	/* another instance holds it */
+		rc = -errno;
+		goto fail;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return -1;
+	if (ftruncate(fd, 0) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((w = write(fd, buf, (size_t)n)) != n) {
+		rc = w < 0 ? -errno : -EIO;
+		goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return rc;
 }
 
 void
@@ -47,17 +57,17 @@ daemon_detach(void)
 	int fd;
 
 	if ((pid = fork()) < 0)
-		return -1;
+		return -errno;
 	if (pid > 0)
 		_exit(0);
 	if (setsid() < 0)
-		return -1;
+		return -errno;
 	if ((pid = fork()) < 0)
-		return -1;
+		return -errno;
 	if (pid > 0)
 		_exit(0);
 	if (chdir("/") != 0)
-		return -1;
+		return -errno;
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -72,13 +82,16 @@ int
 daemon_signals(void)
 {
 	sigset_t set;
+	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
+		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return -errno;
+	return fd;
 }

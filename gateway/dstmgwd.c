@@ -67,7 +67,7 @@ listen_gw(const struct in6_addr *a, uint16_t port)
 	struct netconfig *nc;
 	SVCXPRT *xprt;
 	char buf[ADDR_STRLEN];
-	int one = 1, fd;
+	int one = 1, fd, rc;
 
 	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
@@ -79,28 +79,31 @@ listen_gw(const struct in6_addr *a, uint16_t port)
 	sa.sin6_port = htons(port);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
+		rc = -errno;
 		log_warn("bind tcp6 [%s]:%u", addr6_ntop(a, buf, sizeof(buf)),
 		    port);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	if ((nc = getnetconfigent("tcp6")) == NULL) {
 		log_warnx("no netconfig entry for tcp6");
-		close(fd);
-		return -1;
+		rc = -ENOENT;
+		goto fail;
 	}
 	xprt = svc_tli_create(fd, nc, NULL, 0, 0);
 	freenetconfigent(nc);
 	if (xprt == NULL) {
 		log_warnx("svc_tli_create tcp6 failed");
-		close(fd);
-		return -1;
+		rc = -ENOMEM;
+		goto fail;
 	}
 	if (!svc_reg(xprt, DSTM_GW_PROG, DSTM_GW_V1, gwsvc_dispatch, NULL))
 		fatalx("svc_reg gateway program failed");
 	log_info("gateway program on tcp6 [%s]:%u",
 	    addr6_ntop(a, buf, sizeof(buf)), port);
 	return 0;
+fail:
+	close(fd);
+	return rc;
 }
 
 static int
@@ -135,17 +138,19 @@ control_open(struct gwd *d)
 	unlink(path);
 	old = umask(0177);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		int rc = -errno;
+
 		umask(old);
 		log_warn("bind %s", path);
 		close(fd);
-		return -1;
+		return rc;
 	}
 	umask(old);
 	if (listen(fd, 16) != 0 || (xprt = svc_vc_create(fd, 0, 0)) == NULL) {
 		log_warnx("control socket %s: cannot serve", path);
 		close(fd);
 		unlink(path);
-		return -1;
+		return -EIO;
 	}
 	if (!svc_reg(xprt, DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch, NULL))
 		fatalx("svc_reg control program failed");
@@ -342,15 +347,16 @@ main(int argc, char **argv)
 		if (listen_gw(&d.conf.listen[i], d.conf.port) != 0)
 			fatalx("cannot listen on port %u", d.conf.port);
 	if ((rc = control_open(&d)) != 0)
-		fatalx("cannot open the control socket %s",
-		    d.conf.control_socket);
+		fatalx("cannot open the control socket %s: %s",
+		    d.conf.control_socket, strerror(-rc));
 	if ((d.sfd = daemon_signals()) < 0)
-		fatal("signalfd");
+		fatalx("signalfd: %s", strerror(-d.sfd));
 	if (!foreground) {
-		if (daemon_detach() != 0)
-			fatal("daemon");
+		if ((rc = daemon_detach()) != 0)
+			fatalx("daemon: %s", strerror(-rc));
 		if ((pidfd = pidfile_create(d.conf.pid_file)) < 0)
-			log_warn("pidfile %s", d.conf.pid_file);
+			log_warnx("pidfile %s: %s", d.conf.pid_file,
+			    strerror(-pidfd));
 	}
 	/* threads do not survive fork: start the data plane after it */
 	if ((rc = gw_start(&d.gw)) != 0)

@@ -315,10 +315,12 @@ rpcbind_unregister(void)
 static int
 control_open(const struct server_conf *c)
 {
-	ctl_fd = ctlsock_open(c->control_socket, c->control_mode,
-	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch);
-	if (ctl_fd < 0)
-		return -1;
+	int fd;
+
+	if ((fd = ctlsock_open(c->control_socket, c->control_mode,
+	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
+		return fd;
+	ctl_fd = fd;
 	if (!fdset_set(&own_fds, ctl_fd, true))	/* accepted by accept_all */
 		fatalx("out of memory");
 	snprintf(ctl_path, sizeof(ctl_path), "%s", c->control_socket);
@@ -585,19 +587,20 @@ main(int argc, char **argv)
 	/* what can fail visibly happens before detaching, so that the exit
 	 * status and the terminal say so */
 	rpcbind_register(&server.conf);
-	if (control_open(&server.conf) != 0)
-		startup_fail("cannot open the control socket %s",
-		    server.conf.control_socket);
+	if ((rc = control_open(&server.conf)) != 0)
+		startup_fail("cannot open the control socket %s: %s",
+		    server.conf.control_socket, strerror(-rc));
 	/* detach before any thread exists (fork keeps only the caller) */
 	if (!foreground) {
-		if (daemon_detach() != 0)
-			fatal("daemon");
+		if ((rc = daemon_detach()) != 0)
+			fatalx("daemon: %s", strerror(-rc));
 		if ((pidfd = pidfile_create(server.conf.pid_file)) < 0)
-			log_warn("pidfile %s", server.conf.pid_file);
+			log_warnx("pidfile %s: %s", server.conf.pid_file,
+			    strerror(-pidfd));
 	}
 	/* before any thread: the gateway's must not take our signals */
 	if ((sfd = daemon_signals()) < 0)
-		fatal("signalfd");
+		fatalx("signalfd: %s", strerror(-sfd));
 	if ((rc = colocate_open(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
