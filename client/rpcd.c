@@ -618,17 +618,10 @@ main(int argc, char **argv)
 	    (uint64_t)time(NULL));
 	if ((rc = knl_open(&R.nl)) != 0)
 		fatalx("netlink: %s", strerror(-rc));
-	/* detach before any thread exists (fork keeps only the caller) */
-	if (!foreground) {
-		if ((rc = daemon_detach()) != 0)
-			fatalx("daemon: %s", strerror(-rc));
-		if ((pidfd = pidfile_create(R.conf.pid_file)) < 0)
-			log_warnx("pidfile %s: %s", R.conf.pid_file,
-			    strerror(-pidfd));
-	}
-	/* before any thread: the tunnel's must not take our signals */
-	if ((sfd = daemon_signals()) < 0)
-		fatalx("signalfd: %s", strerror(-sfd));
+	/* before any thread: fork keeps only the caller, and the tunnel's
+	 * threads must not take our signals */
+	if ((sfd = daemon_start(foreground, R.conf.pid_file, &pidfd)) < 0)
+		fatalx("cannot start the daemon: %s", strerror(-sfd));
 	if ((tfd = open_interface()) < 0)
 		return 1;
 	/* our source address: the raw socket is bound to it */

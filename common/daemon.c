@@ -1,8 +1,9 @@
-/* daemon.c - pidfile and detaching. */
+/* daemon.c - command line, pidfile, detaching and signals. */
 #include "common/daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,25 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+
+#include "common/log.h"
+
+int
+daemon_getopt(int argc, char **argv, struct daemon_opts *o)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
+		switch (ch) {
+		case 'd': o->foreground = true; break;
+		case 'f': o->conf_path = optarg; break;
+		case 'n': o->check = true; break;
+		case 'v': o->verbose++; break;
+		default: return -EINVAL;
+		}
+	}
+	return optind == argc ? 0 : -EINVAL;
+}
 
 int
 pidfile_create(const char *path)
@@ -94,4 +114,21 @@ daemon_signals(void)
 	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		return -errno;
 	return fd;
+}
+
+int
+daemon_start(bool foreground, const char *pid_file, int *pidfd)
+{
+	int rc;
+
+	*pidfd = -1;
+	if (!foreground) {
+		if ((rc = daemon_detach()) != 0)
+			return rc;
+		if ((rc = pidfile_create(pid_file)) < 0)
+			log_warnx("pidfile %s: %s", pid_file, strerror(-rc));
+		else
+			*pidfd = rc;
+	}
+	return daemon_signals();
 }

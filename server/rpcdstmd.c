@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netconfig.h>
 #include <poll.h>
 #include <rpc/rpc_com.h>
@@ -536,35 +535,30 @@ int
 main(int argc, char **argv)
 {
 	static struct server server;
-	const char *path = DSTM_SYSCONFDIR "/rpcdstmd.conf";
+	struct daemon_opts o = {
+		.conf_path = DSTM_SYSCONFDIR "/rpcdstmd.conf",
+	};
 	char err[CONF_ERRLEN];
-	int ch, foreground = 0, check = 0, verbose = 0, sfd, pidfd = -1;
+	int sfd, pidfd;
 	int maxrec = MAX_RPC_REC, rc;
 
-	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
-		switch (ch) {
-		case 'd': foreground = 1; break;
-		case 'f': path = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose++; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
+	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
 	srv = &server;
-	if (server_conf_load(path, &server.conf, err, sizeof(err)) != 0) {
+	if (server_conf_load(o.conf_path, &server.conf, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "rpcdstmd: %s\n", err);
 		return 1;
 	}
-	if (check) {
+	if (o.check) {
 		server_conf_print(stdout, &server.conf);
 		server_conf_free(&server.conf);
 		return 0;
 	}
-	if (realpath(path, server.conf_path) == NULL)
-		snprintf(server.conf_path, sizeof(server.conf_path), "%s", path);
-	log_init(foreground, verbose, "rpcdstmd");
+	if (realpath(o.conf_path, server.conf_path) == NULL)
+		snprintf(server.conf_path, sizeof(server.conf_path), "%s",
+		    o.conf_path);
+	log_init(o.foreground, o.verbose, "rpcdstmd");
 
 	rc = lease_table_init(&server.leases, server.conf.ranges,
 	    server.conf.n_ranges, server.conf.excludes, server.conf.n_excludes);
@@ -590,17 +584,10 @@ main(int argc, char **argv)
 	if ((rc = control_open(&server.conf)) != 0)
 		startup_fail("cannot open the control socket %s: %s",
 		    server.conf.control_socket, strerror(-rc));
-	/* detach before any thread exists (fork keeps only the caller) */
-	if (!foreground) {
-		if ((rc = daemon_detach()) != 0)
-			fatalx("daemon: %s", strerror(-rc));
-		if ((pidfd = pidfile_create(server.conf.pid_file)) < 0)
-			log_warnx("pidfile %s: %s", server.conf.pid_file,
-			    strerror(-pidfd));
-	}
-	/* before any thread: the gateway's must not take our signals */
-	if ((sfd = daemon_signals()) < 0)
-		fatalx("signalfd: %s", strerror(-sfd));
+	/* before any thread: fork keeps only the caller, and the gateway's
+	 * threads must not take our signals */
+	if ((sfd = daemon_start(o.foreground, server.conf.pid_file, &pidfd)) < 0)
+		fatalx("cannot start the daemon: %s", strerror(-sfd));
 	if ((rc = colocate_open(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
