@@ -618,16 +618,10 @@ main(int argc, char **argv)
 	    (uint64_t)time(NULL));
 	if ((rc = knl_open(&R.nl)) != 0)
 		fatalx("netlink: %s", strerror(-rc));
-	/* detach before any thread exists (fork keeps only the caller) */
-	if (!foreground) {
-		if (daemon_detach() != 0)
-			fatal("daemon");
-		if ((pidfd = pidfile_create(R.conf.pid_file)) < 0)
-			log_warn("pidfile %s", R.conf.pid_file);
-	}
-	/* before any thread: the tunnel's must not take our signals */
-	if ((sfd = daemon_signals()) < 0)
-		fatal("signalfd");
+	/* before any thread: fork keeps only the caller, and the tunnel's
+	 * threads must not take our signals */
+	if ((sfd = daemon_start(foreground, R.conf.pid_file, &pidfd)) < 0)
+		fatalx("cannot start the daemon: %s", strerror(-sfd));
 	if ((tfd = open_interface()) < 0)
 		return 1;
 	/* our source address: the raw socket is bound to it */
@@ -653,8 +647,8 @@ main(int argc, char **argv)
 	R.ctl_fd = ctlsock_open(R.conf.control_socket, 0600, DSTM_RPCD_PROG,
 	    DSTM_RPCD_V1, rpcd_dispatch);
 	if (R.ctl_fd < 0)
-		fatalx("cannot open the control socket %s",
-		    R.conf.control_socket);
+		fatalx("cannot open the control socket %s: %s",
+		    R.conf.control_socket, strerror(-R.ctl_fd));
 	log_info("started: %s mode on %s, server %s", R.conf.ondemand ?
 	    "on-demand" : "always", R.ifname, R.conf.server);
 	if (!R.conf.ondemand)

@@ -285,3 +285,17 @@ addr6_is_unicast_endpoint(const struct in6_addr *a)
 		return false;
 	return true;
 }
+
+bool
+addr6_from_sockaddr(const void *sa, size_t len, struct in6_addr *out)
+{
+	struct sockaddr_in6 sin6;
+
+	if (sa == NULL || len < sizeof(sin6))
+		return false;
+	memcpy(&sin6, sa, sizeof(sin6));
+	if (sin6.sin6_family != AF_INET6)
+		return false;
+	*out = sin6.sin6_addr;
+	return true;
+}

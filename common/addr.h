@@ -52,6 +52,10 @@ bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
 uint32_t addr4_from_bytes(const uint8_t b[static 4]);
 void addr4_to_bytes(uint32_t a, uint8_t b[static 4]);
 
+/* The address of the struct sockaddr_in6 in the `len` bytes at `sa` (a
+ * netbuf's buffer, say); false for a short buffer or another family. */
+bool addr6_from_sockaddr(const void *sa, size_t len, struct in6_addr *out);
+
 /* An IPv6 address usable as a client endpoint: not unspecified, loopback
  * is allowed (tests), not multicast, not v4-mapped. */
 bool addr6_is_unicast_endpoint(const struct in6_addr *a);

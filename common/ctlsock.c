@@ -16,16 +16,17 @@ ctlsock_open(const char *path, unsigned mode, rpcprog_t prog, rpcvers_t vers,
     void (*dispatch)(struct svc_req *, SVCXPRT *))
 {
 	struct sockaddr_un sun;
-	SVCXPRT *xprt;
+	SVCXPRT *xprt = NULL;
 	char dir[sizeof(sun.sun_path)], *slash;
+	bool bound = false;
 	mode_t old;
-	int fd;
+	int fd, rc = 0;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		log_warnx("%s: control socket path too long", path);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -34,38 +35,54 @@ ctlsock_open(const char *path, unsigned mode, rpcprog_t prog, rpcvers_t vers,
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 			log_warn("mkdir %s", dir);
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		rc = -errno;
+		log_warn("control socket %s", path);
+		return rc;
+	}
 	/* a live daemon answers on it: do not steal its socket */
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		log_warnx("%s: another daemon is listening", path);
-		close(fd);
-		return -1;
+		rc = -EADDRINUSE;
+		goto out;
 	}
 	unlink(path);
 	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		umask(old);
-		log_warn("bind %s", path);
-		close(fd);
-		return -1;
-	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		rc = -errno;
 	umask(old);
+	if (rc != 0) {
+		log_warnx("bind %s: %s", path, strerror(-rc));
+		goto out;
+	}
+	bound = true;
 	if (chmod(path, (mode_t)mode) != 0)
 		log_warn("chmod %s", path);
-	if (listen(fd, 16) != 0 || (xprt = svc_vc_create(fd, 0, 0)) == NULL) {
+	if (listen(fd, 16) != 0) {
+		rc = -errno;
+		log_warn("listen %s", path);
+		goto out;
+	}
+	if ((xprt = svc_vc_create(fd, 0, 0)) == NULL) {
 		log_warnx("control socket %s: cannot serve", path);
-		close(fd);
-		unlink(path);
-		return -1;
+		rc = -ENOMEM;
+		goto out;
 	}
 	if (!svc_reg(xprt, prog, vers, dispatch, NULL)) {
 		log_warnx("control socket %s: svc_reg failed", path);
-		close(fd);
-		unlink(path);
-		return -1;
+		rc = -EEXIST;
+		goto out;
 	}
-	return fd;
+out:
+	if (rc == 0)
+		return fd;
+	if (xprt != NULL)
+		svc_destroy(xprt);	/* closes fd */
+	else
+		close(fd);
+	if (bound)
+		unlink(path);
+	return rc;
 }
 
 bool

@@ -8,7 +8,8 @@
 
 /* Create `path` (and its directory), mode `mode`, serve prog/vers with
  * `dispatch`.  Refuses to take over a socket a live daemon answers on.
- * Returns the listening fd, or -1 (logged). */
+ * Returns the listening fd, or -errno (logged; -EADDRINUSE: a daemon
+ * answers there). */
 int  ctlsock_open(const char *path, unsigned mode, rpcprog_t prog,
 	rpcvers_t vers, void (*dispatch)(struct svc_req *, SVCXPRT *));
 /* True when the request came over an AF_UNIX transport.  libtirpc's

@@ -1,7 +1,9 @@
-/* daemon.c - pidfile and detaching. */
+/* daemon.c - command line, pidfile, detaching and signals. */
 #include "common/daemon.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,25 +12,53 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "common/log.h"
+
+int
+daemon_getopt(int argc, char **argv, struct daemon_opts *o)
+{
+	int ch;
+
+	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
+		switch (ch) {
+		case 'd': o->foreground = true; break;
+		case 'f': o->conf_path = optarg; break;
+		case 'n': o->check = true; break;
+		case 'v': o->verbose++; break;
+		default: return -EINVAL;
+		}
+	}
+	return optind == argc ? 0 : -EINVAL;
+}
+
 int
 pidfile_create(const char *path)
 {
 	char buf[32];
-	int fd, n;
+	ssize_t w;
+	int fd, n, rc;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -1;
+		return -errno;
+	/* EWOULDBLOCK: another instance holds it */
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		close(fd);
-		return -1;	/* another instance holds it */
+		rc = -errno;
+		goto fail;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 || write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return -1;
+	if (ftruncate(fd, 0) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((w = write(fd, buf, (size_t)n)) != n) {
+		rc = w < 0 ? -errno : -EIO;
+		goto fail;
 	}
 	return fd;
+fail:
+	close(fd);
+	return rc;
 }
 
 void
@@ -47,17 +77,17 @@ daemon_detach(void)
 	int fd;
 
 	if ((pid = fork()) < 0)
-		return -1;
+		return -errno;
 	if (pid > 0)
 		_exit(0);
 	if (setsid() < 0)
-		return -1;
+		return -errno;
 	if ((pid = fork()) < 0)
-		return -1;
+		return -errno;
 	if (pid > 0)
 		_exit(0);
 	if (chdir("/") != 0)
-		return -1;
+		return -errno;
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -72,13 +102,33 @@ int
 daemon_signals(void)
 {
 	sigset_t set;
+	int fd;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
+		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if ((fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		return -errno;
+	return fd;
+}
+
+int
+daemon_start(bool foreground, const char *pid_file, int *pidfd)
+{
+	int rc;
+
+	*pidfd = -1;
+	if (!foreground) {
+		if ((rc = daemon_detach()) != 0)
+			return rc;
+		if ((rc = pidfile_create(pid_file)) < 0)
+			log_warnx("pidfile %s: %s", pid_file, strerror(-rc));
+		else
+			*pidfd = rc;
+	}
+	return daemon_signals();
 }

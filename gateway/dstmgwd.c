@@ -4,7 +4,6 @@
  * socket (gw_ctl.c).  One thread runs the RPC event loop; gw.c runs the
  * packets in its own. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <netconfig.h>
 #include <poll.h>
@@ -16,11 +15,10 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/ctlsock.h"
 #include "common/daemon.h"
 #include "common/log.h"
 #include "gateway/gw.h"
@@ -67,7 +65,7 @@ listen_gw(const struct in6_addr *a, uint16_t port)
 	struct netconfig *nc;
 	SVCXPRT *xprt;
 	char buf[ADDR_STRLEN];
-	int one = 1, fd;
+	int one = 1, fd, rc;
 
 	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
@@ -79,78 +77,31 @@ listen_gw(const struct in6_addr *a, uint16_t port)
 	sa.sin6_port = htons(port);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
+		rc = -errno;
 		log_warn("bind tcp6 [%s]:%u", addr6_ntop(a, buf, sizeof(buf)),
 		    port);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	if ((nc = getnetconfigent("tcp6")) == NULL) {
 		log_warnx("no netconfig entry for tcp6");
-		close(fd);
-		return -1;
+		rc = -ENOENT;
+		goto fail;
 	}
 	xprt = svc_tli_create(fd, nc, NULL, 0, 0);
 	freenetconfigent(nc);
 	if (xprt == NULL) {
 		log_warnx("svc_tli_create tcp6 failed");
-		close(fd);
-		return -1;
+		rc = -ENOMEM;
+		goto fail;
 	}
 	if (!svc_reg(xprt, DSTM_GW_PROG, DSTM_GW_V1, gwsvc_dispatch, NULL))
 		fatalx("svc_reg gateway program failed");
 	log_info("gateway program on tcp6 [%s]:%u",
 	    addr6_ntop(a, buf, sizeof(buf)), port);
 	return 0;
-}
-
-static int
-control_open(struct gwd *d)
-{
-	const char *path = d->conf.control_socket;
-	struct sockaddr_un sun;
-	SVCXPRT *xprt;
-	char dir[sizeof(sun.sun_path)], *slash;
-	mode_t old;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path));
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			log_warn("mkdir %s", dir);
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	/* a live daemon answers on it: do not take its socket away */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		log_warnx("%s: another daemon is listening", path);
-		close(fd);
-		return -EADDRINUSE;
-	}
-	unlink(path);
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		umask(old);
-		log_warn("bind %s", path);
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	if (listen(fd, 16) != 0 || (xprt = svc_vc_create(fd, 0, 0)) == NULL) {
-		log_warnx("control socket %s: cannot serve", path);
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	if (!svc_reg(xprt, DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch, NULL))
-		fatalx("svc_reg control program failed");
-	d->ctl_fd = fd;
-	return 0;
+fail:
+	close(fd);
+	return rc;
 }
 
 static void
@@ -297,37 +248,30 @@ int
 main(int argc, char **argv)
 {
 	static struct gwd d;
-	const char *path = DSTM_SYSCONFDIR "/dstmgwd.conf";
+	struct daemon_opts o = {
+		.conf_path = DSTM_SYSCONFDIR "/dstmgwd.conf",
+	};
 	struct gw_config gc;
 	char err[CONF_ERRLEN];
-	int ch, foreground = 0, check = 0, verbose = 0, pidfd = -1, rc;
+	int pidfd, rc;
 	int maxrec = MAX_RPC_REC;
 
-	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
-		switch (ch) {
-		case 'd': foreground = 1; break;
-		case 'f': path = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose++; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
+	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
-	if (gwd_conf_load(path, &d.conf, err, sizeof(err)) != 0) {
+	if (gwd_conf_load(o.conf_path, &d.conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dstmgwd: %s\n", err);
 		return 1;
 	}
-	if (check) {
+	if (o.check) {
 		gwd_conf_print(stdout, &d.conf);
 		gwd_conf_free(&d.conf);
 		return 0;
 	}
-	log_init(foreground, verbose, "dstmgwd");
+	log_init(o.foreground, o.verbose, "dstmgwd");
 	d.ctl_fd = -1;
 	/* absolute: the daemon changes to / before a reload reads it */
-	if (realpath(path, d.conf_path) == NULL)
-		snprintf(d.conf_path, sizeof(d.conf_path), "%s", path);
+	if (realpath(o.conf_path, d.conf_path) == NULL)
+		snprintf(d.conf_path, sizeof(d.conf_path), "%s", o.conf_path);
 	gwd = &d;
 	gwctl_reload = ctl_reload;
 
@@ -341,17 +285,12 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < d.conf.n_listen; i++)
 		if (listen_gw(&d.conf.listen[i], d.conf.port) != 0)
 			fatalx("cannot listen on port %u", d.conf.port);
-	if ((rc = control_open(&d)) != 0)
-		fatalx("cannot open the control socket %s",
-		    d.conf.control_socket);
-	if ((d.sfd = daemon_signals()) < 0)
-		fatal("signalfd");
-	if (!foreground) {
-		if (daemon_detach() != 0)
-			fatal("daemon");
-		if ((pidfd = pidfile_create(d.conf.pid_file)) < 0)
-			log_warn("pidfile %s", d.conf.pid_file);
-	}
+	if ((d.ctl_fd = ctlsock_open(d.conf.control_socket, 0600,
+	    DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch)) < 0)
+		fatalx("cannot open the control socket %s: %s",
+		    d.conf.control_socket, strerror(-d.ctl_fd));
+	if ((d.sfd = daemon_start(o.foreground, d.conf.pid_file, &pidfd)) < 0)
+		fatalx("cannot start the daemon: %s", strerror(-d.sfd));
 	/* threads do not survive fork: start the data plane after it */
 	if ((rc = gw_start(d.gw)) != 0)
 		fatalx("cannot start the data plane: %s", strerror(-rc));

@@ -7,30 +7,16 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "common/addr.h"
 #include "common/binding.h"
+#include "common/ctlsock.h"
 #include "rpc/dstm.h"
 
 #define NOT_HERE	"dstmgwd answers only stats, leases and reload; ask rpcdstmd"
 
 int (*gwctl_reload)(char *msg, size_t len);
-
-/* libtirpc's dispatch table is global: this program would also answer
- * on tcp6.  The socket's file mode is the access check, so refuse
- * anything that did not come over AF_UNIX. */
-static bool
-from_local(SVCXPRT *xprt)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(xprt->xp_fd, (struct sockaddr *)&ss, &len) != 0)
-		return false;
-	return ss.ss_family == AF_UNIX;
-}
 
 /* xdr_void, with the type svc_sendreply's cast accepts */
 static bool_t
@@ -140,7 +126,8 @@ gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 	} r;
 	xdrproc_t xr;
 
-	if (!from_local(xprt) || gwsvc == NULL) {
+	/* the dispatch table is global: refuse what came over tcp6 */
+	if (!ctlsock_is_local(xprt) || gwsvc == NULL) {
 		log_warnx("control request from the network refused");
 		svcerr_noprog(xprt);
 		return;

@@ -57,15 +57,8 @@ static bool
 caller6(SVCXPRT *xprt, struct in6_addr *out)
 {
 	struct netbuf *nb = svc_getrpccaller(xprt);
-	struct sockaddr_in6 sin6;
 
-	if (nb == NULL || nb->buf == NULL || nb->len < sizeof(sin6))
-		return false;
-	memcpy(&sin6, nb->buf, sizeof(sin6));
-	if (sin6.sin6_family != AF_INET6)
-		return false;
-	*out = sin6.sin6_addr;
-	return true;
+	return nb != NULL && addr6_from_sockaddr(nb->buf, nb->len, out);
 }
 
 static const char *
@@ -188,55 +181,67 @@ dstmgw_null_1_svc(void *argp, void *res, struct svc_req *rq)
 	return TRUE;
 }
 
-bool_t
-dstmgw_bind_1_svc(dstm_bind_args *args, dstm_gw_reply *res,
-    struct svc_req *rq)
+static dstm_status
+bind_one(struct gwsvc *v, const dstm_binding *w)
 {
-	struct gwsvc *v = gwsvc;
 	struct binding b;
 	dstm_status st;
 
-	(void)rq;
-	memset(res, 0, sizeof(*res));
-	if ((res->status = gate(v)) != DSTM_OK)
-		return TRUE;
-	v->ctr.binds++;
-	res->generation = v->generation;
-	if (!fresh(v, args->generation))
-		return TRUE;
-	if ((st = check_binding(v, &args->b, &b)) != DSTM_OK)
+	if ((st = check_binding(v, w, &b)) != DSTM_OK)
 		log_refused(v, "BIND", &b, st);
 	else if (gw_bind(v->gw, b.addr4, &b.client, b.expires) != 0) {
 		st = DSTM_GATEWAY_ERROR;
 		log_refused(v, "BIND", &b, st);
 	}
+	return st;
+}
+
+static dstm_status
+unbind_one(struct gwsvc *v, const dstm_binding *w)
+{
+	struct in6_addr c;
+
+	memcpy(&c, w->client, sizeof(c));
+	/* absent already is fine: the result is the same */
+	gw_unbind(v->gw, addr4_from_bytes((const uint8_t *)w->addr), &c);
+	return DSTM_OK;
+}
+
+/* BIND and UNBIND: one change, numbered, applied unless we have it. */
+static bool_t
+change(struct gwsvc *v, const dstm_bind_args *args, bool bind,
+    dstm_gw_reply *res)
+{
+	memset(res, 0, sizeof(*res));
+	if ((res->status = gate(v)) != DSTM_OK)
+		return TRUE;
+	if (bind)
+		v->ctr.binds++;
+	else
+		v->ctr.unbinds++;
+	res->generation = v->generation;
+	if (!fresh(v, args->generation))
+		return TRUE;
+	res->status = bind ? bind_one(v, &args->b) : unbind_one(v, &args->b);
 	advance(v, args->generation);
-	res->status = st;
 	res->generation = v->generation;
 	return TRUE;
+}
+
+bool_t
+dstmgw_bind_1_svc(dstm_bind_args *args, dstm_gw_reply *res,
+    struct svc_req *rq)
+{
+	(void)rq;
+	return change(gwsvc, args, true, res);
 }
 
 bool_t
 dstmgw_unbind_1_svc(dstm_bind_args *args, dstm_gw_reply *res,
     struct svc_req *rq)
 {
-	struct gwsvc *v = gwsvc;
-	struct in6_addr c;
-
 	(void)rq;
-	memset(res, 0, sizeof(*res));
-	if ((res->status = gate(v)) != DSTM_OK)
-		return TRUE;
-	v->ctr.unbinds++;
-	res->generation = v->generation;
-	if (!fresh(v, args->generation))
-		return TRUE;
-	memcpy(&c, args->b.client, sizeof(c));
-	/* absent already is fine: the result is the same */
-	gw_unbind(v->gw, addr4_from_bytes((const uint8_t *)args->b.addr), &c);
-	advance(v, args->generation);
-	res->generation = v->generation;
-	return TRUE;
+	return change(gwsvc, args, false, res);
 }
 
 static int

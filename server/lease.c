@@ -474,23 +474,33 @@ lease_alloc(struct lease_table *t, const struct in6_addr *client,
 	return LE_OK;
 }
 
+/* The slot of `addr` (its index in *idx_out); NULL when not in the pool. */
+static struct lease_slot *
+slot_of(struct lease_table *t, uint32_t addr, uint32_t *idx_out)
+{
+	uint32_t i = lease_index(t, addr);
+
+	if (i == SLOT_NONE)
+		return NULL;
+	*idx_out = i;
+	return &t->slots[i];
+}
+
 enum lease_err
 lease_renew(struct lease_table *t, const struct in6_addr *client,
     uint32_t addr, int64_t now, uint32_t *idx_out)
 {
-	uint32_t i = lease_index(t, addr);
-	struct lease_slot *s;
+	struct lease_slot *s = slot_of(t, addr, idx_out);
+	enum lease_event ev;
 
-	if (i == SLOT_NONE)
+	if (s == NULL)
 		return LE_NOT_IN_POOL;
-	s = &t->slots[i];
-	*idx_out = i;
 	switch (s->state) {
 	case LEASE_BOUND:
 		if (!owned_by(s, client))
 			return LE_NOT_OWNER;
-		lease_transition(t, i, LEV_RENEW, client, now, 0);
-		return LE_OK;
+		ev = LEV_RENEW;
+		break;
 	case LEASE_STATIC:
 		return owned_by(s, client) ? LE_OK : LE_NOT_OWNER;
 	case LEASE_HELD:
@@ -498,46 +508,43 @@ lease_renew(struct lease_table *t, const struct in6_addr *client,
 		 * the address for exactly this) */
 		if (!owned_by(s, client))
 			return LE_NO_LEASE;
-		lease_transition(t, i, LEV_ALLOC, client, now, 0);
-		return LE_OK;
+		ev = LEV_ALLOC;
+		break;
 	default:
 		return LE_NO_LEASE;
 	}
+	lease_transition(t, *idx_out, ev, client, now, 0);
+	return LE_OK;
 }
 
 enum lease_err
 lease_release(struct lease_table *t, const struct in6_addr *client,
     uint32_t addr, int64_t now, uint32_t *idx_out)
 {
-	uint32_t i = lease_index(t, addr);
-	struct lease_slot *s;
+	struct lease_slot *s = slot_of(t, addr, idx_out);
 
-	if (i == SLOT_NONE)
+	if (s == NULL)
 		return LE_NOT_IN_POOL;
-	s = &t->slots[i];
-	*idx_out = i;
 	if (s->state == LEASE_STATIC)
 		return LE_NOT_OWNER;	/* operator leases end by revoke */
 	if (s->state != LEASE_BOUND)
 		return LE_NO_LEASE;
 	if (!owned_by(s, client))
 		return LE_NOT_OWNER;
-	lease_transition(t, i, LEV_RELEASE, client, now, 0);
+	lease_transition(t, *idx_out, LEV_RELEASE, client, now, 0);
 	return LE_OK;
 }
 
 enum lease_err
 lease_revoke(struct lease_table *t, uint32_t addr, uint32_t *idx_out)
 {
-	uint32_t i = lease_index(t, addr);
+	struct lease_slot *s = slot_of(t, addr, idx_out);
 
-	if (i == SLOT_NONE)
+	if (s == NULL)
 		return LE_NOT_IN_POOL;
-	*idx_out = i;
-	if (t->slots[i].state != LEASE_BOUND &&
-	    t->slots[i].state != LEASE_STATIC)
+	if (s->state != LEASE_BOUND && s->state != LEASE_STATIC)
 		return LE_NO_LEASE;
-	lease_transition(t, i, LEV_REVOKE, NULL, 0, 0);
+	lease_transition(t, *idx_out, LEV_REVOKE, NULL, 0, 0);
 	return LE_OK;
 }
 

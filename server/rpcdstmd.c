@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netconfig.h>
 #include <poll.h>
 #include <rpc/rpc_com.h>
@@ -315,10 +314,12 @@ rpcbind_unregister(void)
 static int
 control_open(const struct server_conf *c)
 {
-	ctl_fd = ctlsock_open(c->control_socket, c->control_mode,
-	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch);
-	if (ctl_fd < 0)
-		return -1;
+	int fd;
+
+	if ((fd = ctlsock_open(c->control_socket, c->control_mode,
+	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
+		return fd;
+	ctl_fd = fd;
 	if (!fdset_set(&own_fds, ctl_fd, true))	/* accepted by accept_all */
 		fatalx("out of memory");
 	snprintf(ctl_path, sizeof(ctl_path), "%s", c->control_socket);
@@ -534,35 +535,30 @@ int
 main(int argc, char **argv)
 {
 	static struct server server;
-	const char *path = DSTM_SYSCONFDIR "/rpcdstmd.conf";
+	struct daemon_opts o = {
+		.conf_path = DSTM_SYSCONFDIR "/rpcdstmd.conf",
+	};
 	char err[CONF_ERRLEN];
-	int ch, foreground = 0, check = 0, verbose = 0, sfd, pidfd = -1;
+	int sfd, pidfd;
 	int maxrec = MAX_RPC_REC, rc;
 
-	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
-		switch (ch) {
-		case 'd': foreground = 1; break;
-		case 'f': path = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose++; break;
-		default: usage();
-		}
-	}
-	if (optind != argc)
+	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
 	srv = &server;
-	if (server_conf_load(path, &server.conf, err, sizeof(err)) != 0) {
+	if (server_conf_load(o.conf_path, &server.conf, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "rpcdstmd: %s\n", err);
 		return 1;
 	}
-	if (check) {
+	if (o.check) {
 		server_conf_print(stdout, &server.conf);
 		server_conf_free(&server.conf);
 		return 0;
 	}
-	if (realpath(path, server.conf_path) == NULL)
-		snprintf(server.conf_path, sizeof(server.conf_path), "%s", path);
-	log_init(foreground, verbose, "rpcdstmd");
+	if (realpath(o.conf_path, server.conf_path) == NULL)
+		snprintf(server.conf_path, sizeof(server.conf_path), "%s",
+		    o.conf_path);
+	log_init(o.foreground, o.verbose, "rpcdstmd");
 
 	rc = lease_table_init(&server.leases, server.conf.ranges,
 	    server.conf.n_ranges, server.conf.excludes, server.conf.n_excludes);
@@ -585,19 +581,13 @@ main(int argc, char **argv)
 	/* what can fail visibly happens before detaching, so that the exit
 	 * status and the terminal say so */
 	rpcbind_register(&server.conf);
-	if (control_open(&server.conf) != 0)
-		startup_fail("cannot open the control socket %s",
-		    server.conf.control_socket);
-	/* detach before any thread exists (fork keeps only the caller) */
-	if (!foreground) {
-		if (daemon_detach() != 0)
-			fatal("daemon");
-		if ((pidfd = pidfile_create(server.conf.pid_file)) < 0)
-			log_warn("pidfile %s", server.conf.pid_file);
-	}
-	/* before any thread: the gateway's must not take our signals */
-	if ((sfd = daemon_signals()) < 0)
-		fatal("signalfd");
+	if ((rc = control_open(&server.conf)) != 0)
+		startup_fail("cannot open the control socket %s: %s",
+		    server.conf.control_socket, strerror(-rc));
+	/* before any thread: fork keeps only the caller, and the gateway's
+	 * threads must not take our signals */
+	if ((sfd = daemon_start(o.foreground, server.conf.pid_file, &pidfd)) < 0)
+		fatalx("cannot start the daemon: %s", strerror(-sfd));
 	if ((rc = colocate_open(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));

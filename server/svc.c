@@ -73,15 +73,9 @@ static bool
 caller6(struct svc_req *rq, struct in6_addr *out)
 {
 	struct netbuf *nb = svc_getrpccaller(rq->rq_xprt);
-	struct sockaddr_in6 sin6;
 
-	if (nb == NULL || nb->buf == NULL || nb->len < sizeof(sin6))
-		return false;
-	memcpy(&sin6, nb->buf, sizeof(sin6));
-	if (sin6.sin6_family != AF_INET6)
-		return false;
-	*out = sin6.sin6_addr;
-	return addr6_is_unicast_endpoint(out);
+	return nb != NULL && addr6_from_sockaddr(nb->buf, nb->len, out) &&
+	    addr6_is_unicast_endpoint(out);
 }
 
 /* Common gate for every request: caller, ACL, rate limit. */
@@ -137,18 +131,23 @@ commit_change(struct server *s, uint32_t idx)
 	return DSTM_OK;
 }
 
-static void
-log_req(const char *what, const struct in6_addr *c, uint32_t addr,
-    dstm_status st)
+/* The end of ALLOC, RENEW and RELEASE: count, log, then the reply (held
+ * by commit.c until what it shows is durable). */
+static bool_t
+reply(struct server *s, struct svc_req *rq, const char *what,
+    const struct in6_addr *c, uint32_t addr, dstm_status st, bool is_lease,
+    void *res)
 {
 	char a6[ADDR_STRLEN], a4[ADDR_STRLEN];
 
+	count_status(s, st);
 	if (st == DSTM_OK)
 		log_info("%s %s for %s", what, addr4_ntop(addr, a4, sizeof(a4)),
 		    addr6_ntop(c, a6, sizeof(a6)));
 	else
 		log_debug("%s by %s: %s", what, addr6_ntop(c, a6, sizeof(a6)),
 		    dstm_status_msg(st));
+	return commit_reply(s, rq, is_lease, res);
 }
 
 bool_t
@@ -203,10 +202,25 @@ dstmproc_alloc_1_svc(dstm_alloc_args *args, dstm_lease *res,
 	svc_fill_lease(s, idx, res);
 out:
 	res->status = st;
-	count_status(s, st);
-	log_req("alloc", &c, idx != SLOT_NONE ?
-	    lease_addr(&s->leases, idx) : 0, st);
-	return commit_reply(s, rq, true, res);
+	return reply(s, rq, "alloc", &c, idx != SLOT_NONE ?
+	    lease_addr(&s->leases, idx) : 0, st, true, res);
+}
+
+/* RENEW and RELEASE name a lease by its address: the gate, then `op` on
+ * the table for the caller. */
+static dstm_status
+addr_request(struct server *s, struct svc_req *rq, const dstm_addr_args *args,
+    enum lease_err (*op)(struct lease_table *, const struct in6_addr *,
+    uint32_t, int64_t, uint32_t *), struct in6_addr *c, uint32_t *addr,
+    uint32_t *idx)
+{
+	dstm_status st;
+
+	memset(c, 0, sizeof(*c));
+	*addr = addr4_from_bytes((const uint8_t *)args->addr);
+	if ((st = gate(s, rq, c)) != DSTM_OK)
+		return st;
+	return lease_err_status(op(&s->leases, c, *addr, srv_now(), idx));
 }
 
 bool_t
@@ -220,12 +234,7 @@ dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
 
 	s->counters[C_REQ_RENEW]++;
 	memset(res, 0, sizeof(*res));
-	memset(&c, 0, sizeof(c));
-	addr = addr4_from_bytes((const uint8_t *)args->addr);
-	if ((st = gate(s, rq, &c)) != DSTM_OK)
-		goto out;
-	st = lease_err_status(lease_renew(&s->leases, &c, addr, srv_now(),
-	    &idx));
+	st = addr_request(s, rq, args, lease_renew, &c, &addr, &idx);
 	if (st != DSTM_OK)
 		goto out;
 	if ((st = commit_change(s, idx)) != DSTM_OK)
@@ -239,9 +248,7 @@ dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
 	svc_fill_lease(s, idx, res);
 out:
 	res->status = st;
-	count_status(s, st);
-	log_req("renew", &c, addr, st);
-	return commit_reply(s, rq, true, res);
+	return reply(s, rq, "renew", &c, addr, st, true, res);
 }
 
 bool_t
@@ -254,22 +261,14 @@ dstmproc_release_1_svc(dstm_addr_args *args, dstm_status *res,
 	dstm_status st;
 
 	s->counters[C_REQ_RELEASE]++;
-	memset(&c, 0, sizeof(c));
-	addr = addr4_from_bytes((const uint8_t *)args->addr);
-	if ((st = gate(s, rq, &c)) != DSTM_OK)
-		goto out;
-	st = lease_err_status(lease_release(&s->leases, &c, addr, srv_now(),
-	    &idx));
-	if (st != DSTM_OK)
-		goto out;
-	if (s->gw.unbind != NULL)
-		s->gw.unbind(s->gw.arg, addr, &c);
-	st = commit_change(s, idx);
-out:
+	st = addr_request(s, rq, args, lease_release, &c, &addr, &idx);
+	if (st == DSTM_OK) {
+		if (s->gw.unbind != NULL)
+			s->gw.unbind(s->gw.arg, addr, &c);
+		st = commit_change(s, idx);
+	}
 	*res = st;
-	count_status(s, st);
-	log_req("release", &c, addr, st);
-	return commit_reply(s, rq, false, res);
+	return reply(s, rq, "release", &c, addr, st, false, res);
 }
 
 bool_t
