@@ -9,14 +9,11 @@
 
 #include "client/ctl.h"
 #include "client/ctl_print.h"
+#include "client/engine.h"
 #include "common/addr.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "rpc/dstm.h"
-
-static const char *const state_names[] = {
-	"idle", "requesting", "bound", "renewing", "rebinding",
-};
 
 bool
 rpcdctl_wants(const char *cmd, int argc, char **argv)
@@ -33,11 +30,11 @@ rpcdctl_wants(const char *cmd, int argc, char **argv)
 	    argc == 1;
 }
 
+/* the wire's dstm_client_state is the engine's numbering */
 static const char *
-state_name(int s)
+state_name(const dstm_client_status *st)
 {
-	return s >= 0 && (size_t)s < sizeof(state_names) /
-	    sizeof(state_names[0]) ? state_names[s] : "unknown";
+	return eng_state_name((enum eng_state)st->state);
 }
 
 static void
@@ -52,7 +49,7 @@ print_json(const char *cmd, const dstm_client_status *st, int indent)
 	json_string(&j, "command", cmd);
 	json_string(&j, "status", dstm_status_name(st->status));
 	json_int(&j, "code", st->status);
-	json_string(&j, "state", state_name(st->state));
+	json_string(&j, "state", state_name(st));
 	json_string(&j, "mode", st->mode);
 	json_string(&j, "interface", st->ifname);
 	json_string(&j, "server", st->server);
@@ -93,7 +90,7 @@ print_text(const dstm_client_status *st)
 	struct in6_addr a6;
 
 	memcpy(&a6, st->source, sizeof(a6));
-	printf("state:     %s (%s mode) on %s\n", state_name(st->state),
+	printf("state:     %s (%s mode) on %s\n", state_name(st),
 	    st->mode, st->ifname);
 	printf("server:    %s, we are %s\n", st->server,
 	    addr6_ntop(&a6, a, sizeof(a)));
