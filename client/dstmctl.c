@@ -48,12 +48,27 @@ struct ctx {
 	const struct cmd *cmd;
 };
 
+/* what comes back (rpc/dstm.x) */
+enum reply_kind {
+	REPLY_NONE,		/* void */
+	REPLY_STATUS,		/* a dstm_status alone */
+	REPLY_LEASES,
+	REPLY_POOL,
+	REPLY_STATS,
+	REPLY_MSG,
+	REPLY_LEASE,
+	REPLY_INFO,
+};
+
 struct cmd {
 	const char	*name;
 	int		(*fn)(struct ctx *, int, char **);
 	enum cmd_kind	 kind;
 	const char	*args;
 	const char	*help;
+	rpcproc_t	 proc;		/* the call it makes, */
+	xdrproc_t	 xdr_arg;	/* its argument (NULL: none) */
+	enum reply_kind	 reply;		/* and its reply */
 };
 
 static void
@@ -187,94 +202,102 @@ one_in4(struct ctx *c, int argc, char **argv, dstm_in4 out)
 	return parse_in4(c, "address", argv[1], out);
 }
 
-/* ---- control commands ---- */
+/* ---- the call every command makes ---- */
 
+/* Every reply a command prints.  Each starts with its dstm_status (the
+ * release reply is nothing else), so `status` reads it from any. */
+union reply {
+	dstm_status	 status;
+	dstm_lease_list	 leases;
+	dstm_pool_info	 pool;
+	dstm_stats	 stats;
+	dstm_msg_reply	 msg;
+	dstm_lease	 lease;
+	dstm_info	 info;
+};
+
+static const xdrproc_t reply_xdr[] = {
+	[REPLY_STATUS]	= (xdrproc_t)xdr_dstm_status,
+	[REPLY_LEASES]	= (xdrproc_t)xdr_dstm_lease_list,
+	[REPLY_POOL]	= (xdrproc_t)xdr_dstm_pool_info,
+	[REPLY_STATS]	= (xdrproc_t)xdr_dstm_stats,
+	[REPLY_MSG]	= (xdrproc_t)xdr_dstm_msg_reply,
+	[REPLY_LEASE]	= (xdrproc_t)xdr_dstm_lease,
+	[REPLY_INFO]	= (xdrproc_t)xdr_dstm_info,
+};
+
+/* An ok reply on stdout; `detail` is the address a release names. */
 static int
-cmd_leases(struct ctx *c, int argc, char **argv)
+show_reply(struct ctx *c, const union reply *r, const char *detail)
 {
-	dstm_lease_list res;
+	const struct out *o = &c->out;
+
+	switch (c->cmd->reply) {
+	case REPLY_NONE:
+		break;
+	case REPLY_STATUS:
+		return print_released(o, detail);
+	case REPLY_LEASES:
+		return print_leases(o, &r->leases);
+	case REPLY_POOL:
+		return print_pool(o, &r->pool);
+	case REPLY_STATS:
+		return print_stats(o, &r->stats);
+	case REPLY_MSG:
+		return print_msg(o, &r->msg);
+	case REPLY_LEASE:
+		return print_lease(o, &r->lease);
+	case REPLY_INFO:
+		return print_info(o, &r->info);
+	}
+	return 0;
+}
+
+/* The command's call with `arg`, its refusal or reply reported: the exit
+ * status.  A refusal names `detail`, or the server's message. */
+static int
+call(struct ctx *c, void *arg, const char *detail)
+{
+	const struct cmd *cmd = c->cmd;
+	xdrproc_t xdr_res = reply_xdr[cmd->reply];
+	union reply res;
 	enum clnt_stat cs;
 	int rc;
 
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+	if ((rc = open_client(c)) != 0)
 		return rc;
 	memset(&res, 0, sizeof(res));
-	cs = dstmctl_leases_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_leases(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_list, (caddr_t)&res);
+	cs = ctl_call(c->cl, cmd->proc, cmd->xdr_arg, arg, xdr_res, &res);
+	if (cmd->reply == REPLY_MSG)
+		detail = res.msg.msg;
+	if ((rc = check_reply(c, cs, res.status, detail)) == 0)
+		rc = printed(show_reply(c, &res, detail));
+	clnt_freeres(c->cl, xdr_res, (caddr_t)&res);
 	return rc;
 }
 
+/* leases, pool, stats, reload, info */
 static int
-cmd_pool(struct ctx *c, int argc, char **argv)
+cmd_plain(struct ctx *c, int argc, char **argv)
 {
-	dstm_pool_info res;
-	enum clnt_stat cs;
 	int rc;
 
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+	if ((rc = no_args(c, argc, argv)) != 0)
 		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_pool_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_pool(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_pool_info, (caddr_t)&res);
-	return rc;
+	return call(c, NULL, NULL);
 }
 
+/* revoke, renew, release: one IPv4 address, named by a refusal */
 static int
-cmd_stats(struct ctx *c, int argc, char **argv)
-{
-	dstm_stats res;
-	enum clnt_stat cs;
-	int rc;
-
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_stats_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_stats(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_stats, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_revoke(struct ctx *c, int argc, char **argv)
+cmd_addr(struct ctx *c, int argc, char **argv)
 {
 	dstm_addr_args args;
-	dstm_msg_reply res;
-	enum clnt_stat cs;
 	int rc;
 
 	memset(&args, 0, sizeof(args));
-	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
-	    (rc = open_client(c)) != 0)
+	if ((rc = one_in4(c, argc, argv, args.addr)) != 0)
 		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_revoke_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, res.msg)) == 0)
-		rc = printed(print_msg(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_msg_reply, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_reload(struct ctx *c, int argc, char **argv)
-{
-	dstm_msg_reply res;
-	enum clnt_stat cs;
-	int rc;
-
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_reload_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, res.msg)) == 0)
-		rc = printed(print_msg(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_msg_reply, (caddr_t)&res);
-	return rc;
+	return call(c, &args, argv[1]);
 }
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value (advancing *i),
@@ -304,8 +327,6 @@ cmd_lease(struct ctx *c, int argc, char **argv)
 	const char *v6 = NULL, *v4 = NULL, *tm = NULL, *why, **slot;
 	dstm_lease_for_args args;
 	struct in6_addr a6;
-	dstm_lease res;
-	enum clnt_stat cs;
 	bool missing = false;
 	int rc;
 
@@ -347,14 +368,7 @@ cmd_lease(struct ctx *c, int argc, char **argv)
 	if (args.lease_time != 0 && args.lease_time < LEASE_MIN_TIME)
 		return bad_usage(c, "--time '%s': at least %u seconds, or 0 "
 		    "for a static lease", tm, LEASE_MIN_TIME);
-	if ((rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_lease_for_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_lease(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
-	return rc;
+	return call(c, &args, NULL);
 }
 
 /* ---- client protocol commands ---- */
@@ -363,8 +377,6 @@ static int
 cmd_alloc(struct ctx *c, int argc, char **argv)
 {
 	dstm_alloc_args args;
-	dstm_lease res;
-	enum clnt_stat cs;
 	const char *hint = NULL;
 	int rc;
 
@@ -382,72 +394,7 @@ cmd_alloc(struct ctx *c, int argc, char **argv)
 		return bad_usage(c, "--strict needs an IPv4 address");
 	if (hint != NULL && (rc = parse_in4(c, "hint", hint, args.hint)) != 0)
 		return rc;
-	if ((rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmproc_alloc_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_lease(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_renew(struct ctx *c, int argc, char **argv)
-{
-	dstm_addr_args args;
-	dstm_lease res;
-	enum clnt_stat cs;
-	int rc;
-
-	memset(&args, 0, sizeof(args));
-	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
-	    (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmproc_renew_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, argv[1])) == 0)
-		rc = printed(print_lease(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_release(struct ctx *c, int argc, char **argv)
-{
-	dstm_addr_args args;
-	dstm_status res = DSTM_OK;
-	enum clnt_stat cs;
-	char a[ADDR_STRLEN];
-	int rc;
-
-	memset(&args, 0, sizeof(args));
-	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
-	    (rc = open_client(c)) != 0)
-		return rc;
-	addr4_ntop(addr4_from_bytes((uint8_t *)args.addr), a, sizeof(a));
-	cs = dstmproc_release_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res, a)) == 0)
-		rc = printed(print_released(&c->out, a));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_status, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_info(struct ctx *c, int argc, char **argv)
-{
-	dstm_info res;
-	enum clnt_stat cs;
-	int rc;
-
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmproc_info_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_info(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_info, (caddr_t)&res);
-	return rc;
+	return call(c, &args, NULL);
 }
 
 /* ---- both ---- */
@@ -472,8 +419,7 @@ cmd_ping(struct ctx *c, int argc, char **argv)
 	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
 		return rc;
 	t0 = now_us();
-	cs = c->server != NULL ? dstmproc_null_1(NULL, NULL, c->cl) :
-	    dstmctl_null_1(NULL, NULL, c->cl);
+	cs = ctl_call(c->cl, c->cmd->proc, NULL, NULL, NULL, NULL);
 	if ((rc = check_reply(c, cs, DSTM_OK, NULL)) != 0)
 		return rc;
 	return printed(print_ping(&c->out, ctl_peer(c->cl, peer,
@@ -483,28 +429,41 @@ cmd_ping(struct ctx *c, int argc, char **argv)
 static int cmd_help(struct ctx *, int, char **);
 
 static const struct cmd cmds[] = {
-	{ "leases", cmd_leases, CMD_CTL, "",
-	    "list bound, held and static leases" },
-	{ "pool", cmd_pool, CMD_CTL, "",
-	    "show pool usage, in total and per range" },
-	{ "stats", cmd_stats, CMD_CTL, "", "show the server's counters" },
-	{ "revoke", cmd_revoke, CMD_CTL, "IPV4", "end the lease on IPV4 now" },
-	{ "reload", cmd_reload, CMD_CTL, "", "reload the configuration" },
+	{ "leases", cmd_plain, CMD_CTL, "",
+	    "list bound, held and static leases",
+	    DSTMCTL_LEASES, NULL, REPLY_LEASES },
+	{ "pool", cmd_plain, CMD_CTL, "",
+	    "show pool usage, in total and per range",
+	    DSTMCTL_POOL, NULL, REPLY_POOL },
+	{ "stats", cmd_plain, CMD_CTL, "", "show the server's counters",
+	    DSTMCTL_STATS, NULL, REPLY_STATS },
+	{ "revoke", cmd_addr, CMD_CTL, "IPV4", "end the lease on IPV4 now",
+	    DSTMCTL_REVOKE, (xdrproc_t)xdr_dstm_addr_args, REPLY_MSG },
+	{ "reload", cmd_plain, CMD_CTL, "", "reload the configuration",
+	    DSTMCTL_RELOAD, NULL, REPLY_MSG },
 	{ "lease", cmd_lease, CMD_CTL,
 	    "--for IPV6 [--addr IPV4] [--time SECONDS]",
-	    "make an operator lease (static unless --time)" },
+	    "make an operator lease (static unless --time)",
+	    DSTMCTL_LEASE_FOR, (xdrproc_t)xdr_dstm_lease_for_args,
+	    REPLY_LEASE },
 	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
-	    "lease an address for this host, IPV4 preferred" },
-	{ "renew", cmd_renew, CMD_NET, "IPV4", "renew this host's lease" },
-	{ "release", cmd_release, CMD_NET, "IPV4",
-	    "release this host's lease" },
-	{ "info", cmd_info, CMD_NET, "",
-	    "show server parameters and this host's leases" },
+	    "lease an address for this host, IPV4 preferred",
+	    DSTMPROC_ALLOC, (xdrproc_t)xdr_dstm_alloc_args, REPLY_LEASE },
+	{ "renew", cmd_addr, CMD_NET, "IPV4", "renew this host's lease",
+	    DSTMPROC_RENEW, (xdrproc_t)xdr_dstm_addr_args, REPLY_LEASE },
+	{ "release", cmd_addr, CMD_NET, "IPV4", "release this host's lease",
+	    DSTMPROC_RELEASE, (xdrproc_t)xdr_dstm_addr_args, REPLY_STATUS },
+	{ "info", cmd_plain, CMD_NET, "",
+	    "show server parameters and this host's leases",
+	    DSTMPROC_INFO, NULL, REPLY_INFO },
 	{ "ping", cmd_ping, CMD_ANY, "",
-	    "check that the daemon (-S: the server) answers" },
+	    "check that the daemon (-S: the server) answers",
+	    NULLPROC, NULL, REPLY_NONE },
 	{ "status", cmd_help, CMD_CTL, "",
-	    "show rpcd's lease and tunnel (client side; -s rpcd's socket)" },
-	{ "help", cmd_help, CMD_ANY, "", "show this help" },
+	    "show rpcd's lease and tunnel (client side; -s rpcd's socket)",
+	    0, NULL, REPLY_NONE },
+	{ "help", cmd_help, CMD_ANY, "", "show this help",
+	    0, NULL, REPLY_NONE },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
