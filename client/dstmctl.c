@@ -4,6 +4,8 @@
  *
  * Exit status: 0 ok, 1 the server refused (a dstm_status other than ok),
  * 2 usage error, 3 the daemon or server could not be reached. */
+#include "client/dstmctl.h"
+
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
@@ -23,56 +25,10 @@
 #include "common/status.h"
 #include "rpc/dstm.h"
 
-#define EXIT_REFUSED	1
-#define EXIT_USAGE	2
-#define EXIT_UNREACH	3
-
 #define LEASE_MIN_TIME	10u	/* shortest operator lease the server takes */
 
-enum cmd_kind {
-	CMD_CTL,	/* control program, UNIX socket */
-	CMD_NET,	/* client program, needs -S */
-	CMD_ANY,
-};
-
-struct ctx {
-	const char	*sock;
-	const char	*server;
-	char		 server_buf[256];
-	uint16_t	 port;
-	bool		 port_set;
-	bool		 udp;
-	int		 timeout_ms;
-	struct out	 out;
-	CLIENT		*cl;
-	const struct cmd *cmd;
-};
-
-/* what comes back (rpc/dstm.x) */
-enum reply_kind {
-	REPLY_NONE,		/* void */
-	REPLY_STATUS,		/* a dstm_status alone */
-	REPLY_LEASES,
-	REPLY_POOL,
-	REPLY_STATS,
-	REPLY_MSG,
-	REPLY_LEASE,
-	REPLY_INFO,
-};
-
-struct cmd {
-	const char	*name;
-	int		(*fn)(struct ctx *, int, char **);
-	enum cmd_kind	 kind;
-	const char	*args;
-	const char	*help;
-	rpcproc_t	 proc;		/* the call it makes, */
-	xdrproc_t	 xdr_arg;	/* its argument (NULL: none) */
-	enum reply_kind	 reply;		/* and its reply */
-};
-
 static void
-cmd_usage(FILE *fp, const struct cmd *cmd)
+cmd_usage(FILE *fp, const struct dstmctl_cmd *cmd)
 {
 	fprintf(fp, "Usage: dstmctl [options]%s %s%s%s\n",
 	    cmd->kind == CMD_NET ? " -S SERVER" : "", cmd->name,
@@ -81,7 +37,7 @@ cmd_usage(FILE *fp, const struct cmd *cmd)
 
 /* A usage error: one line naming the problem, the command's synopsis. */
 static int __attribute__((format(printf, 2, 3)))
-bad_usage(struct ctx *c, const char *fmt, ...)
+bad_usage(struct dstmctl *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -96,11 +52,11 @@ bad_usage(struct ctx *c, const char *fmt, ...)
 		cmd_usage(stderr, c->cmd);
 	else
 		fprintf(stderr, "Try 'dstmctl -h' for help.\n");
-	return EXIT_USAGE;
+	return DSTMCTL_EXIT_USAGE;
 }
 
 static int
-open_client(struct ctx *c)
+open_client(struct dstmctl *c)
 {
 	char err[CTL_ERRLEN];
 	int rc;
@@ -116,24 +72,24 @@ open_client(struct ctx *c)
 		    DSTM_CTL_V1, c->timeout_ms, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "dstmctl: %s\n", err);
-		return EXIT_UNREACH;
+		return DSTMCTL_EXIT_UNREACH;
 	}
 	return 0;
 }
 
 static int
-call_failed(struct ctx *c, enum clnt_stat cs)
+call_failed(struct dstmctl *c, enum clnt_stat cs)
 {
 	char peer[CTL_ERRLEN], why[CTL_ERRLEN];
 
 	fprintf(stderr, "dstmctl: %s: %s: %s\n", c->cmd->name,
 	    ctl_peer(c->cl, peer, sizeof(peer)),
 	    ctl_strerror(c->cl, cs, why, sizeof(why)));
-	return EXIT_UNREACH;
+	return DSTMCTL_EXIT_UNREACH;
 }
 
 static int
-refused(struct ctx *c, int status, const char *detail)
+refused(struct dstmctl *c, int status, const char *detail)
 {
 	bool known = strcmp(dstm_status_name(status), "unknown") != 0;
 	char buf[DSTM_MAX_MSG * 4 + 1];
@@ -146,7 +102,7 @@ refused(struct ctx *c, int status, const char *detail)
 		fprintf(stderr, " (%s)", text_clean(detail, buf, sizeof(buf)));
 	fputc('\n', stderr);
 	print_refusal(&c->out, status, detail);
-	return EXIT_REFUSED;
+	return DSTMCTL_EXIT_REFUSED;
 }
 
 static int
@@ -154,7 +110,7 @@ printed(int rc)
 {
 	if (rc != 0) {
 		fprintf(stderr, "dstmctl: cannot write the output\n");
-		return EXIT_REFUSED;
+		return DSTMCTL_EXIT_REFUSED;
 	}
 	return 0;
 }
@@ -162,7 +118,8 @@ printed(int rc)
 /* After a call: 0 when the reply is to be printed, else the exit status
  * of the transport error or refusal, already reported. */
 static int
-check_reply(struct ctx *c, enum clnt_stat cs, int status, const char *detail)
+check_reply(struct dstmctl *c, enum clnt_stat cs, int status,
+    const char *detail)
 {
 	if (cs != RPC_SUCCESS)
 		return call_failed(c, cs);
@@ -173,7 +130,7 @@ check_reply(struct ctx *c, enum clnt_stat cs, int status, const char *detail)
 }
 
 static int
-no_args(struct ctx *c, int argc, char **argv)
+no_args(struct dstmctl *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return bad_usage(c, "unexpected argument '%s'", argv[1]);
@@ -181,7 +138,7 @@ no_args(struct ctx *c, int argc, char **argv)
 }
 
 static int
-parse_in4(struct ctx *c, const char *what, const char *s, dstm_in4 out)
+parse_in4(struct dstmctl *c, const char *what, const char *s, dstm_in4 out)
 {
 	uint32_t a;
 
@@ -193,7 +150,7 @@ parse_in4(struct ctx *c, const char *what, const char *s, dstm_in4 out)
 
 /* Exactly one IPv4 argument. */
 static int
-one_in4(struct ctx *c, int argc, char **argv, dstm_in4 out)
+one_in4(struct dstmctl *c, int argc, char **argv, dstm_in4 out)
 {
 	if (argc < 2)
 		return bad_usage(c, "missing IPv4 address");
@@ -228,27 +185,20 @@ static const xdrproc_t reply_xdr[] = {
 
 /* An ok reply on stdout; `detail` is the address a release names. */
 static int
-show_reply(struct ctx *c, const union reply *r, const char *detail)
+show_reply(struct dstmctl *c, const union reply *r, const char *detail)
 {
 	const struct out *o = &c->out;
 
 	switch (c->cmd->reply) {
-	case REPLY_NONE:
+	case REPLY_STATUS:	return print_released(o, detail);
+	case REPLY_LEASES:	return print_leases(o, &r->leases);
+	case REPLY_POOL:	return print_pool(o, &r->pool);
+	case REPLY_STATS:	return print_stats(o, &r->stats);
+	case REPLY_MSG:		return print_msg(o, &r->msg);
+	case REPLY_LEASE:	return print_lease(o, &r->lease);
+	case REPLY_INFO:	return print_info(o, &r->info);
+	case REPLY_OWN:
 		break;
-	case REPLY_STATUS:
-		return print_released(o, detail);
-	case REPLY_LEASES:
-		return print_leases(o, &r->leases);
-	case REPLY_POOL:
-		return print_pool(o, &r->pool);
-	case REPLY_STATS:
-		return print_stats(o, &r->stats);
-	case REPLY_MSG:
-		return print_msg(o, &r->msg);
-	case REPLY_LEASE:
-		return print_lease(o, &r->lease);
-	case REPLY_INFO:
-		return print_info(o, &r->info);
 	}
 	return 0;
 }
@@ -256,9 +206,9 @@ show_reply(struct ctx *c, const union reply *r, const char *detail)
 /* The command's call with `arg`, its refusal or reply reported: the exit
  * status.  A refusal names `detail`, or the server's message. */
 static int
-call(struct ctx *c, void *arg, const char *detail)
+call(struct dstmctl *c, void *arg, const char *detail)
 {
-	const struct cmd *cmd = c->cmd;
+	const struct dstmctl_cmd *cmd = c->cmd;
 	xdrproc_t xdr_res = reply_xdr[cmd->reply];
 	union reply res;
 	enum clnt_stat cs;
@@ -278,7 +228,7 @@ call(struct ctx *c, void *arg, const char *detail)
 
 /* leases, pool, stats, reload, info */
 static int
-cmd_plain(struct ctx *c, int argc, char **argv)
+cmd_plain(struct dstmctl *c, int argc, char **argv)
 {
 	int rc;
 
@@ -289,7 +239,7 @@ cmd_plain(struct ctx *c, int argc, char **argv)
 
 /* revoke, renew, release: one IPv4 address, named by a refusal */
 static int
-cmd_addr(struct ctx *c, int argc, char **argv)
+cmd_addr(struct dstmctl *c, int argc, char **argv)
 {
 	dstm_addr_args args;
 	int rc;
@@ -299,6 +249,8 @@ cmd_addr(struct ctx *c, int argc, char **argv)
 		return rc;
 	return call(c, &args, argv[1]);
 }
+
+/* ---- control commands ---- */
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value (advancing *i),
  * NULL when argv[*i] is another option; *missing when the value is. */
@@ -322,7 +274,7 @@ opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
 }
 
 static int
-cmd_lease(struct ctx *c, int argc, char **argv)
+cmd_lease(struct dstmctl *c, int argc, char **argv)
 {
 	const char *v6 = NULL, *v4 = NULL, *tm = NULL, *why, **slot;
 	dstm_lease_for_args args;
@@ -374,7 +326,7 @@ cmd_lease(struct ctx *c, int argc, char **argv)
 /* ---- client protocol commands ---- */
 
 static int
-cmd_alloc(struct ctx *c, int argc, char **argv)
+cmd_alloc(struct dstmctl *c, int argc, char **argv)
 {
 	dstm_alloc_args args;
 	const char *hint = NULL;
@@ -409,7 +361,7 @@ now_us(void)
 }
 
 static int
-cmd_ping(struct ctx *c, int argc, char **argv)
+cmd_ping(struct dstmctl *c, int argc, char **argv)
 {
 	char peer[CTL_ERRLEN];
 	enum clnt_stat cs;
@@ -426,44 +378,50 @@ cmd_ping(struct ctx *c, int argc, char **argv)
 	    sizeof(peer)), now_us() - t0));
 }
 
-static int cmd_help(struct ctx *, int, char **);
+static int cmd_help(struct dstmctl *, int, char **);
 
-static const struct cmd cmds[] = {
+static const struct dstmctl_cmd cmds[] = {
 	{ "leases", cmd_plain, CMD_CTL, "",
 	    "list bound, held and static leases",
-	    DSTMCTL_LEASES, NULL, REPLY_LEASES },
+	    .proc = DSTMCTL_LEASES, .reply = REPLY_LEASES },
 	{ "pool", cmd_plain, CMD_CTL, "",
 	    "show pool usage, in total and per range",
-	    DSTMCTL_POOL, NULL, REPLY_POOL },
+	    .proc = DSTMCTL_POOL, .reply = REPLY_POOL },
 	{ "stats", cmd_plain, CMD_CTL, "", "show the server's counters",
-	    DSTMCTL_STATS, NULL, REPLY_STATS },
+	    .proc = DSTMCTL_STATS, .reply = REPLY_STATS },
 	{ "revoke", cmd_addr, CMD_CTL, "IPV4", "end the lease on IPV4 now",
-	    DSTMCTL_REVOKE, (xdrproc_t)xdr_dstm_addr_args, REPLY_MSG },
+	    .proc = DSTMCTL_REVOKE, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
+	    .reply = REPLY_MSG },
 	{ "reload", cmd_plain, CMD_CTL, "", "reload the configuration",
-	    DSTMCTL_RELOAD, NULL, REPLY_MSG },
+	    .proc = DSTMCTL_RELOAD, .reply = REPLY_MSG },
 	{ "lease", cmd_lease, CMD_CTL,
 	    "--for IPV6 [--addr IPV4] [--time SECONDS]",
 	    "make an operator lease (static unless --time)",
-	    DSTMCTL_LEASE_FOR, (xdrproc_t)xdr_dstm_lease_for_args,
-	    REPLY_LEASE },
+	    .proc = DSTMCTL_LEASE_FOR,
+	    .xdr_arg = (xdrproc_t)xdr_dstm_lease_for_args,
+	    .reply = REPLY_LEASE },
 	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
 	    "lease an address for this host, IPV4 preferred",
-	    DSTMPROC_ALLOC, (xdrproc_t)xdr_dstm_alloc_args, REPLY_LEASE },
+	    .proc = DSTMPROC_ALLOC, .xdr_arg = (xdrproc_t)xdr_dstm_alloc_args,
+	    .reply = REPLY_LEASE },
 	{ "renew", cmd_addr, CMD_NET, "IPV4", "renew this host's lease",
-	    DSTMPROC_RENEW, (xdrproc_t)xdr_dstm_addr_args, REPLY_LEASE },
+	    .proc = DSTMPROC_RENEW, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
+	    .reply = REPLY_LEASE },
 	{ "release", cmd_addr, CMD_NET, "IPV4", "release this host's lease",
-	    DSTMPROC_RELEASE, (xdrproc_t)xdr_dstm_addr_args, REPLY_STATUS },
+	    .proc = DSTMPROC_RELEASE, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
+	    .reply = REPLY_STATUS },
 	{ "info", cmd_plain, CMD_NET, "",
 	    "show server parameters and this host's leases",
-	    DSTMPROC_INFO, NULL, REPLY_INFO },
+	    .proc = DSTMPROC_INFO, .reply = REPLY_INFO },
 	{ "ping", cmd_ping, CMD_ANY, "",
 	    "check that the daemon (-S: the server) answers",
-	    NULLPROC, NULL, REPLY_NONE },
-	{ "status", cmd_help, CMD_CTL, "",
+	    .proc = NULLPROC },
+	/* no other form: rpcdctl_cmds runs it */
+	{ "status", NULL, CMD_CTL, "",
 	    "show rpcd's lease and tunnel (client side; -s rpcd's socket)",
-	    0, NULL, REPLY_NONE },
+	    .reply = REPLY_OWN },
 	{ "help", cmd_help, CMD_ANY, "", "show this help",
-	    0, NULL, REPLY_NONE },
+	    .reply = REPLY_OWN },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -484,7 +442,7 @@ usage(FILE *fp)
 	for (int k = CMD_CTL; k <= CMD_ANY; k++) {
 		fprintf(fp, "\n%s\n", title[k]);
 		for (size_t i = 0; i < NCMDS; i++) {
-			if (cmds[i].kind != (enum cmd_kind)k)
+			if (cmds[i].kind != (enum dstmctl_kind)k)
 				continue;
 			snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].name,
 			    *cmds[i].args ? " " : "", cmds[i].args);
@@ -513,7 +471,7 @@ usage(FILE *fp)
 }
 
 static int
-cmd_help(struct ctx *c, int argc, char **argv)
+cmd_help(struct dstmctl *c, int argc, char **argv)
 {
 	int rc;
 
@@ -525,17 +483,34 @@ cmd_help(struct ctx *c, int argc, char **argv)
 
 /* ---- main ---- */
 
-static const struct cmd *
-find_cmd(const char *name)
+static const struct dstmctl_cmd *
+find_cmd(const struct dstmctl_cmd *tab, size_t n, const char *name)
 {
-	for (size_t i = 0; i < NCMDS; i++)
-		if (strcmp(cmds[i].name, name) == 0)
-			return &cmds[i];
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return &tab[i];
 	return NULL;
 }
 
+/* Options that do not fit the command's transport. */
 static int
-set_server(struct ctx *c, const char *s)
+check_transport(struct dstmctl *c, bool sock_set)
+{
+	if (c->server == NULL && (c->port_set || c->udp))
+		return bad_usage(c, "-p and -u need -S SERVER");
+	if (c->cmd->kind == CMD_NET && c->server == NULL)
+		return bad_usage(c, "needs -S SERVER: it speaks the client "
+		    "protocol to a server");
+	if (c->cmd->kind == CMD_CTL && c->server != NULL)
+		return bad_usage(c, "a control command runs over the local "
+		    "socket (-s), not -S");
+	if (c->server != NULL && sock_set)
+		return bad_usage(c, "-s and -S exclude each other");
+	return 0;
+}
+
+static int
+set_server(struct dstmctl *c, const char *s)
 {
 	struct in_addr a4;
 	size_t n = strlen(s);
@@ -567,7 +542,8 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctx c;
+	const struct dstmctl_cmd *rpcd;
+	struct dstmctl c;
 	const char *why;
 	uint32_t v;
 	bool help = false, sock_set = false;
@@ -632,9 +608,9 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return DSTMCTL_EXIT_USAGE;
 	}
-	if ((c.cmd = find_cmd(argv[optind])) == NULL)
+	if ((c.cmd = find_cmd(cmds, NCMDS, argv[optind])) == NULL)
 		return bad_usage(&c, "unknown command '%s'", argv[optind]);
 	c.out.cmd = c.cmd->name;
 	argc -= optind;
@@ -647,19 +623,14 @@ main(int argc, char **argv)
 	}
 	/* status, lease without --for, renew/release without an address:
 	 * the client daemon's commands */
-	if (c.server == NULL && rpcdctl_wants(c.cmd->name, argc, argv))
-		return rpcdctl_run(sock_set ? c.sock : RPCDCTL_DEFAULT_SOCKET,
-		    c.timeout_ms, c.cmd->name, c.out.json);
-	if (c.server == NULL && (c.port_set || c.udp))
-		return bad_usage(&c, "-p and -u need -S SERVER");
-	if (c.cmd->kind == CMD_NET && c.server == NULL)
-		return bad_usage(&c, "needs -S SERVER: it speaks the client "
-		    "protocol to a server");
-	if (c.cmd->kind == CMD_CTL && c.server != NULL)
-		return bad_usage(&c, "a control command runs over the local "
-		    "socket (-s), not -S");
-	if (c.server != NULL && sock_set)
-		return bad_usage(&c, "-s and -S exclude each other");
+	rpcd = c.server == NULL ? find_cmd(rpcdctl_cmds, rpcdctl_ncmds,
+	    c.cmd->name) : NULL;
+	if (rpcd != NULL && rpcdctl_wants(rpcd, argc, argv)) {
+		c.cmd = rpcd;
+		if (!sock_set)
+			c.sock = RPCDCTL_DEFAULT_SOCKET;
+	} else if ((rc = check_transport(&c, sock_set)) != 0)
+		return rc;
 	rc = c.cmd->fn(&c, argc, argv);
 	ctl_close(c.cl);
 	return rc;
