@@ -334,6 +334,23 @@ ctl_open_net(CLIENT **clp, const char *host, uint16_t port, bool udp,
 	return *clp != NULL ? 0 : -1;
 }
 
+enum clnt_stat
+ctl_call(CLIENT *cl, rpcproc_t proc, xdrproc_t xdr_arg, void *arg,
+    xdrproc_t xdr_res, void *res)
+{
+	/* xdr_void takes no arguments: cast through void (*)(void), as
+	 * -Wcast-function-type allows */
+	xdrproc_t none = (xdrproc_t)(void (*)(void))xdr_void;
+	/* rpcgen's stubs pass the same; set_timeout's CLSET_TIMEOUT wins */
+	struct timeval tv = { .tv_sec = 25 };
+
+	if (xdr_arg == NULL)
+		xdr_arg = none;
+	if (xdr_res == NULL)
+		xdr_res = none;
+	return clnt_call(cl, proc, xdr_arg, arg, xdr_res, res, tv);
+}
+
 const char *
 ctl_peer(CLIENT *cl, char *buf, size_t len)
 {

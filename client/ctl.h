@@ -26,6 +26,11 @@ int  ctl_open_net(CLIENT **clp, const char *host, uint16_t port, bool udp,
 	rpcprog_t prog, rpcvers_t vers, int timeout_ms, char *err,
 	size_t errlen);
 
+/* One call of procedure `proc` with the timeout ctl_open_* set; a NULL
+ * codec stands for void (no argument, no reply). */
+enum clnt_stat ctl_call(CLIENT *cl, rpcproc_t proc, xdrproc_t xdr_arg,
+	void *arg, xdrproc_t xdr_res, void *res);
+
 /* The peer as "[addr]:port/tcp6" or the socket path, for messages. */
 const char *ctl_peer(CLIENT *cl, char *buf, size_t len);
 

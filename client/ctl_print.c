@@ -62,6 +62,37 @@ tbl_header(struct row *r, const char *const *names, int n)
 		snprintf(r->c[i], TBL_CELL, "%s", names[i]);
 }
 
+/* The first pass measures a row, the second prints it. */
+static void
+tbl_row(struct table *t, const struct row *r, int pass)
+{
+	if (pass == 0)
+		tbl_measure(t, r);
+	else
+		tbl_print(t, r);
+}
+
+/* Both passes over the header (none when NULL) and n rows of `data`,
+ * row(data, i, r) filling every column of row i. */
+static void
+tbl_show(struct table *t, const char *const *hdr, unsigned n,
+    void (*row)(const void *data, unsigned i, struct row *r),
+    const void *data)
+{
+	struct row r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (hdr != NULL) {
+			tbl_header(&r, hdr, t->ncol);
+			tbl_row(t, &r, pass);
+		}
+		for (unsigned i = 0; i < n; i++) {
+			row(data, i, &r);
+			tbl_row(t, &r, pass);
+		}
+	}
+}
+
 const char *
 fmt_duration(int64_t secs, char *buf, size_t len)
 {
@@ -212,8 +243,11 @@ never_expires(const dstm_lease_entry *e)
 }
 
 static void
-lease_row(const dstm_lease_entry *e, int64_t now, struct row *r)
+lease_row(const void *data, unsigned i, struct row *r)
 {
+	const dstm_lease_list *l = data;
+	const dstm_lease_entry *e = &l->entries.entries_val[i];
+	int64_t now = l->now;
 	char d[32];
 
 	in4_str(e->addr, r->c[L_ADDR], TBL_CELL);
@@ -284,7 +318,6 @@ print_leases(const struct out *o, const dstm_lease_list *l)
 	    1u << L_BIN | 1u << L_POUT | 1u << L_BOUT };
 	unsigned n[DSTM_LS_EXCLUDED + 1] = { 0 };
 	u_int len = l->entries.entries_len;
-	struct row r;
 
 	if (o->json)
 		return leases_json(o, l);
@@ -292,21 +325,12 @@ print_leases(const struct out *o, const dstm_lease_list *l)
 		printf("no leases\n");
 		return text_done();
 	}
-	tbl_header(&r, hdr, L_NCOL);
-	tbl_measure(&t, &r);
+	tbl_show(&t, hdr, len, lease_row, l);
 	for (u_int i = 0; i < len; i++) {
-		lease_row(&l->entries.entries_val[i], l->now, &r);
-		tbl_measure(&t, &r);
-	}
-	tbl_header(&r, hdr, L_NCOL);
-	tbl_print(&t, &r);
-	for (u_int i = 0; i < len; i++) {
-		const dstm_lease_entry *e = &l->entries.entries_val[i];
+		int state = l->entries.entries_val[i].state;
 
-		lease_row(e, l->now, &r);
-		tbl_print(&t, &r);
-		if ((unsigned)e->state <= DSTM_LS_EXCLUDED)
-			n[e->state]++;
+		if ((unsigned)state <= DSTM_LS_EXCLUDED)
+			n[state]++;
 	}
 	printf("%u lease%s: %u bound, %u static, %u held%s\n", len,
 	    len == 1 ? "" : "s", n[DSTM_LS_BOUND], n[DSTM_LS_STATIC],
@@ -331,8 +355,11 @@ range_str(const dstm_range *d, char *buf, size_t len)
 }
 
 static void
-pool_row(const dstm_range *d, struct row *r)
+pool_row(const void *data, unsigned i, struct row *r)
 {
+	const dstm_pool_info *p = data;
+	const dstm_range *d = &p->ranges.ranges_val[i];
+
 	range_str(d, r->c[P_RANGE], TBL_CELL);
 	snprintf(r->c[P_SIZE], TBL_CELL, "%u", d->size);
 	snprintf(r->c[P_FREE], TBL_CELL, "%u", d->free);
@@ -379,7 +406,6 @@ print_pool(const struct out *o, const dstm_pool_info *p)
 	    "BOUND", "HELD", "EXCLUDED" };
 	struct table t = { .ncol = P_NCOL, .right = ~1u };
 	u_int n = p->ranges.ranges_len, usable = p->size - p->excluded;
-	struct row r;
 
 	if (o->json)
 		return pool_json(o, p);
@@ -392,29 +418,34 @@ print_pool(const struct out *o, const dstm_pool_info *p)
 	if (n == 0)
 		return text_done();
 	printf("\n");
-	tbl_header(&r, hdr, P_NCOL);
-	tbl_measure(&t, &r);
-	for (u_int i = 0; i < n; i++) {
-		pool_row(&p->ranges.ranges_val[i], &r);
-		tbl_measure(&t, &r);
-	}
-	tbl_header(&r, hdr, P_NCOL);
-	tbl_print(&t, &r);
-	for (u_int i = 0; i < n; i++) {
-		pool_row(&p->ranges.ranges_val[i], &r);
-		tbl_print(&t, &r);
-	}
+	tbl_show(&t, hdr, n, pool_row, p);
 	return text_done();
 }
 
 /* ---- stats ---- */
+
+/* uptime, then the counters */
+static void
+stats_row(const void *data, unsigned i, struct row *r)
+{
+	const dstm_stats *s = data;
+	const dstm_counter *c;
+
+	if (i == 0) {
+		snprintf(r->c[0], TBL_CELL, "uptime");
+		fmt_duration(s->uptime, r->c[1], TBL_CELL);
+		return;
+	}
+	c = &s->counters.counters_val[i - 1];
+	text_clean(c->name ? c->name : "?", r->c[0], TBL_CELL);
+	snprintf(r->c[1], TBL_CELL, "%" PRIu64, (uint64_t)c->value);
+}
 
 int
 print_stats(const struct out *o, const dstm_stats *s)
 {
 	struct table t = { .ncol = 2, .right = 2 };
 	u_int n = s->counters.counters_len;
-	struct row r;
 	struct json j;
 
 	if (o->json) {
@@ -430,27 +461,7 @@ print_stats(const struct out *o, const dstm_stats *s)
 		json_end_object(&j);
 		return json_done(&j);
 	}
-	memset(&r, 0, sizeof(r));
-	snprintf(r.c[0], TBL_CELL, "uptime");
-	fmt_duration(s->uptime, r.c[1], TBL_CELL);
-	tbl_measure(&t, &r);
-	for (u_int i = 0; i < n; i++) {
-		const dstm_counter *c = &s->counters.counters_val[i];
-
-		text_clean(c->name ? c->name : "?", r.c[0], TBL_CELL);
-		snprintf(r.c[1], TBL_CELL, "%" PRIu64, (uint64_t)c->value);
-		tbl_measure(&t, &r);
-	}
-	snprintf(r.c[0], TBL_CELL, "uptime");
-	fmt_duration(s->uptime, r.c[1], TBL_CELL);
-	tbl_print(&t, &r);
-	for (u_int i = 0; i < n; i++) {
-		const dstm_counter *c = &s->counters.counters_val[i];
-
-		text_clean(c->name ? c->name : "?", r.c[0], TBL_CELL);
-		snprintf(r.c[1], TBL_CELL, "%" PRIu64, (uint64_t)c->value);
-		tbl_print(&t, &r);
-	}
+	tbl_show(&t, NULL, n + 1, stats_row, s);
 	return text_done();
 }
 

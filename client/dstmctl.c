@@ -4,6 +4,8 @@
  *
  * Exit status: 0 ok, 1 the server refused (a dstm_status other than ok),
  * 2 usage error, 3 the daemon or server could not be reached. */
+#include "client/dstmctl.h"
+
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
@@ -23,41 +25,10 @@
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 
-#define EXIT_REFUSED	1
-#define EXIT_USAGE	2
-#define EXIT_UNREACH	3
-
 #define LEASE_MIN_TIME	10u	/* shortest operator lease the server takes */
 
-enum cmd_kind {
-	CMD_CTL,	/* control program, UNIX socket */
-	CMD_NET,	/* client program, needs -S */
-	CMD_ANY,
-};
-
-struct ctx {
-	const char	*sock;
-	const char	*server;
-	char		 server_buf[256];
-	uint16_t	 port;
-	bool		 port_set;
-	bool		 udp;
-	int		 timeout_ms;
-	struct out	 out;
-	CLIENT		*cl;
-	const struct cmd *cmd;
-};
-
-struct cmd {
-	const char	*name;
-	int		(*fn)(struct ctx *, int, char **);
-	enum cmd_kind	 kind;
-	const char	*args;
-	const char	*help;
-};
-
 static void
-cmd_usage(FILE *fp, const struct cmd *cmd)
+cmd_usage(FILE *fp, const struct dstmctl_cmd *cmd)
 {
 	fprintf(fp, "Usage: dstmctl [options]%s %s%s%s\n",
 	    cmd->kind == CMD_NET ? " -S SERVER" : "", cmd->name,
@@ -66,7 +37,7 @@ cmd_usage(FILE *fp, const struct cmd *cmd)
 
 /* A usage error: one line naming the problem, the command's synopsis. */
 static int __attribute__((format(printf, 2, 3)))
-bad_usage(struct ctx *c, const char *fmt, ...)
+bad_usage(struct dstmctl *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,11 +52,11 @@ bad_usage(struct ctx *c, const char *fmt, ...)
 		cmd_usage(stderr, c->cmd);
 	else
 		fprintf(stderr, "Try 'dstmctl -h' for help.\n");
-	return EXIT_USAGE;
+	return DSTMCTL_EXIT_USAGE;
 }
 
 static int
-open_client(struct ctx *c)
+open_client(struct dstmctl *c)
 {
 	char err[CTL_ERRLEN];
 	int rc;
@@ -101,24 +72,24 @@ open_client(struct ctx *c)
 		    DSTM_CTL_V1, c->timeout_ms, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "dstmctl: %s\n", err);
-		return EXIT_UNREACH;
+		return DSTMCTL_EXIT_UNREACH;
 	}
 	return 0;
 }
 
 static int
-call_failed(struct ctx *c, enum clnt_stat cs)
+call_failed(struct dstmctl *c, enum clnt_stat cs)
 {
 	char peer[CTL_ERRLEN], why[CTL_ERRLEN];
 
 	fprintf(stderr, "dstmctl: %s: %s: %s\n", c->cmd->name,
 	    ctl_peer(c->cl, peer, sizeof(peer)),
 	    ctl_strerror(c->cl, cs, why, sizeof(why)));
-	return EXIT_UNREACH;
+	return DSTMCTL_EXIT_UNREACH;
 }
 
 static int
-refused(struct ctx *c, int status, const char *detail)
+refused(struct dstmctl *c, int status, const char *detail)
 {
 	bool known = strcmp(dstm_status_name(status), "unknown") != 0;
 	char buf[DSTM_MAX_MSG * 4 + 1];
@@ -131,7 +102,7 @@ refused(struct ctx *c, int status, const char *detail)
 		fprintf(stderr, " (%s)", text_clean(detail, buf, sizeof(buf)));
 	fputc('\n', stderr);
 	print_refusal(&c->out, status, detail);
-	return EXIT_REFUSED;
+	return DSTMCTL_EXIT_REFUSED;
 }
 
 static int
@@ -139,7 +110,7 @@ printed(int rc)
 {
 	if (rc != 0) {
 		fprintf(stderr, "dstmctl: cannot write the output\n");
-		return EXIT_REFUSED;
+		return DSTMCTL_EXIT_REFUSED;
 	}
 	return 0;
 }
@@ -147,7 +118,8 @@ printed(int rc)
 /* After a call: 0 when the reply is to be printed, else the exit status
  * of the transport error or refusal, already reported. */
 static int
-check_reply(struct ctx *c, enum clnt_stat cs, int status, const char *detail)
+check_reply(struct dstmctl *c, enum clnt_stat cs, int status,
+    const char *detail)
 {
 	if (cs != RPC_SUCCESS)
 		return call_failed(c, cs);
@@ -158,7 +130,7 @@ check_reply(struct ctx *c, enum clnt_stat cs, int status, const char *detail)
 }
 
 static int
-no_args(struct ctx *c, int argc, char **argv)
+no_args(struct dstmctl *c, int argc, char **argv)
 {
 	if (argc > 1)
 		return bad_usage(c, "unexpected argument '%s'", argv[1]);
@@ -166,7 +138,7 @@ no_args(struct ctx *c, int argc, char **argv)
 }
 
 static int
-parse_in4(struct ctx *c, const char *what, const char *s, dstm_in4 out)
+parse_in4(struct dstmctl *c, const char *what, const char *s, dstm_in4 out)
 {
 	uint32_t a;
 
@@ -178,7 +150,7 @@ parse_in4(struct ctx *c, const char *what, const char *s, dstm_in4 out)
 
 /* Exactly one IPv4 argument. */
 static int
-one_in4(struct ctx *c, int argc, char **argv, dstm_in4 out)
+one_in4(struct dstmctl *c, int argc, char **argv, dstm_in4 out)
 {
 	if (argc < 2)
 		return bad_usage(c, "missing IPv4 address");
@@ -187,95 +159,98 @@ one_in4(struct ctx *c, int argc, char **argv, dstm_in4 out)
 	return parse_in4(c, "address", argv[1], out);
 }
 
-/* ---- control commands ---- */
+/* ---- the call every command makes ---- */
 
+/* Every reply a command prints.  Each starts with its dstm_status (the
+ * release reply is nothing else), so `status` reads it from any. */
+union reply {
+	dstm_status	 status;
+	dstm_lease_list	 leases;
+	dstm_pool_info	 pool;
+	dstm_stats	 stats;
+	dstm_msg_reply	 msg;
+	dstm_lease	 lease;
+	dstm_info	 info;
+};
+
+static const xdrproc_t reply_xdr[] = {
+	[REPLY_STATUS]	= (xdrproc_t)xdr_dstm_status,
+	[REPLY_LEASES]	= (xdrproc_t)xdr_dstm_lease_list,
+	[REPLY_POOL]	= (xdrproc_t)xdr_dstm_pool_info,
+	[REPLY_STATS]	= (xdrproc_t)xdr_dstm_stats,
+	[REPLY_MSG]	= (xdrproc_t)xdr_dstm_msg_reply,
+	[REPLY_LEASE]	= (xdrproc_t)xdr_dstm_lease,
+	[REPLY_INFO]	= (xdrproc_t)xdr_dstm_info,
+};
+
+/* An ok reply on stdout; `detail` is the address a release names. */
 static int
-cmd_leases(struct ctx *c, int argc, char **argv)
+show_reply(struct dstmctl *c, const union reply *r, const char *detail)
 {
-	dstm_lease_list res;
+	const struct out *o = &c->out;
+
+	switch (c->cmd->reply) {
+	case REPLY_STATUS:	return print_released(o, detail);
+	case REPLY_LEASES:	return print_leases(o, &r->leases);
+	case REPLY_POOL:	return print_pool(o, &r->pool);
+	case REPLY_STATS:	return print_stats(o, &r->stats);
+	case REPLY_MSG:		return print_msg(o, &r->msg);
+	case REPLY_LEASE:	return print_lease(o, &r->lease);
+	case REPLY_INFO:	return print_info(o, &r->info);
+	case REPLY_OWN:
+		break;
+	}
+	return 0;
+}
+
+/* The command's call with `arg`, its refusal or reply reported: the exit
+ * status.  A refusal names `detail`, or the server's message. */
+static int
+call(struct dstmctl *c, void *arg, const char *detail)
+{
+	const struct dstmctl_cmd *cmd = c->cmd;
+	xdrproc_t xdr_res = reply_xdr[cmd->reply];
+	union reply res;
 	enum clnt_stat cs;
 	int rc;
 
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+	if ((rc = open_client(c)) != 0)
 		return rc;
 	memset(&res, 0, sizeof(res));
-	cs = dstmctl_leases_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_leases(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_list, (caddr_t)&res);
+	cs = ctl_call(c->cl, cmd->proc, cmd->xdr_arg, arg, xdr_res, &res);
+	if (cmd->reply == REPLY_MSG)
+		detail = res.msg.msg;
+	if ((rc = check_reply(c, cs, res.status, detail)) == 0)
+		rc = printed(show_reply(c, &res, detail));
+	clnt_freeres(c->cl, xdr_res, (caddr_t)&res);
 	return rc;
 }
 
+/* leases, pool, stats, reload, info */
 static int
-cmd_pool(struct ctx *c, int argc, char **argv)
+cmd_plain(struct dstmctl *c, int argc, char **argv)
 {
-	dstm_pool_info res;
-	enum clnt_stat cs;
 	int rc;
 
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
+	if ((rc = no_args(c, argc, argv)) != 0)
 		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_pool_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_pool(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_pool_info, (caddr_t)&res);
-	return rc;
+	return call(c, NULL, NULL);
 }
 
+/* revoke, renew, release: one IPv4 address, named by a refusal */
 static int
-cmd_stats(struct ctx *c, int argc, char **argv)
-{
-	dstm_stats res;
-	enum clnt_stat cs;
-	int rc;
-
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_stats_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_stats(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_stats, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_revoke(struct ctx *c, int argc, char **argv)
+cmd_addr(struct dstmctl *c, int argc, char **argv)
 {
 	dstm_addr_args args;
-	dstm_msg_reply res;
-	enum clnt_stat cs;
 	int rc;
 
 	memset(&args, 0, sizeof(args));
-	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
-	    (rc = open_client(c)) != 0)
+	if ((rc = one_in4(c, argc, argv, args.addr)) != 0)
 		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_revoke_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, res.msg)) == 0)
-		rc = printed(print_msg(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_msg_reply, (caddr_t)&res);
-	return rc;
+	return call(c, &args, argv[1]);
 }
 
-static int
-cmd_reload(struct ctx *c, int argc, char **argv)
-{
-	dstm_msg_reply res;
-	enum clnt_stat cs;
-	int rc;
-
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_reload_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, res.msg)) == 0)
-		rc = printed(print_msg(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_msg_reply, (caddr_t)&res);
-	return rc;
-}
+/* ---- control commands ---- */
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]: the value (advancing *i),
  * NULL when argv[*i] is another option; *missing when the value is. */
@@ -299,13 +274,11 @@ opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
 }
 
 static int
-cmd_lease(struct ctx *c, int argc, char **argv)
+cmd_lease(struct dstmctl *c, int argc, char **argv)
 {
 	const char *v6 = NULL, *v4 = NULL, *tm = NULL, *why, **slot;
 	dstm_lease_for_args args;
 	struct in6_addr a6;
-	dstm_lease res;
-	enum clnt_stat cs;
 	bool missing = false;
 	int rc;
 
@@ -347,24 +320,15 @@ cmd_lease(struct ctx *c, int argc, char **argv)
 	if (args.lease_time != 0 && args.lease_time < LEASE_MIN_TIME)
 		return bad_usage(c, "--time '%s': at least %u seconds, or 0 "
 		    "for a static lease", tm, LEASE_MIN_TIME);
-	if ((rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmctl_lease_for_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_lease(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
-	return rc;
+	return call(c, &args, NULL);
 }
 
 /* ---- client protocol commands ---- */
 
 static int
-cmd_alloc(struct ctx *c, int argc, char **argv)
+cmd_alloc(struct dstmctl *c, int argc, char **argv)
 {
 	dstm_alloc_args args;
-	dstm_lease res;
-	enum clnt_stat cs;
 	const char *hint = NULL;
 	int rc;
 
@@ -382,72 +346,7 @@ cmd_alloc(struct ctx *c, int argc, char **argv)
 		return bad_usage(c, "--strict needs an IPv4 address");
 	if (hint != NULL && (rc = parse_in4(c, "hint", hint, args.hint)) != 0)
 		return rc;
-	if ((rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmproc_alloc_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_lease(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_renew(struct ctx *c, int argc, char **argv)
-{
-	dstm_addr_args args;
-	dstm_lease res;
-	enum clnt_stat cs;
-	int rc;
-
-	memset(&args, 0, sizeof(args));
-	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
-	    (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmproc_renew_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, argv[1])) == 0)
-		rc = printed(print_lease(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_release(struct ctx *c, int argc, char **argv)
-{
-	dstm_addr_args args;
-	dstm_status res = DSTM_OK;
-	enum clnt_stat cs;
-	char a[ADDR_STRLEN];
-	int rc;
-
-	memset(&args, 0, sizeof(args));
-	if ((rc = one_in4(c, argc, argv, args.addr)) != 0 ||
-	    (rc = open_client(c)) != 0)
-		return rc;
-	addr4_ntop(addr4_from_bytes((uint8_t *)args.addr), a, sizeof(a));
-	cs = dstmproc_release_1(&args, &res, c->cl);
-	if ((rc = check_reply(c, cs, res, a)) == 0)
-		rc = printed(print_released(&c->out, a));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_status, (caddr_t)&res);
-	return rc;
-}
-
-static int
-cmd_info(struct ctx *c, int argc, char **argv)
-{
-	dstm_info res;
-	enum clnt_stat cs;
-	int rc;
-
-	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
-		return rc;
-	memset(&res, 0, sizeof(res));
-	cs = dstmproc_info_1(NULL, &res, c->cl);
-	if ((rc = check_reply(c, cs, res.status, NULL)) == 0)
-		rc = printed(print_info(&c->out, &res));
-	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_info, (caddr_t)&res);
-	return rc;
+	return call(c, &args, NULL);
 }
 
 /* ---- both ---- */
@@ -462,7 +361,7 @@ now_us(void)
 }
 
 static int
-cmd_ping(struct ctx *c, int argc, char **argv)
+cmd_ping(struct dstmctl *c, int argc, char **argv)
 {
 	char peer[CTL_ERRLEN];
 	enum clnt_stat cs;
@@ -472,39 +371,57 @@ cmd_ping(struct ctx *c, int argc, char **argv)
 	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
 		return rc;
 	t0 = now_us();
-	cs = c->server != NULL ? dstmproc_null_1(NULL, NULL, c->cl) :
-	    dstmctl_null_1(NULL, NULL, c->cl);
+	cs = ctl_call(c->cl, c->cmd->proc, NULL, NULL, NULL, NULL);
 	if ((rc = check_reply(c, cs, DSTM_OK, NULL)) != 0)
 		return rc;
 	return printed(print_ping(&c->out, ctl_peer(c->cl, peer,
 	    sizeof(peer)), now_us() - t0));
 }
 
-static int cmd_help(struct ctx *, int, char **);
+static int cmd_help(struct dstmctl *, int, char **);
 
-static const struct cmd cmds[] = {
-	{ "leases", cmd_leases, CMD_CTL, "",
-	    "list bound, held and static leases" },
-	{ "pool", cmd_pool, CMD_CTL, "",
-	    "show pool usage, in total and per range" },
-	{ "stats", cmd_stats, CMD_CTL, "", "show the server's counters" },
-	{ "revoke", cmd_revoke, CMD_CTL, "IPV4", "end the lease on IPV4 now" },
-	{ "reload", cmd_reload, CMD_CTL, "", "reload the configuration" },
+static const struct dstmctl_cmd cmds[] = {
+	{ "leases", cmd_plain, CMD_CTL, "",
+	    "list bound, held and static leases",
+	    .proc = DSTMCTL_LEASES, .reply = REPLY_LEASES },
+	{ "pool", cmd_plain, CMD_CTL, "",
+	    "show pool usage, in total and per range",
+	    .proc = DSTMCTL_POOL, .reply = REPLY_POOL },
+	{ "stats", cmd_plain, CMD_CTL, "", "show the server's counters",
+	    .proc = DSTMCTL_STATS, .reply = REPLY_STATS },
+	{ "revoke", cmd_addr, CMD_CTL, "IPV4", "end the lease on IPV4 now",
+	    .proc = DSTMCTL_REVOKE, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
+	    .reply = REPLY_MSG },
+	{ "reload", cmd_plain, CMD_CTL, "", "reload the configuration",
+	    .proc = DSTMCTL_RELOAD, .reply = REPLY_MSG },
 	{ "lease", cmd_lease, CMD_CTL,
 	    "--for IPV6 [--addr IPV4] [--time SECONDS]",
-	    "make an operator lease (static unless --time)" },
+	    "make an operator lease (static unless --time)",
+	    .proc = DSTMCTL_LEASE_FOR,
+	    .xdr_arg = (xdrproc_t)xdr_dstm_lease_for_args,
+	    .reply = REPLY_LEASE },
 	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
-	    "lease an address for this host, IPV4 preferred" },
-	{ "renew", cmd_renew, CMD_NET, "IPV4", "renew this host's lease" },
-	{ "release", cmd_release, CMD_NET, "IPV4",
-	    "release this host's lease" },
-	{ "info", cmd_info, CMD_NET, "",
-	    "show server parameters and this host's leases" },
+	    "lease an address for this host, IPV4 preferred",
+	    .proc = DSTMPROC_ALLOC, .xdr_arg = (xdrproc_t)xdr_dstm_alloc_args,
+	    .reply = REPLY_LEASE },
+	{ "renew", cmd_addr, CMD_NET, "IPV4", "renew this host's lease",
+	    .proc = DSTMPROC_RENEW, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
+	    .reply = REPLY_LEASE },
+	{ "release", cmd_addr, CMD_NET, "IPV4", "release this host's lease",
+	    .proc = DSTMPROC_RELEASE, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
+	    .reply = REPLY_STATUS },
+	{ "info", cmd_plain, CMD_NET, "",
+	    "show server parameters and this host's leases",
+	    .proc = DSTMPROC_INFO, .reply = REPLY_INFO },
 	{ "ping", cmd_ping, CMD_ANY, "",
-	    "check that the daemon (-S: the server) answers" },
-	{ "status", cmd_help, CMD_CTL, "",
-	    "show rpcd's lease and tunnel (client side; -s rpcd's socket)" },
-	{ "help", cmd_help, CMD_ANY, "", "show this help" },
+	    "check that the daemon (-S: the server) answers",
+	    .proc = NULLPROC },
+	/* no other form: rpcdctl_cmds runs it */
+	{ "status", NULL, CMD_CTL, "",
+	    "show rpcd's lease and tunnel (client side; -s rpcd's socket)",
+	    .reply = REPLY_OWN },
+	{ "help", cmd_help, CMD_ANY, "", "show this help",
+	    .reply = REPLY_OWN },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -525,7 +442,7 @@ usage(FILE *fp)
 	for (int k = CMD_CTL; k <= CMD_ANY; k++) {
 		fprintf(fp, "\n%s\n", title[k]);
 		for (size_t i = 0; i < NCMDS; i++) {
-			if (cmds[i].kind != (enum cmd_kind)k)
+			if (cmds[i].kind != (enum dstmctl_kind)k)
 				continue;
 			snprintf(syn, sizeof(syn), "%s%s%s", cmds[i].name,
 			    *cmds[i].args ? " " : "", cmds[i].args);
@@ -554,7 +471,7 @@ usage(FILE *fp)
 }
 
 static int
-cmd_help(struct ctx *c, int argc, char **argv)
+cmd_help(struct dstmctl *c, int argc, char **argv)
 {
 	int rc;
 
@@ -566,17 +483,34 @@ cmd_help(struct ctx *c, int argc, char **argv)
 
 /* ---- main ---- */
 
-static const struct cmd *
-find_cmd(const char *name)
+static const struct dstmctl_cmd *
+find_cmd(const struct dstmctl_cmd *tab, size_t n, const char *name)
 {
-	for (size_t i = 0; i < NCMDS; i++)
-		if (strcmp(cmds[i].name, name) == 0)
-			return &cmds[i];
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return &tab[i];
 	return NULL;
 }
 
+/* Options that do not fit the command's transport. */
 static int
-set_server(struct ctx *c, const char *s)
+check_transport(struct dstmctl *c, bool sock_set)
+{
+	if (c->server == NULL && (c->port_set || c->udp))
+		return bad_usage(c, "-p and -u need -S SERVER");
+	if (c->cmd->kind == CMD_NET && c->server == NULL)
+		return bad_usage(c, "needs -S SERVER: it speaks the client "
+		    "protocol to a server");
+	if (c->cmd->kind == CMD_CTL && c->server != NULL)
+		return bad_usage(c, "a control command runs over the local "
+		    "socket (-s), not -S");
+	if (c->server != NULL && sock_set)
+		return bad_usage(c, "-s and -S exclude each other");
+	return 0;
+}
+
+static int
+set_server(struct dstmctl *c, const char *s)
 {
 	struct in_addr a4;
 	size_t n = strlen(s);
@@ -608,7 +542,8 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctx c;
+	const struct dstmctl_cmd *rpcd;
+	struct dstmctl c;
 	const char *why;
 	uint32_t v;
 	bool help = false, sock_set = false;
@@ -673,9 +608,9 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return DSTMCTL_EXIT_USAGE;
 	}
-	if ((c.cmd = find_cmd(argv[optind])) == NULL)
+	if ((c.cmd = find_cmd(cmds, NCMDS, argv[optind])) == NULL)
 		return bad_usage(&c, "unknown command '%s'", argv[optind]);
 	c.out.cmd = c.cmd->name;
 	argc -= optind;
@@ -688,19 +623,14 @@ main(int argc, char **argv)
 	}
 	/* status, lease without --for, renew/release without an address:
 	 * the client daemon's commands */
-	if (c.server == NULL && rpcdctl_wants(c.cmd->name, argc, argv))
-		return rpcdctl_run(sock_set ? c.sock : RPCDCTL_DEFAULT_SOCKET,
-		    c.timeout_ms, c.cmd->name, c.out.json);
-	if (c.server == NULL && (c.port_set || c.udp))
-		return bad_usage(&c, "-p and -u need -S SERVER");
-	if (c.cmd->kind == CMD_NET && c.server == NULL)
-		return bad_usage(&c, "needs -S SERVER: it speaks the client "
-		    "protocol to a server");
-	if (c.cmd->kind == CMD_CTL && c.server != NULL)
-		return bad_usage(&c, "a control command runs over the local "
-		    "socket (-s), not -S");
-	if (c.server != NULL && sock_set)
-		return bad_usage(&c, "-s and -S exclude each other");
+	rpcd = c.server == NULL ? find_cmd(rpcdctl_cmds, rpcdctl_ncmds,
+	    c.cmd->name) : NULL;
+	if (rpcd != NULL && rpcdctl_wants(rpcd, argc, argv)) {
+		c.cmd = rpcd;
+		if (!sock_set)
+			c.sock = RPCDCTL_DEFAULT_SOCKET;
+	} else if ((rc = check_transport(&c, sock_set)) != 0)
+		return rc;
 	rc = c.cmd->fn(&c, argc, argv);
 	ctl_close(c.cl);
 	return rc;

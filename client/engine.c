@@ -3,25 +3,15 @@
 
 #include <string.h>
 
+/* the same numbering as dstm_client_state on the wire (rpcd_ctl.c) */
 static const char *const state_names[ENG_STATE_MAX] = {
 	"idle", "requesting", "bound", "renewing", "rebinding",
-};
-
-static const char *const event_names[EV_EVENT_MAX] = {
-	"start", "trigger", "reply-ok", "reply-refused", "no-reply", "timer",
-	"release",
 };
 
 const char *
 eng_state_name(enum eng_state s)
 {
-	return (unsigned)s < ENG_STATE_MAX ? state_names[s] : "?";
-}
-
-const char *
-eng_event_name(enum eng_event ev)
-{
-	return (unsigned)ev < EV_EVENT_MAX ? event_names[ev] : "?";
+	return (unsigned)s < ENG_STATE_MAX ? state_names[s] : "unknown";
 }
 
 void

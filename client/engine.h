@@ -32,7 +32,6 @@ enum eng_event {
 	EV_NO_REPLY,		/* the call failed (timeout, unreachable) */
 	EV_TIMER,		/* eng.next_ms reached */
 	EV_RELEASE,		/* operator/SIGTERM/idle: give it back */
-	EV_EVENT_MAX
 };
 
 /* what the daemon must do after a step (a bit set) */
@@ -73,7 +72,7 @@ void eng_init(struct eng *e, bool ondemand, uint64_t seed);
  * EV_REPLY_REFUSED.  Returns the ACT_* set. */
 unsigned eng_step(struct eng *e, enum eng_event ev, const struct eng_lease *l,
 	int status, int64_t now_ms);
+/* "idle", "requesting"...; "unknown" out of range (a newer rpcd) */
 const char *eng_state_name(enum eng_state s);
-const char *eng_event_name(enum eng_event ev);
 
 #endif

@@ -40,7 +40,7 @@ const char *const rc_names[RC_COUNT] = {
 	"leases.lost",
 };
 
-struct rpcd R;
+struct rpcd rpcd;
 
 
 int64_t
@@ -77,8 +77,8 @@ usage(void)
 static void
 drop_client(void)
 {
-	ctl_close(R.cl);
-	R.cl = NULL;
+	ctl_close(rpcd.cl);
+	rpcd.cl = NULL;
 }
 
 /* [client] source: speak from that address (a host with temporary
@@ -95,14 +95,15 @@ open_from_source(char *err, size_t errlen)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_INET6;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%u", R.conf.port);
-	if ((rc = getaddrinfo(R.conf.server, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "%s: %s", R.conf.server, gai_strerror(rc));
+	snprintf(port, sizeof(port), "%u", rpcd.conf.port);
+	if ((rc = getaddrinfo(rpcd.conf.server, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", rpcd.conf.server,
+		    gai_strerror(rc));
 		return -1;
 	}
 	memset(&src, 0, sizeof(src));
 	src.sin6_family = AF_INET6;
-	src.sin6_addr = R.conf.source;
+	src.sin6_addr = rpcd.conf.source;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		struct netbuf nb = { ai->ai_addrlen, ai->ai_addrlen,
 		    ai->ai_addr };
@@ -113,20 +114,20 @@ open_from_source(char *err, size_t errlen)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
 		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    (R.cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V1, 0,
+		    (rpcd.cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V1, 0,
 		    0)) != NULL) {
 			struct timeval ct = tv;
 
-			clnt_control(R.cl, CLSET_FD_CLOSE, NULL);
-			clnt_control(R.cl, CLSET_TIMEOUT, (char *)&ct);
+			clnt_control(rpcd.cl, CLSET_FD_CLOSE, NULL);
+			clnt_control(rpcd.cl, CLSET_TIMEOUT, (char *)&ct);
 			break;
 		}
 		snprintf(err, errlen, "[%s]:%s from the configured source: %s",
-		    R.conf.server, port, strerror(errno));
+		    rpcd.conf.server, port, strerror(errno));
 		close(fd);
 	}
 	freeaddrinfo(res);
-	return R.cl != NULL ? 0 : -1;
+	return rpcd.cl != NULL ? 0 : -1;
 }
 
 static int
@@ -137,41 +138,43 @@ connect_server(void)
 	socklen_t len = sizeof(local);
 	int fd;
 
-	if (R.cl != NULL)
+	if (rpcd.cl != NULL)
 		return 0;
-	if (!IN6_IS_ADDR_UNSPECIFIED(&R.conf.source)) {
+	if (!IN6_IS_ADDR_UNSPECIFIED(&rpcd.conf.source)) {
 		if (open_from_source(err, sizeof(err)) != 0) {
-			snprintf(R.last_error, sizeof(R.last_error), "%s", err);
+			snprintf(rpcd.last_error, sizeof(rpcd.last_error),
+			    "%s", err);
 			log_warnx("server: %s", err);
 			return -1;
 		}
-	} else if (ctl_open_net(&R.cl, R.conf.server, R.conf.port, false,
-	    DSTM_PROG, DSTM_V1, CALL_TIMEOUT_MS, err, sizeof(err)) != 0) {
-		snprintf(R.last_error, sizeof(R.last_error), "%s", err);
+	} else if (ctl_open_net(&rpcd.cl, rpcd.conf.server, rpcd.conf.port,
+	    false, DSTM_PROG, DSTM_V1, CALL_TIMEOUT_MS, err,
+	    sizeof(err)) != 0) {
+		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s", err);
 		log_warnx("server: %s", err);
 		return -1;
 	}
 	/* the lease belongs to the source address the server sees: tunnel
 	 * packets must leave from the same one */
-	if (!clnt_control(R.cl, CLGET_FD, (char *)&fd) ||
+	if (!clnt_control(rpcd.cl, CLGET_FD, (char *)&fd) ||
 	    getsockname(fd, (struct sockaddr *)&local, &len) != 0 ||
 	    (len = sizeof(peer), getpeername(fd, (struct sockaddr *)&peer,
 	    &len)) != 0 || local.sin6_family != AF_INET6) {
 		drop_client();
 		return -1;
 	}
-	if (!IN6_IS_ADDR_UNSPECIFIED(&R.source) &&
-	    memcmp(&R.source, &local.sin6_addr, sizeof(R.source)) != 0) {
+	if (!IN6_IS_ADDR_UNSPECIFIED(&rpcd.source) &&
+	    memcmp(&rpcd.source, &local.sin6_addr, sizeof(rpcd.source)) != 0) {
 		char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
 		log_warnx("our IPv6 source changed from %s to %s; the lease "
-		    "stays with the old one", addr6_ntop(&R.source, a,
+		    "stays with the old one", addr6_ntop(&rpcd.source, a,
 		    sizeof(a)), addr6_ntop(&local.sin6_addr, b, sizeof(b)));
 		drop_client();
 		return -1;
 	}
-	R.source = local.sin6_addr;
-	R.server6 = peer.sin6_addr;
+	rpcd.source = local.sin6_addr;
+	rpcd.server6 = peer.sin6_addr;
 	return 0;
 }
 
@@ -185,30 +188,30 @@ find_source(void)
 	socklen_t len = sizeof(local);
 	int fd, rc;
 
-	if (!IN6_IS_ADDR_UNSPECIFIED(&R.conf.source)) {
-		R.source = R.conf.source;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&rpcd.conf.source)) {
+		rpcd.source = rpcd.conf.source;
 		return 0;
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_INET6;
 	hints.ai_socktype = SOCK_DGRAM;
-	if ((rc = getaddrinfo(R.conf.server, "7545", &hints, &res)) != 0) {
-		snprintf(R.last_error, sizeof(R.last_error), "%s: %s",
-		    R.conf.server, gai_strerror(rc));
-		log_warnx("%s", R.last_error);
+	if ((rc = getaddrinfo(rpcd.conf.server, "7545", &hints, &res)) != 0) {
+		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s: %s",
+		    rpcd.conf.server, gai_strerror(rc));
+		log_warnx("%s", rpcd.last_error);
 		return -1;
 	}
 	rc = -1;
 	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
 		if (connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
 		    getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
-			R.source = local.sin6_addr;
+			rpcd.source = local.sin6_addr;
 			rc = 0;
 		} else {
-			snprintf(R.last_error, sizeof(R.last_error),
-			    "no route to %s: %s", R.conf.server,
+			snprintf(rpcd.last_error, sizeof(rpcd.last_error),
+			    "no route to %s: %s", rpcd.conf.server,
 			    strerror(errno));
-			log_warnx("%s", R.last_error);
+			log_warnx("%s", rpcd.last_error);
 		}
 		close(fd);
 	}
@@ -226,7 +229,7 @@ lease_from_wire(const dstm_lease *w, struct eng_lease *l)
 	l->t2 = w->t2;
 	memcpy(&l->tep6, w->tep6, sizeof(l->tep6));
 	if (IN6_IS_ADDR_UNSPECIFIED(&l->tep6))
-		l->tep6 = R.server6;
+		l->tep6 = rpcd.server6;
 	l->tep4 = addr4_from_bytes((const uint8_t *)w->tep4);
 	l->mtu = w->mtu >= 576 && w->mtu <= 65535 ? w->mtu : 1460;
 }
@@ -234,7 +237,7 @@ lease_from_wire(const dstm_lease *w, struct eng_lease *l)
 
 /* One ALLOC or RENEW; feeds the outcome to the engine. */
 unsigned
-call_lease(bool renew)
+rpcd_call_lease(bool renew)
 {
 	dstm_alloc_args aa;
 	dstm_addr_args ra;
@@ -243,19 +246,19 @@ call_lease(bool renew)
 	struct eng_lease l;
 	int64_t now;
 
-	R.ctr[renew ? RC_RENEW : RC_ALLOC]++;
+	rpcd.ctr[renew ? RC_RENEW : RC_ALLOC]++;
 	if (connect_server() != 0) {
-		R.ctr[RC_NO_REPLY]++;
-		return eng_step(&R.eng, EV_NO_REPLY, NULL, 0, mono_ms());
+		rpcd.ctr[RC_NO_REPLY]++;
+		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0, mono_ms());
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		memset(&res, 0, sizeof(res));
 		if (renew) {
-			addr4_to_bytes(R.eng.lease.addr, (uint8_t *)ra.addr);
-			cs = dstmproc_renew_1(&ra, &res, R.cl);
+			addr4_to_bytes(rpcd.eng.lease.addr, (uint8_t *)ra.addr);
+			cs = dstmproc_renew_1(&ra, &res, rpcd.cl);
 		} else {
 			memset(&aa, 0, sizeof(aa));
-			cs = dstmproc_alloc_1(&aa, &res, R.cl);
+			cs = dstmproc_alloc_1(&aa, &res, rpcd.cl);
 		}
 		/* a connection the server closed (it restarted): once more on
 		 * a fresh one; a timeout is not retried here */
@@ -269,24 +272,25 @@ call_lease(bool renew)
 	if (cs != RPC_SUCCESS) {
 		char err[CTL_ERRLEN];
 
-		snprintf(R.last_error, sizeof(R.last_error), "%s: %s",
-		    renew ? "renew" : "alloc", ctl_strerror(R.cl, cs, err,
+		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s: %s",
+		    renew ? "renew" : "alloc", ctl_strerror(rpcd.cl, cs, err,
 		    sizeof(err)));
-		log_warnx("%s", R.last_error);
+		log_warnx("%s", rpcd.last_error);
 		drop_client();
-		R.ctr[RC_NO_REPLY]++;
-		return eng_step(&R.eng, EV_NO_REPLY, NULL, 0, now);
+		rpcd.ctr[RC_NO_REPLY]++;
+		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0, now);
 	}
 	if (res.status != DSTM_OK) {
-		snprintf(R.last_error, sizeof(R.last_error), "%s refused: %s",
-		    renew ? "renew" : "alloc", dstm_status_msg(res.status));
-		log_warnx("%s", R.last_error);
-		R.ctr[RC_REFUSED]++;
-		return eng_step(&R.eng, EV_REPLY_REFUSED, NULL,
+		snprintf(rpcd.last_error, sizeof(rpcd.last_error),
+		    "%s refused: %s", renew ? "renew" : "alloc",
+		    dstm_status_msg(res.status));
+		log_warnx("%s", rpcd.last_error);
+		rpcd.ctr[RC_REFUSED]++;
+		return eng_step(&rpcd.eng, EV_REPLY_REFUSED, NULL,
 		    (int)res.status, now);
 	}
 	lease_from_wire(&res, &l);
-	return eng_step(&R.eng, EV_REPLY_OK, &l, 0, now);
+	return eng_step(&rpcd.eng, EV_REPLY_OK, &l, 0, now);
 }
 
 static void
@@ -297,14 +301,14 @@ call_release(uint32_t addr)
 	enum clnt_stat cs;
 	char a[ADDR_STRLEN];
 
-	R.ctr[RC_RELEASE]++;
+	rpcd.ctr[RC_RELEASE]++;
 	if (connect_server() != 0)
 		return;
 	addr4_to_bytes(addr, (uint8_t *)ra.addr);
-	cs = dstmproc_release_1(&ra, &st, R.cl);
+	cs = dstmproc_release_1(&ra, &st, rpcd.cl);
 	if ((cs == RPC_CANTSEND || cs == RPC_CANTRECV) &&
 	    (drop_client(), connect_server()) == 0)
-		cs = dstmproc_release_1(&ra, &st, R.cl);
+		cs = dstmproc_release_1(&ra, &st, rpcd.cl);
 	if (cs != RPC_SUCCESS) {
 		drop_client();
 		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
@@ -322,19 +326,19 @@ static void
 routes(bool add)
 {
 	struct prefix4 def = { 0, 0 };
-	const struct prefix4 *p = R.conf.n_routes ? R.conf.routes : &def;
-	unsigned n = R.conf.n_routes ? R.conf.n_routes : 1;
+	const struct prefix4 *p = rpcd.conf.n_routes ? rpcd.conf.routes : &def;
+	unsigned n = rpcd.conf.n_routes ? rpcd.conf.n_routes : 1;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct knl_route4 r = { .dst = p[i].addr, .len = p[i].len,
-		    .ifindex = R.ifindex };
-		int rc = add ? knl_route4_add(R.nl, &r, KNL_REPLACE) :
-		    knl_route4_del(R.nl, &r);
+		    .ifindex = rpcd.ifindex };
+		int rc = add ? knl_route4_add(rpcd.nl, &r, KNL_REPLACE) :
+		    knl_route4_del(rpcd.nl, &r);
 		char b[ADDR_STRLEN];
 
 		if (rc != 0 && (add || rc != -ESRCH))
 			log_warnx("route %s %s dev %s: %s", add ? "add" : "del",
-			    prefix4_ntop(&p[i], b, sizeof(b)), R.ifname,
+			    prefix4_ntop(&p[i], b, sizeof(b)), rpcd.ifname,
 			    strerror(-rc));
 	}
 }
@@ -343,31 +347,31 @@ static void
 addr_set(uint32_t addr, uint32_t peer, bool add)
 {
 	struct knl_addr4 a = { .local = addr, .len = 32, .peer = peer };
-	int rc = add ? knl_addr4_add(R.nl, R.ifindex, &a, KNL_REPLACE) :
-	    knl_addr4_del(R.nl, R.ifindex, &a);
+	int rc = add ? knl_addr4_add(rpcd.nl, rpcd.ifindex, &a, KNL_REPLACE) :
+	    knl_addr4_del(rpcd.nl, rpcd.ifindex, &a);
 	char b[ADDR_STRLEN];
 
 	if (rc != 0)
 		log_warnx("address %s %s on %s: %s", add ? "add" : "del",
-		    addr4_ntop(addr, b, sizeof(b)), R.ifname, strerror(-rc));
+		    addr4_ntop(addr, b, sizeof(b)), rpcd.ifname, strerror(-rc));
 }
 
 static void
 configure(void)
 {
-	const struct eng_lease *l = &R.eng.lease;
+	const struct eng_lease *l = &rpcd.eng.lease;
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
 
-	knl_link_set_mtu(R.nl, R.ifindex, l->mtu);
-	if (!R.conf.ondemand) {
+	knl_link_set_mtu(rpcd.nl, rpcd.ifindex, l->mtu);
+	if (!rpcd.conf.ondemand) {
 		addr_set(l->addr, l->tep4, true);
 		routes(true);
 	}
-	tunnel_set_lease(&R.tun, l->addr, &l->tep6);
-	R.ctr[RC_BOUND]++;
-	R.last_error[0] = '\0';
+	tunnel_set_lease(&rpcd.tun, l->addr, &l->tep6);
+	rpcd.ctr[RC_BOUND]++;
+	rpcd.last_error[0] = '\0';
 	log_info("bound %s on %s, TEP %s, lease %us, MTU %u",
-	    addr4_ntop(l->addr, a, sizeof(a)), R.ifname,
+	    addr4_ntop(l->addr, a, sizeof(a)), rpcd.ifname,
 	    addr6_ntop(&l->tep6, t, sizeof(t)), l->lease_time, l->mtu);
 }
 
@@ -376,23 +380,23 @@ deconfigure(uint32_t addr, uint32_t peer)
 {
 	char a[ADDR_STRLEN];
 
-	tunnel_set_lease(&R.tun, 0, NULL);
+	tunnel_set_lease(&rpcd.tun, 0, NULL);
 	if (addr == 0)
 		return;
-	if (!R.conf.ondemand) {
+	if (!rpcd.conf.ondemand) {
 		routes(false);
 		addr_set(addr, peer, false);
 	}
 	log_info("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
-	    R.ifname);
+	    rpcd.ifname);
 }
 
 /* Carry out what the engine asked for; may feed it again (replies). */
 unsigned
-perform(unsigned act)
+rpcd_perform(unsigned act)
 {
 	for (int guard = 0; act != 0 && guard < 8; guard++) {
-		struct eng_lease old = R.eng.lease;
+		struct eng_lease old = rpcd.eng.lease;
 		unsigned next = 0;
 
 		if (act & ACT_SEND_RELEASE)
@@ -400,17 +404,17 @@ perform(unsigned act)
 		if (act & ACT_DECONFIGURE) {
 			/* the engine already forgot the lease: use the one
 			 * configured before this step */
-			deconfigure(R.tun.addr, old.tep4 ? old.tep4 :
+			deconfigure(rpcd.tun.addr, old.tep4 ? old.tep4 :
 			    RPCD_PLACEHOLDER - 1);
 			if (!(act & (ACT_CONFIGURE | ACT_SEND_RELEASE)))
-				R.ctr[RC_LOST]++;
+				rpcd.ctr[RC_LOST]++;
 		}
 		if (act & ACT_CONFIGURE)
 			configure();
 		if (act & ACT_SEND_ALLOC)
-			next |= call_lease(false);
+			next |= rpcd_call_lease(false);
 		if (act & ACT_SEND_RENEW)
-			next |= call_lease(true);
+			next |= rpcd_call_lease(true);
 		act = next;
 	}
 	return 0;
@@ -424,28 +428,28 @@ open_interface(void)
 	int fd, rc;
 	char name[16];
 
-	fd = tun_open(R.conf.ifname, 0, name, sizeof(name));
+	fd = tun_open(rpcd.conf.ifname, 0, name, sizeof(name));
 	if (fd < 0) {
-		log_warnx("%s %s: %s%s", R.load ? "cannot create" :
-		    "cannot attach to", R.conf.ifname, strerror(-fd),
-		    R.load ? "" : " (without -load the interface must exist: "
-		    "ip tuntap add dev NAME mode tun)");
+		log_warnx("%s %s: %s%s", rpcd.load ? "cannot create" :
+		    "cannot attach to", rpcd.conf.ifname, strerror(-fd),
+		    rpcd.load ? "" : " (without -load the interface must "
+		    "exist: ip tuntap add dev NAME mode tun)");
 		return -1;
 	}
-	if (!R.load && !knl_link_exists(R.nl, name)) {
+	if (!rpcd.load && !knl_link_exists(rpcd.nl, name)) {
 		log_warnx("%s does not exist (use -load)", name);
 		tun_close(fd);
 		return -1;
 	}
-	snprintf(R.ifname, sizeof(R.ifname), "%s", name);
-	if ((rc = knl_link_index(R.nl, name)) < 0) {
+	snprintf(rpcd.ifname, sizeof(rpcd.ifname), "%s", name);
+	if ((rc = knl_link_index(rpcd.nl, name)) < 0) {
 		tun_close(fd);
 		return -1;
 	}
-	R.ifindex = rc;
+	rpcd.ifindex = rc;
 	knl_disable_ipv6(name, true);	/* an IPv4 interface */
-	knl_link_set_mtu(R.nl, R.ifindex, 1460);
-	if ((rc = knl_link_set_up(R.nl, R.ifindex, true)) != 0) {
+	knl_link_set_mtu(rpcd.nl, rpcd.ifindex, 1460);
+	if ((rc = knl_link_set_up(rpcd.nl, rpcd.ifindex, true)) != 0) {
 		log_warnx("%s up: %s", name, strerror(-rc));
 		tun_close(fd);
 		return -1;
@@ -459,22 +463,23 @@ reload(void)
 	struct rpcd_conf nc;
 	char err[CONF_ERRLEN];
 
-	if (rpcd_conf_load(R.conf_path, &nc, err, sizeof(err)) != 0) {
+	if (rpcd_conf_load(rpcd.conf_path, &nc, err, sizeof(err)) != 0) {
 		log_warnx("reload refused, old config kept: %s", err);
 		return;
 	}
 	/* what the running interface and lease hang on needs a restart */
-	if (strcmp(nc.server, R.conf.server) != 0 || nc.port != R.conf.port ||
-	    strcmp(nc.ifname, R.conf.ifname) != 0 ||
-	    nc.ondemand != R.conf.ondemand)
+	if (strcmp(nc.server, rpcd.conf.server) != 0 ||
+	    nc.port != rpcd.conf.port ||
+	    strcmp(nc.ifname, rpcd.conf.ifname) != 0 ||
+	    nc.ondemand != rpcd.conf.ondemand)
 		log_warnx("reload: server, port, ifname and mode changes take "
 		    "effect at restart");
-	if (R.eng.configured && !R.conf.ondemand)
+	if (rpcd.eng.configured && !rpcd.conf.ondemand)
 		routes(false);
-	R.conf.idle_time = nc.idle_time;
-	memcpy(R.conf.routes, nc.routes, sizeof(nc.routes));
-	R.conf.n_routes = nc.n_routes;
-	if (R.eng.configured || R.conf.ondemand)
+	rpcd.conf.idle_time = nc.idle_time;
+	memcpy(rpcd.conf.routes, nc.routes, sizeof(nc.routes));
+	rpcd.conf.n_routes = nc.n_routes;
+	if (rpcd.eng.configured || rpcd.conf.ondemand)
 		routes(true);
 	log_info("configuration reloaded");
 }
@@ -485,7 +490,7 @@ loop(int sfd)
 	struct pollfd *pfd = NULL;
 	size_t cap = 0;
 
-	while (!R.want_exit) {
+	while (!rpcd.want_exit) {
 		int nsvc = svc_max_pollfd, n, ready = 0, timeout = 1000;
 		int64_t now = mono_ms();
 		struct signalfd_siginfo si;
@@ -499,43 +504,44 @@ loop(int sfd)
 		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
 		pfd[nsvc].fd = sfd;
 		pfd[nsvc].events = POLLIN;
-		pfd[nsvc + 1].fd = R.tun.trigger_fd;
+		pfd[nsvc + 1].fd = rpcd.tun.trigger_fd;
 		pfd[nsvc + 1].events = POLLIN;
-		if (R.eng.next_ms != INT64_MAX)
-			timeout = R.eng.next_ms <= now ? 0 :
-			    R.eng.next_ms - now < 1000 ?
-			    (int)(R.eng.next_ms - now) : 1000;
+		if (rpcd.eng.next_ms != INT64_MAX)
+			timeout = rpcd.eng.next_ms <= now ? 0 :
+			    rpcd.eng.next_ms - now < 1000 ?
+			    (int)(rpcd.eng.next_ms - now) : 1000;
 		n = poll(pfd, (nfds_t)nsvc + 2, timeout);
 		if (n < 0 && errno != EINTR)
 			fatal("poll");
 		while (n > 0 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP)
-				R.want_reload = true;
+				rpcd.want_reload = true;
 			else
-				R.want_exit = true;
+				rpcd.want_exit = true;
 		}
-		if (R.want_exit)
+		if (rpcd.want_exit)
 			break;
 		if (n > 0 && (pfd[nsvc + 1].revents & POLLIN) &&
-		    read(R.tun.trigger_fd, &v, sizeof(v)) == sizeof(v))
-			perform(eng_step(&R.eng, EV_TRIGGER, NULL, 0,
+		    read(rpcd.tun.trigger_fd, &v, sizeof(v)) == sizeof(v))
+			rpcd_perform(eng_step(&rpcd.eng, EV_TRIGGER, NULL, 0,
 			    mono_ms()));
 		for (int i = 0; i < nsvc; i++)
 			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
 		if (ready > 0)
 			svc_getreq_poll(pfd, ready);
-		if (R.want_reload) {
-			R.want_reload = false;
+		if (rpcd.want_reload) {
+			rpcd.want_reload = false;
 			reload();
 		}
-		if (mono_ms() >= R.eng.next_ms)
-			perform(eng_step(&R.eng, EV_TIMER, NULL, 0,
+		if (mono_ms() >= rpcd.eng.next_ms)
+			rpcd_perform(eng_step(&rpcd.eng, EV_TIMER, NULL, 0,
 			    mono_ms()));
-		if (R.conf.ondemand && R.eng.configured &&
-		    (int64_t)time(NULL) - atomic_load(&R.tun.last_activity) >
-		    (int64_t)R.conf.idle_time) {
-			log_info("idle for %us: releasing", R.conf.idle_time);
-			perform(eng_step(&R.eng, EV_RELEASE, NULL, 0,
+		if (rpcd.conf.ondemand && rpcd.eng.configured &&
+		    (int64_t)time(NULL) - atomic_load(&rpcd.tun.last_activity) >
+		    (int64_t)rpcd.conf.idle_time) {
+			log_info("idle for %us: releasing",
+			    rpcd.conf.idle_time);
+			rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
 			    mono_ms()));
 		}
 	}
@@ -557,7 +563,7 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-load") == 0 ||
 		    strcmp(argv[i], "--load") == 0) {
-			R.load = true;
+			rpcd.load = true;
 			memmove(&argv[i], &argv[i + 1],
 			    (size_t)(argc - i) * sizeof(*argv));
 			argc--;
@@ -580,47 +586,50 @@ main(int argc, char **argv)
 		usage();
 	if (access(path, F_OK) == 0 || strcmp(path, DSTM_SYSCONFDIR
 	    "/rpcd.conf") != 0) {
-		if (rpcd_conf_load(path, &R.conf, err, sizeof(err)) != 0) {
+		if (rpcd_conf_load(path, &rpcd.conf, err, sizeof(err)) != 0) {
 			fprintf(stderr, "rpcd: %s\n", err);
 			return 1;
 		}
-		if (realpath(path, R.conf_path) == NULL)
-			snprintf(R.conf_path, sizeof(R.conf_path), "%s", path);
+		if (realpath(path, rpcd.conf_path) == NULL)
+			snprintf(rpcd.conf_path, sizeof(rpcd.conf_path),
+			    "%s", path);
 	} else {
-		rpcd_conf_defaults(&R.conf);
+		rpcd_conf_defaults(&rpcd.conf);
 	}
 	if (server != NULL)
-		snprintf(R.conf.server, sizeof(R.conf.server), "%s", server);
+		snprintf(rpcd.conf.server, sizeof(rpcd.conf.server), "%s",
+		    server);
 	if (port != NULL) {
 		if (!conf_parse_u32(port, 0, 65535, &u, &why)) {
 			fprintf(stderr, "rpcd: -p: %s\n", why);
 			return 2;
 		}
-		R.conf.port = (uint16_t)u;
+		rpcd.conf.port = (uint16_t)u;
 	}
 	if (mode != NULL) {
 		if (strcmp(mode, "always") != 0 && strcmp(mode, "ondemand"))
 			usage();
-		R.conf.ondemand = strcmp(mode, "ondemand") == 0;
+		rpcd.conf.ondemand = strcmp(mode, "ondemand") == 0;
 	}
 	if (ifname != NULL)
-		snprintf(R.conf.ifname, sizeof(R.conf.ifname), "%s", ifname);
+		snprintf(rpcd.conf.ifname, sizeof(rpcd.conf.ifname), "%s",
+		    ifname);
 	if (check) {
-		rpcd_conf_print(stdout, &R.conf);
+		rpcd_conf_print(stdout, &rpcd.conf);
 		return 0;
 	}
-	if (R.conf.server[0] == '\0') {
+	if (rpcd.conf.server[0] == '\0') {
 		fprintf(stderr, "rpcd: no server (-s or [client] server)\n");
 		return 2;
 	}
 	log_init(foreground, verbose, "rpcd");
-	eng_init(&R.eng, R.conf.ondemand, (uint64_t)getpid() ^
+	eng_init(&rpcd.eng, rpcd.conf.ondemand, (uint64_t)getpid() ^
 	    (uint64_t)time(NULL));
-	if ((rc = knl_open(&R.nl)) != 0)
+	if ((rc = knl_open(&rpcd.nl)) != 0)
 		fatalx("netlink: %s", strerror(-rc));
 	/* before any thread: fork keeps only the caller, and the tunnel's
 	 * threads must not take our signals */
-	if ((sfd = daemon_start(foreground, R.conf.pid_file, &pidfd)) < 0)
+	if ((sfd = daemon_start(foreground, rpcd.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-sfd));
 	if ((tfd = open_interface()) < 0)
 		return 1;
@@ -633,41 +642,43 @@ main(int argc, char **argv)
 		if (poll(&p, 1, 2000) > 0)
 			return 1;
 	}
-	if ((raw = raw6_open(&R.source)) < 0)
+	if ((raw = raw6_open(&rpcd.source)) < 0)
 		fatalx("raw IPIP socket: %s", strerror(-raw));
-	if ((rc = tunnel_start(&R.tun, tfd, raw, R.conf.ondemand ?
+	if ((rc = tunnel_start(&rpcd.tun, tfd, raw, rpcd.conf.ondemand ?
 	    RPCD_PLACEHOLDER : 0)) != 0)
 		fatalx("tunnel: %s", strerror(-rc));
-	if (R.conf.ondemand) {
+	if (rpcd.conf.ondemand) {
 		/* traffic is routed into dti0 from the start, sourced from
 		 * the placeholder; see tunnel.h */
 		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, true);
 		routes(true);
 	}
-	R.ctl_fd = ctlsock_open(R.conf.control_socket, 0600, DSTM_RPCD_PROG,
-	    DSTM_RPCD_V1, rpcd_dispatch);
-	if (R.ctl_fd < 0)
+	rpcd.ctl_fd = ctlsock_open(rpcd.conf.control_socket, 0600,
+	    DSTM_RPCD_PROG, DSTM_RPCD_V1, rpcd_dispatch);
+	if (rpcd.ctl_fd < 0)
 		fatalx("cannot open the control socket %s: %s",
-		    R.conf.control_socket, strerror(-R.ctl_fd));
-	log_info("started: %s mode on %s, server %s", R.conf.ondemand ?
-	    "on-demand" : "always", R.ifname, R.conf.server);
-	if (!R.conf.ondemand)
-		perform(eng_step(&R.eng, EV_START, NULL, 0, mono_ms()));
+		    rpcd.conf.control_socket, strerror(-rpcd.ctl_fd));
+	log_info("started: %s mode on %s, server %s", rpcd.conf.ondemand ?
+	    "on-demand" : "always", rpcd.ifname, rpcd.conf.server);
+	if (!rpcd.conf.ondemand)
+		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0,
+		    mono_ms()));
 
 	loop(sfd);
 
 	log_info("stopping");
-	if (R.eng.configured)
-		perform(eng_step(&R.eng, EV_RELEASE, NULL, 0, mono_ms()));
-	if (R.conf.ondemand) {
+	if (rpcd.eng.configured)
+		rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
+		    mono_ms()));
+	if (rpcd.conf.ondemand) {
 		routes(false);
 		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, false);
 	}
-	tunnel_stop(&R.tun);		/* closes dti0 (and it goes, if ours) */
-	unlink(R.conf.control_socket);
+	tunnel_stop(&rpcd.tun);		/* closes dti0 (and it goes, if ours) */
+	unlink(rpcd.conf.control_socket);
 	drop_client();
-	knl_close(R.nl);
-	pidfile_remove(R.conf.pid_file, pidfd);
+	knl_close(rpcd.nl);
+	pidfile_remove(rpcd.conf.pid_file, pidfd);
 	close(sfd);
 	return 0;
 }

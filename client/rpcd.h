@@ -43,14 +43,15 @@ struct rpcd {
 	bool		 want_exit, want_reload;
 };
 
-extern struct rpcd R;
+/* the daemon: one per process, defined in rpcd.c */
+extern struct rpcd rpcd;
 
 /* rpcd.c */
 int64_t  mono_ms(void);
 /* Carry out the engine's ACT_* set (calls, interface changes). */
-unsigned perform(unsigned act);
+unsigned rpcd_perform(unsigned act);
 /* One ALLOC or RENEW now; returns the engine's next actions. */
-unsigned call_lease(bool renew);
+unsigned rpcd_call_lease(bool renew);
 
 /* rpcd_ctl.c */
 void rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt);

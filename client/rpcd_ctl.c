@@ -15,19 +15,19 @@ void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
 static void
 fill_status(dstm_client_status *st)
 {
-	const struct eng_lease *l = &R.eng.lease;
+	const struct eng_lease *l = &rpcd.eng.lease;
 	unsigned n = 0;
 
 	memset(st, 0, sizeof(*st));
 	st->status = DSTM_OK;
-	st->state = (dstm_client_state)R.eng.state;
-	st->mode = strdup(R.conf.ondemand ? "ondemand" : "always");
-	st->ifname = strdup(R.ifname);
-	st->server = strndup(R.conf.server, DSTM_MAX_MSG - 1);
-	memcpy(st->source, &R.source, sizeof(st->source));
-	if (R.eng.configured) {
-		int64_t left = R.eng.end_ms == INT64_MAX ? -1 :
-		    (R.eng.end_ms - mono_ms()) / 1000;
+	st->state = (dstm_client_state)rpcd.eng.state;
+	st->mode = strdup(rpcd.conf.ondemand ? "ondemand" : "always");
+	st->ifname = strdup(rpcd.ifname);
+	st->server = strndup(rpcd.conf.server, DSTM_MAX_MSG - 1);
+	memcpy(st->source, &rpcd.source, sizeof(st->source));
+	if (rpcd.eng.configured) {
+		int64_t left = rpcd.eng.end_ms == INT64_MAX ? -1 :
+		    (rpcd.eng.end_ms - mono_ms()) / 1000;
 
 		st->lease.status = DSTM_OK;
 		addr4_to_bytes(l->addr, (uint8_t *)st->lease.addr);
@@ -43,20 +43,21 @@ fill_status(dstm_client_status *st)
 	} else {
 		st->lease.status = DSTM_NO_SUCH_LEASE;
 	}
-	st->last_error = (dstm_status)R.eng.last_status;
-	st->last_error_msg = strndup(R.last_error, DSTM_MAX_MSG - 1);
+	st->last_error = (dstm_status)rpcd.eng.last_status;
+	st->last_error_msg = strndup(rpcd.last_error, DSTM_MAX_MSG - 1);
 	st->counters.counters_val = calloc(RC_COUNT + TC_COUNT,
 	    sizeof(dstm_counter));
 	if (st->counters.counters_val == NULL)
 		return;
 	for (int i = 0; i < RC_COUNT; i++) {
 		st->counters.counters_val[n].name = strdup(rc_names[i]);
-		st->counters.counters_val[n++].value = R.ctr[i];
+		st->counters.counters_val[n++].value = rpcd.ctr[i];
 	}
 	for (int i = 0; i < TC_COUNT; i++) {
 		st->counters.counters_val[n].name =
 		    strdup(tunnel_counter_name(i));
-		st->counters.counters_val[n++].value = atomic_load(&R.tun.ctr[i]);
+		st->counters.counters_val[n++].value =
+		    atomic_load(&rpcd.tun.ctr[i]);
 	}
 	st->counters.counters_len = n;
 }
@@ -94,12 +95,12 @@ rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 {
 	(void)wait;	/* calls are synchronous: the outcome is known now */
 	(void)rq;
-	if (R.eng.state == ENG_IDLE)
-		perform(eng_step(&R.eng, EV_START, NULL, 0, mono_ms()));
+	if (rpcd.eng.state == ENG_IDLE)
+		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0, mono_ms()));
 	fill_status(res);
-	if (!R.eng.configured)
-		res->status = R.eng.last_status ?
-		    (dstm_status)R.eng.last_status : DSTM_INTERNAL;
+	if (!rpcd.eng.configured)
+		res->status = rpcd.eng.last_status ?
+		    (dstm_status)rpcd.eng.last_status : DSTM_INTERNAL;
 	return TRUE;
 }
 
@@ -108,13 +109,13 @@ rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 {
 	(void)wait;
 	(void)rq;
-	if (R.eng.configured && R.eng.state != ENG_REQUESTING) {
+	if (rpcd.eng.configured && rpcd.eng.state != ENG_REQUESTING) {
 		/* as if T1 had come */
-		R.eng.state = ENG_RENEWING;
-		perform(call_lease(true));
+		rpcd.eng.state = ENG_RENEWING;
+		rpcd_perform(rpcd_call_lease(true));
 	}
 	fill_status(res);
-	if (!R.eng.configured)
+	if (!rpcd.eng.configured)
 		res->status = DSTM_NO_SUCH_LEASE;
 	return TRUE;
 }
@@ -122,11 +123,11 @@ rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 bool_t
 rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
 {
-	bool had = R.eng.configured;
+	bool had = rpcd.eng.configured;
 
 	(void)a;
 	(void)rq;
-	perform(eng_step(&R.eng, EV_RELEASE, NULL, 0, mono_ms()));
+	rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0, mono_ms()));
 	fill_status(res);
 	if (!had)
 		res->status = DSTM_NO_SUCH_LEASE;

@@ -9,35 +9,17 @@
 
 #include "client/ctl.h"
 #include "client/ctl_print.h"
+#include "client/engine.h"
 #include "common/addr.h"
 #include "common/json.h"
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 
-static const char *const state_names[] = {
-	"idle", "requesting", "bound", "renewing", "rebinding",
-};
-
-bool
-rpcdctl_wants(const char *cmd, int argc, char **argv)
-{
-	if (strcmp(cmd, "status") == 0)
-		return true;
-	if (strcmp(cmd, "lease") == 0) {
-		for (int i = 1; i < argc; i++)
-			if (strncmp(argv[i], "--for", 5) == 0)
-				return false;
-		return true;
-	}
-	return (strcmp(cmd, "renew") == 0 || strcmp(cmd, "release") == 0) &&
-	    argc == 1;
-}
-
+/* the wire's dstm_client_state is the engine's numbering */
 static const char *
-state_name(int s)
+state_name(const dstm_client_status *st)
 {
-	return s >= 0 && (size_t)s < sizeof(state_names) /
-	    sizeof(state_names[0]) ? state_names[s] : "unknown";
+	return eng_state_name((enum eng_state)st->state);
 }
 
 static void
@@ -52,7 +34,7 @@ print_json(const char *cmd, const dstm_client_status *st, int indent)
 	json_string(&j, "command", cmd);
 	json_string(&j, "status", dstm_status_name(st->status));
 	json_int(&j, "code", st->status);
-	json_string(&j, "state", state_name(st->state));
+	json_string(&j, "state", state_name(st));
 	json_string(&j, "mode", st->mode);
 	json_string(&j, "interface", st->ifname);
 	json_string(&j, "server", st->server);
@@ -93,7 +75,7 @@ print_text(const dstm_client_status *st)
 	struct in6_addr a6;
 
 	memcpy(&a6, st->source, sizeof(a6));
-	printf("state:     %s (%s mode) on %s\n", state_name(st->state),
+	printf("state:     %s (%s mode) on %s\n", state_name(st),
 	    st->mode, st->ifname);
 	printf("server:    %s, we are %s\n", st->server,
 	    addr6_ntop(&a6, a, sizeof(a)));
@@ -119,48 +101,75 @@ print_text(const dstm_client_status *st)
 			    (uint64_t)st->counters.counters_val[i].value);
 }
 
-int
-rpcdctl_run(const char *sock, int timeout_ms, const char *cmd, int json)
+/* One call to rpcd; the status it returns is printed, as JSON also when
+ * the call was refused. */
+static int
+run(struct dstmctl *c, int argc, char **argv)
 {
+	const char *cmd = c->cmd->name;
 	char err[CTL_ERRLEN];
 	dstm_client_status st;
 	enum clnt_stat cs;
 	u_int wait = 10;
-	CLIENT *cl;
 	int rc = 0;
 
-	if (ctl_open_unix(&cl, sock, DSTM_RPCD_PROG, DSTM_RPCD_V1, timeout_ms,
-	    err, sizeof(err)) != 0) {
+	(void)argc;	/* rpcdctl_wants has looked at them */
+	(void)argv;
+	if (ctl_open_unix(&c->cl, c->sock, DSTM_RPCD_PROG, DSTM_RPCD_V1,
+	    c->timeout_ms, err, sizeof(err)) != 0) {
 		fprintf(stderr, "dstmctl: %s\n", err);
-		return 3;
+		return DSTMCTL_EXIT_UNREACH;
 	}
 	memset(&st, 0, sizeof(st));
-	if (strcmp(cmd, "status") == 0)
-		cs = rpcd_status_1(NULL, &st, cl);
-	else if (strcmp(cmd, "lease") == 0)
-		cs = rpcd_lease_1(&wait, &st, cl);
-	else if (strcmp(cmd, "renew") == 0)
-		cs = rpcd_renew_1(&wait, &st, cl);
-	else
-		cs = rpcd_release_1(NULL, &st, cl);
+	cs = ctl_call(c->cl, c->cmd->proc, c->cmd->xdr_arg, &wait,
+	    (xdrproc_t)xdr_dstm_client_status, &st);
 	if (cs != RPC_SUCCESS) {
-		fprintf(stderr, "dstmctl: %s: %s: %s\n", cmd, sock,
-		    ctl_strerror(cl, cs, err, sizeof(err)));
-		ctl_close(cl);
-		return 3;
+		fprintf(stderr, "dstmctl: %s: %s: %s\n", cmd, c->sock,
+		    ctl_strerror(c->cl, cs, err, sizeof(err)));
+		return DSTMCTL_EXIT_UNREACH;
 	}
 	if (st.status != DSTM_OK) {
 		fprintf(stderr, "dstmctl: %s: %s%s%s\n", cmd,
 		    dstm_status_msg(st.status), st.last_error_msg &&
 		    st.last_error_msg[0] ? " — " : "", st.last_error_msg ?
 		    st.last_error_msg : "");
-		rc = 1;
+		rc = DSTMCTL_EXIT_REFUSED;
 	}
-	if (json)
-		print_json(cmd, &st, json > 1 ? 2 : 0);
+	if (c->out.json)
+		print_json(cmd, &st, c->out.json > 1 ? 2 : 0);
 	else if (rc == 0)
 		print_text(&st);
-	clnt_freeres(cl, (xdrproc_t)xdr_dstm_client_status, (caddr_t)&st);
-	ctl_close(cl);
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_client_status, (caddr_t)&st);
 	return rc;
+}
+
+const struct dstmctl_cmd rpcdctl_cmds[] = {
+	{ "status", run, CMD_RPCD, "", "show rpcd's state, lease and counters",
+	    .proc = RPCD_STATUS },
+	{ "lease", run, CMD_RPCD, "", "lease now, also in on-demand mode",
+	    .proc = RPCD_LEASE, .xdr_arg = (xdrproc_t)xdr_u_int },
+	{ "renew", run, CMD_RPCD, "", "renew now, as if T1 had come",
+	    .proc = RPCD_RENEW, .xdr_arg = (xdrproc_t)xdr_u_int },
+	{ "release", run, CMD_RPCD, "", "give the lease back now",
+	    .proc = RPCD_RELEASE },
+};
+
+const size_t rpcdctl_ncmds = sizeof(rpcdctl_cmds) / sizeof(rpcdctl_cmds[0]);
+
+bool
+rpcdctl_wants(const struct dstmctl_cmd *cmd, int argc, char **argv)
+{
+	switch (cmd->proc) {
+	case RPCD_STATUS:
+		return true;
+	case RPCD_LEASE:
+		/* lease --for is the server's operator lease */
+		for (int i = 1; i < argc; i++)
+			if (strncmp(argv[i], "--for", 5) == 0)
+				return false;
+		return true;
+	default:
+		/* renew and release IPV4 are the client protocol's */
+		return argc == 1;
+	}
 }

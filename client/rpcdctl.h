@@ -4,13 +4,18 @@
 #define DSTM_RPCDCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "client/dstmctl.h"
 
 #define RPCDCTL_DEFAULT_SOCKET	"/run/dstm/rpcd.sock"
 
-/* Is this invocation for rpcd?  status always; lease without --for;
- * renew and release without an address. */
-bool rpcdctl_wants(const char *cmd, int argc, char **argv);
-/* Run it; returns dstmctl's exit status (0, 1 refused, 3 unreachable). */
-int  rpcdctl_run(const char *sock, int timeout_ms, const char *cmd, int json);
+/* rpcd's commands, in dstmctl's table shape (client/dstmctl.h) */
+extern const struct dstmctl_cmd rpcdctl_cmds[];
+extern const size_t rpcdctl_ncmds;
+
+/* Is this invocation of `cmd`, one of rpcdctl_cmds, for rpcd?  status
+ * always; lease without --for; renew and release without an address. */
+bool rpcdctl_wants(const struct dstmctl_cmd *cmd, int argc, char **argv);
 
 #endif
