@@ -189,18 +189,18 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.max_leases_per_client, 1);
 	ck_assert_uint_eq(c.rate_limit, 20);
 	ck_assert(!c.gw_enable);
-	ck_assert(!c.tep6_set);
-	ck_assert_uint_eq(c.tep4, A4(192, 0, 0, 1));
-	ck_assert_uint_eq(c.mtu, 1460);
-	ck_assert_int_eq(c.gw_backend, GW_BACKEND_TUN);
-	ck_assert_str_eq(c.gw_ifname, "dti0");
-	ck_assert(!c.gw_mss_clamp);
+	ck_assert(!c.gw.tep6_set);
+	ck_assert_uint_eq(c.gw.tep4, A4(192, 0, 0, 1));
+	ck_assert_uint_eq(c.gw.mtu, 1460);
+	ck_assert_int_eq(c.gw.backend, GW_BACKEND_TUN);
+	ck_assert_str_eq(c.gw.ifname, "dti0");
+	ck_assert(!c.gw.mss_clamp);
 
 	/* a file with only a range gets exactly the defaults */
 	expect_ok(POOL, &c);
 	ck_assert_uint_eq(c.port, 7545);
 	ck_assert_uint_eq(c.lease_time, 3600);
-	ck_assert_str_eq(c.gw_ifname, "dti0");
+	ck_assert_str_eq(c.gw.ifname, "dti0");
 	ck_assert_uint_eq(server_conf_pool_size(&c), 256);
 	server_conf_free(&c);
 }
@@ -274,9 +274,9 @@ START_TEST(values)
 	ck_assert(!c.journal_sync);
 	ck_assert_uint_eq(c.max_leases_per_client, 1024);
 	ck_assert_uint_eq(c.rate_limit, 1000000);
-	ck_assert_uint_eq(c.mtu, 1280);
-	ck_assert_str_eq(c.gw_ifname, "a.b_c-9");
-	ck_assert(c.gw_mss_clamp);
+	ck_assert_uint_eq(c.gw.mtu, 1280);
+	ck_assert_str_eq(c.gw.ifname, "a.b_c-9");
+	ck_assert(c.gw.mss_clamp);
 	server_conf_free(&c);
 
 	expect_ok("[server]\nport = 65535\ncontrol-mode = 600\n"
@@ -285,7 +285,7 @@ START_TEST(values)
 	ck_assert_uint_eq(c.port, 65535);
 	ck_assert_uint_eq(c.control_mode, 0600);
 	ck_assert_int_eq(c.rpcbind, RPCBIND_NO);
-	ck_assert_uint_eq(c.mtu, 65535);
+	ck_assert_uint_eq(c.gw.mtu, 65535);
 	server_conf_free(&c);
 
 	expect_err("[server]\nport = 65536\n", "t.conf:2: port: expected a "
@@ -480,11 +480,11 @@ START_TEST(tunnel_end_points)
 	    "t.conf:6: enable = yes needs the tunnel end point address: set "
 	    "tep6 in [gateway] (listen is only ::)");
 	expect_ok(POOL "[gateway]\nenable = yes\ntep6 = 2001:db8::1\n", &c);
-	ck_assert(c.tep6_set);
+	ck_assert(c.gw.tep6_set);
 	server_conf_free(&c);
 	expect_ok("[server]\nlisten = 2001:db8::2\n" POOL
 	    "[gateway]\nenable = yes\n", &c);
-	ck_assert(!c.tep6_set);
+	ck_assert(!c.gw.tep6_set);
 	out = print_str(&c);
 	ck_assert_ptr_nonnull(strstr(out, "\ntep6 = 2001:db8::2\n"));
 	free(out);

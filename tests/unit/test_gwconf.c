@@ -145,10 +145,10 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.n_listen, 1);
 	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&c.listen[0]));
 	ck_assert_uint_eq(c.port, 7546);
-	ck_assert_uint_eq(c.tep4, 0xc0000001u);
-	ck_assert_uint_eq(c.mtu, 1460);
-	ck_assert_str_eq(c.ifname, "dti0");
-	ck_assert(!c.mss_clamp);
+	ck_assert_uint_eq(c.gw.tep4, 0xc0000001u);
+	ck_assert_uint_eq(c.gw.mtu, 1460);
+	ck_assert_str_eq(c.gw.ifname, "dti0");
+	ck_assert(!c.gw.mss_clamp);
 	ck_assert_str_eq(c.control_socket, "/run/dstm/dstmgwd.sock");
 	ck_assert_str_eq(c.pid_file, "/run/dstmgwd.pid");
 	ck_assert(addr6_parse("2001:db8:5::10", &a, NULL));
