@@ -484,12 +484,12 @@ apply(struct conf_ctx *cx)
 
 int
 conf_parse(const struct conf_spec *spec, const char *name, const char *text,
-    size_t len, void *target, void *arg, char *err, size_t errlen)
+    size_t len, void *target, char *err, size_t errlen)
 {
 	struct conf_ctx cx;
 	struct conf_file cf;
 	size_t n = 0;
-	int rc;
+	int rc = -1;
 
 	for (size_t g = 0; g < spec->n_groups; g++)
 		for (const struct conf_key *k = spec->groups[g].keys;
@@ -497,21 +497,27 @@ conf_parse(const struct conf_spec *spec, const char *name, const char *text,
 			n++;
 	if (n > CONF_MAX_KEYS)
 		abort();	/* a table too large for seen[] */
-	if (text != NULL)
+	memset(&cx, 0, sizeof(cx));
+	cx.spec = spec;
+	cx.target = target;
+	cx.err = err;
+	cx.errlen = errlen;
+	if (spec->state_size > 0 &&
+	    (cx.state = calloc(1, spec->state_size)) == NULL)
+		snprintf(err, errlen, "%s: out of memory", name);
+	else if (text != NULL)
 		rc = conf_load_buf(name, text, len, &cf, err, errlen);
 	else
 		rc = conf_load(name, &cf, err, errlen);
-	if (rc != 0)
-		return -1;
-	memset(&cx, 0, sizeof(cx));
-	cx.spec = spec;
-	cx.cf = &cf;
-	cx.target = target;
-	cx.arg = arg;
-	cx.err = err;
-	cx.errlen = errlen;
-	rc = apply(&cx);
-	conf_free(&cf);
+	if (rc == 0) {
+		cx.cf = &cf;
+		rc = apply(&cx);
+		cx.cf = NULL;
+		conf_free(&cf);
+	}
+	if (spec->done != NULL)
+		spec->done(&cx, rc == 0);
+	free(cx.state);
 	return rc;
 }
 
@@ -557,4 +563,85 @@ conf_listen(struct conf_ctx *cx, const char *v, struct in6_addr *list,
 		    "%u)", key, max);
 	list[(*n)++] = a;
 	return 0;
+}
+
+int
+conf_ranges_add(struct conf_ctx *cx, struct conf_ranges *l,
+    const struct range4 *r)
+{
+	struct conf_range *v;
+
+	v = reallocarray(l->v, l->n + 1, sizeof(*v));
+	if (v == NULL)
+		return conf_fail(cx, cx->e->line, "out of memory");
+	l->v = v;
+	v[l->n].r = *r;
+	v[l->n].line = cx->e->line;
+	l->n++;
+	return 0;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct conf_range *x = a, *y = b;
+
+	if (x->r.first != y->r.first)
+		return x->r.first < y->r.first ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+int
+conf_ranges_sort(struct conf_ctx *cx, struct conf_ranges *l, const char *what)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), range_cmp);
+	for (unsigned i = 1; i < l->n; i++) {
+		const struct conf_range *x = &l->v[i - 1], *y = &l->v[i];
+
+		if (y->r.first > x->r.last)
+			continue;
+		if (x->line > y->line) {	/* report the later line */
+			const struct conf_range *t = x;
+
+			x = y;
+			y = t;
+		}
+		return conf_fail(cx, y->line, "%s %s overlaps %s %s at line %d",
+		    what, range4_ntop(&y->r, a, sizeof(a)), what,
+		    range4_ntop(&x->r, b, sizeof(b)), x->line);
+	}
+	return 0;
+}
+
+const struct conf_range *
+conf_ranges_find(const struct conf_ranges *l, uint32_t a)
+{
+	for (unsigned i = 0; i < l->n; i++)
+		if (a >= l->v[i].r.first && a <= l->v[i].r.last)
+			return &l->v[i];
+	return NULL;
+}
+
+int
+conf_ranges_take(struct conf_ctx *cx, const struct conf_ranges *l,
+    struct range4 **dst, unsigned *n)
+{
+	if (l->n == 0)
+		return 0;
+	if ((*dst = calloc(l->n, sizeof(**dst))) == NULL)
+		return conf_fail(cx, 0, "out of memory");
+	for (unsigned i = 0; i < l->n; i++)
+		(*dst)[i] = l->v[i].r;
+	*n = l->n;
+	return 0;
+}
+
+void
+conf_ranges_free(struct conf_ranges *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
 }

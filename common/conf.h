@@ -14,10 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/addr.h"
+
 #define CONF_ERRLEN	512
 #define CONF_MAX_KEYS	48	/* keys in all the groups of one spec */
-
-struct in6_addr;
 
 struct conf_entry {
 	char	*section;
@@ -88,8 +88,12 @@ struct conf_group {
 struct conf_spec {
 	const struct conf_group	*groups;
 	size_t			 n_groups;
+	size_t			 state_size;	/* cx->state, zeroed */
 	/* checks across keys, after the last entry; NULL when none */
 	int			(*check)(struct conf_ctx *cx);
+	/* last, whatever happened: free what cx->state points to, and the
+	 * target unless ok; NULL when there is nothing to do */
+	void			(*done)(struct conf_ctx *cx, bool ok);
 };
 
 /* What set() and check() see. */
@@ -100,7 +104,7 @@ struct conf_ctx {
 	const struct conf_entry	*prev;		/* its key's previous entry */
 	unsigned		 flags;		/* its group's flags */
 	void			*target;	/* the config being filled */
-	void			*arg;		/* the caller's own state */
+	void			*state;		/* the spec's own, while parsing */
 	char			*err;
 	size_t			 errlen;
 	const struct conf_entry	*seen[CONF_MAX_KEYS];	/* last, per key */
@@ -108,10 +112,9 @@ struct conf_ctx {
 
 /* Apply the file `name` (or, when text is not NULL, `len` bytes of text
  * named `name`) to `target`, already holding its defaults.  0, or -1 with
- * "file:line: message" in err; the target may then be half filled. */
+ * "file:line: message" in err; spec->done runs in either case. */
 int  conf_parse(const struct conf_spec *spec, const char *name,
-	const char *text, size_t len, void *target, void *arg, char *err,
-	size_t errlen);
+	const char *text, size_t len, void *target, char *err, size_t errlen);
 
 /* "file:line: message", or "file: message" when line is 0; returns -1. */
 int  conf_fail(struct conf_ctx *cx, int line, const char *fmt, ...)
@@ -130,6 +133,32 @@ int  conf_addr6(struct conf_ctx *cx, const char *v, struct in6_addr *a,
  * or one ::; the first of the key replaces the default. */
 int  conf_listen(struct conf_ctx *cx, const char *v, struct in6_addr *list,
 	unsigned *n, unsigned max);
+
+/* IPv4 ranges gathered with their lines, for checks across entries. */
+struct conf_range {
+	struct range4	r;
+	int		line;
+};
+
+struct conf_ranges {
+	struct conf_range	*v;
+	unsigned		 n;
+};
+
+/* Add r at the current entry's line; 0 or -1 (reported). */
+int  conf_ranges_add(struct conf_ctx *cx, struct conf_ranges *l,
+	const struct range4 *r);
+/* Sort by first address; on the first two that overlap fail at the later
+ * line: "WHAT a overlaps WHAT b at line N". */
+int  conf_ranges_sort(struct conf_ctx *cx, struct conf_ranges *l,
+	const char *what);
+/* The range holding a, NULL when none does. */
+const struct conf_range *conf_ranges_find(const struct conf_ranges *l,
+	uint32_t a);
+/* The ranges alone, in a new array (left NULL when there are none). */
+int  conf_ranges_take(struct conf_ctx *cx, const struct conf_ranges *l,
+	struct range4 **dst, unsigned *n);
+void conf_ranges_free(struct conf_ranges *l);
 
 /* ---- the line parser ---- */
 

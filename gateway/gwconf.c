@@ -133,14 +133,8 @@ gw_settings_print(FILE *f, const struct gw_settings *g,
 
 /* ---- dstmgwd.conf ---- */
 
-struct pool_item {
-	struct range4	r;
-	int		line;
-};
-
-struct load {			/* cx->arg while parsing */
-	struct pool_item	*pools;		/* file order until checked */
-	unsigned		 n_pools;
+struct load {			/* cx->state while parsing */
+	struct conf_ranges	 pools;		/* file order until checked */
 };
 
 static int
@@ -154,8 +148,7 @@ set_listen(struct conf_ctx *cx, void *obj, const char *v)
 static int
 set_pool(struct conf_ctx *cx, void *obj, const char *v)
 {
-	struct load *ld = cx->arg;
-	struct pool_item *n;
+	struct load *ld = cx->state;
 	struct range4 r;
 	const char *why = NULL;
 
@@ -166,17 +159,10 @@ set_pool(struct conf_ctx *cx, void *obj, const char *v)
 	if (gw_special4(r.first, r.last) != NULL)
 		return conf_bad(cx, "unicast IPv4 addresses (not 0/8, 127/8 or "
 		    "224/3)", NULL);
-	if (ld->n_pools == GWD_MAX_POOLS)
+	if (ld->pools.n == GWD_MAX_POOLS)
 		return conf_fail(cx, cx->e->line, "pool: too many ranges (at "
 		    "most %d)", GWD_MAX_POOLS);
-	n = reallocarray(ld->pools, ld->n_pools + 1, sizeof(*n));
-	if (n == NULL)
-		return conf_fail(cx, cx->e->line, "out of memory");
-	ld->pools = n;
-	n[ld->n_pools].r = r;
-	n[ld->n_pools].line = cx->e->line;
-	ld->n_pools++;
-	return 0;
+	return conf_ranges_add(cx, &ld->pools, &r);
 }
 
 static int
@@ -213,71 +199,27 @@ static const struct conf_key gwd_keys[] = {
 };
 
 static int
-pool_cmp(const void *a, const void *b)
-{
-	const struct pool_item *x = a, *y = b;
-
-	if (x->r.first != y->r.first)
-		return x->r.first < y->r.first ? -1 : 1;
-	return (x->line > y->line) - (x->line < y->line);
-}
-
-/* Sort the pools, refuse overlaps, keep them in the config. */
-static int
-take_pools(struct conf_ctx *cx, struct load *ld, struct gwd_conf *c)
-{
-	char a[ADDR_STRLEN], b[ADDR_STRLEN];
-
-	if (ld->n_pools == 0)
-		return conf_fail(cx, 0, "no [gateway] pool: give the IPv4 "
-		    "ranges the server leases (they are routed into %s)",
-		    c->gw.ifname);
-	qsort(ld->pools, ld->n_pools, sizeof(*ld->pools), pool_cmp);
-	for (unsigned i = 1; i < ld->n_pools; i++) {
-		const struct pool_item *x = &ld->pools[i - 1];
-		const struct pool_item *y = &ld->pools[i];
-
-		if (y->r.first > x->r.last)
-			continue;
-		if (x->line > y->line) {	/* report the later line */
-			const struct pool_item *t = x;
-
-			x = y;
-			y = t;
-		}
-		return conf_fail(cx, y->line, "pool %s overlaps pool %s at "
-		    "line %d", range4_ntop(&y->r, a, sizeof(a)),
-		    range4_ntop(&x->r, b, sizeof(b)), x->line);
-	}
-	if ((c->pools = calloc(ld->n_pools, sizeof(*c->pools))) == NULL)
-		return conf_fail(cx, 0, "out of memory");
-	for (unsigned i = 0; i < ld->n_pools; i++)
-		c->pools[i] = ld->pools[i].r;
-	c->n_pools = ld->n_pools;
-	return 0;
-}
-
-static int
 check(struct conf_ctx *cx)
 {
 	struct gwd_conf *c = cx->target;
-	struct load *ld = cx->arg;
+	struct load *ld = cx->state;
 	const struct conf_entry *tep4 = conf_seen(cx, "gateway", "tep4");
+	const struct conf_range *p;
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
-	if (take_pools(cx, ld, c) != 0)
+	if (ld->pools.n == 0)
+		return conf_fail(cx, 0, "no [gateway] pool: give the IPv4 "
+		    "ranges the server leases (they are routed into %s)",
+		    c->gw.ifname);
+	if (conf_ranges_sort(cx, &ld->pools, "pool") != 0 ||
+	    conf_ranges_take(cx, &ld->pools, &c->pools, &c->n_pools) != 0)
 		return -1;
-	for (unsigned i = 0; i < ld->n_pools; i++) {
-		const struct pool_item *p = &ld->pools[i];
-
-		if (c->gw.tep4 < p->r.first || c->gw.tep4 > p->r.last)
-			continue;
+	if ((p = conf_ranges_find(&ld->pools, c->gw.tep4)) != NULL)
 		return conf_fail(cx, tep4 != NULL ? tep4->line : p->line,
 		    "tep4 %s is inside pool %s; set [gateway] tep4 to an "
 		    "address outside the leased space",
 		    addr4_ntop(c->gw.tep4, a, sizeof(a)),
 		    range4_ntop(&p->r, b, sizeof(b)));
-	}
 	if (IN6_IS_ADDR_UNSPECIFIED(gwd_conf_tep6(c)))
 		return conf_fail(cx, 0, "no tep6: set [gateway] tep6, the "
 		    "address clients send 4in6 to (listen is only ::)");
@@ -287,13 +229,27 @@ check(struct conf_ctx *cx)
 	return 0;
 }
 
+static void
+done(struct conf_ctx *cx, bool ok)
+{
+	struct load *ld = cx->state;
+
+	conf_ranges_free(&ld->pools);
+	if (!ok)
+		gwd_conf_free(cx->target);
+}
+
 static const struct conf_group gwd_groups[] = {
 	{ gwd_keys, 0, 0 },
 	{ gw_keys, offsetof(struct gwd_conf, gw), 0 },	/* tep6 unicast */
 };
 
 static const struct conf_spec gwd_spec = {
-	gwd_groups, sizeof(gwd_groups) / sizeof(gwd_groups[0]), check,
+	.groups = gwd_groups,
+	.n_groups = sizeof(gwd_groups) / sizeof(gwd_groups[0]),
+	.state_size = sizeof(struct load),
+	.check = check,
+	.done = done,
 };
 
 /* ---- public ---- */
@@ -311,33 +267,20 @@ gwd_conf_defaults(struct gwd_conf *c)
 	snprintf(c->pid_file, sizeof(c->pid_file), "%s", GWD_DEFAULT_PIDFILE);
 }
 
-static int
-load(const char *name, const char *text, size_t len, struct gwd_conf *c,
-    char *err, size_t errlen)
-{
-	struct load ld;
-	int rc;
-
-	memset(&ld, 0, sizeof(ld));
-	gwd_conf_defaults(c);
-	rc = conf_parse(&gwd_spec, name, text, len, c, &ld, err, errlen);
-	free(ld.pools);
-	if (rc != 0)
-		gwd_conf_free(c);
-	return rc;
-}
-
 int
 gwd_conf_load(const char *path, struct gwd_conf *c, char *err, size_t errlen)
 {
-	return load(path, NULL, 0, c, err, errlen);
+	gwd_conf_defaults(c);
+	return conf_parse(&gwd_spec, path, NULL, 0, c, err, errlen);
 }
 
 int
 gwd_conf_load_buf(const char *name, const char *text, size_t len,
     struct gwd_conf *c, char *err, size_t errlen)
 {
-	return load(name, text != NULL ? text : "", len, c, err, errlen);
+	gwd_conf_defaults(c);
+	return conf_parse(&gwd_spec, name, text != NULL ? text : "", len, c,
+	    err, errlen);
 }
 
 void

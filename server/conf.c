@@ -15,19 +15,9 @@
 #define MAX_HOLD_TIME	(30 * 86400)
 #define MIN_LEASE_TIME	10	/* short leases are for labs and tests */
 
-struct item {			/* a range or exclude and where it was */
-	struct range4	r;
-	int		line;
-};
-
-struct list {
-	struct item	*v;
-	unsigned	 n;
-};
-
-struct load {			/* cx->arg while parsing */
-	struct list	 ranges;	/* file order until checked */
-	struct list	 excludes;
+struct load {			/* cx->state while parsing */
+	struct conf_ranges	 ranges;	/* file order until checked */
+	struct conf_ranges	 excludes;
 };
 
 static const char *const rpcbind_names[] = {
@@ -90,24 +80,9 @@ set_rpcbind(struct conf_ctx *cx, void *obj, const char *v)
 }
 
 static int
-list_add(struct conf_ctx *cx, struct list *l, const struct range4 *r)
-{
-	struct item *v;
-
-	v = reallocarray(l->v, l->n + 1, sizeof(*v));
-	if (v == NULL)
-		return conf_fail(cx, cx->e->line, "out of memory");
-	l->v = v;
-	v[l->n].r = *r;
-	v[l->n].line = cx->e->line;
-	l->n++;
-	return 0;
-}
-
-static int
 set_range(struct conf_ctx *cx, void *obj, const char *v)
 {
-	struct load *ld = cx->arg;
+	struct load *ld = cx->state;
 	bool exclude = strcmp(cx->e->key, "exclude") == 0;
 	const char *why = NULL;
 	struct range4 r;
@@ -119,7 +94,7 @@ set_range(struct conf_ctx *cx, void *obj, const char *v)
 	/* excludes are checked against the ranges later */
 	if (!exclude && (why = gw_special4(r.first, r.last)) != NULL)
 		return conf_bad(cx, "unicast IPv4 addresses", why);
-	return list_add(cx, exclude ? &ld->excludes : &ld->ranges, &r);
+	return conf_ranges_add(cx, exclude ? &ld->excludes : &ld->ranges, &r);
 }
 
 static int
@@ -212,52 +187,6 @@ static const struct conf_key server_keys[] = {
 /* ---- checks across keys ---- */
 
 static int
-item_cmp(const void *a, const void *b)
-{
-	const struct item *x = a, *y = b;
-
-	if (x->r.first != y->r.first)
-		return x->r.first < y->r.first ? -1 : 1;
-	return (x->line > y->line) - (x->line < y->line);
-}
-
-/* Sort `l`; fail on the first two entries that share an address. */
-static int
-sort_disjoint(struct conf_ctx *cx, struct list *l, const char *what)
-{
-	char a[ADDR_STRLEN], b[ADDR_STRLEN];
-
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), item_cmp);
-	for (unsigned i = 1; i < l->n; i++) {
-		const struct item *x = &l->v[i - 1], *y = &l->v[i];
-
-		if (y->r.first > x->r.last)
-			continue;
-		if (x->line > y->line) {	/* report the later line */
-			const struct item *t = x;
-			x = y;
-			y = t;
-		}
-		return conf_fail(cx, y->line, "%s %s overlaps %s %s at line %d",
-		    what, range4_ntop(&y->r, a, sizeof(a)), what,
-		    range4_ntop(&x->r, b, sizeof(b)), x->line);
-	}
-	return 0;
-}
-
-static bool
-in_list(const struct list *l, uint32_t a, const struct item **hit)
-{
-	for (unsigned i = 0; i < l->n; i++)
-		if (a >= l->v[i].r.first && a <= l->v[i].r.last) {
-			*hit = &l->v[i];
-			return true;
-		}
-	return false;
-}
-
-static int
 check_pool(struct conf_ctx *cx, struct load *ld)
 {
 	char a[ADDR_STRLEN];
@@ -276,11 +205,11 @@ check_pool(struct conf_ctx *cx, struct load *ld)
 			    sizeof(a)), (unsigned long long)total,
 			    SRV_MAX_POOL);
 	}
-	if (sort_disjoint(cx, &ld->ranges, "range") != 0 ||
-	    sort_disjoint(cx, &ld->excludes, "exclude") != 0)
+	if (conf_ranges_sort(cx, &ld->ranges, "range") != 0 ||
+	    conf_ranges_sort(cx, &ld->excludes, "exclude") != 0)
 		return -1;
 	for (unsigned i = 0; i < ld->excludes.n; i++) {
-		const struct item *x = &ld->excludes.v[i];
+		const struct conf_range *x = &ld->excludes.v[i];
 		uint64_t in = 0;
 
 		if (x->line > last)
@@ -307,12 +236,12 @@ check_gateway(struct conf_ctx *cx, struct load *ld)
 {
 	const struct server_conf *c = cx->target;
 	const struct conf_entry *e;
-	const struct item *r, *x;
+	const struct conf_range *r;
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
 	/* the client puts tep4 on dti0 as its peer: never a pool address */
-	if (in_list(&ld->ranges, c->gw.tep4, &r) &&
-	    !in_list(&ld->excludes, c->gw.tep4, &x)) {
+	if ((r = conf_ranges_find(&ld->ranges, c->gw.tep4)) != NULL &&
+	    conf_ranges_find(&ld->excludes, c->gw.tep4) == NULL) {
 		addr4_ntop(c->gw.tep4, a, sizeof(a));
 		range4_ntop(&r->r, b, sizeof(b));
 		if ((e = conf_seen(cx, "gateway", "tep4")) != NULL)
@@ -342,29 +271,16 @@ check_gateway(struct conf_ctx *cx, struct load *ld)
 }
 
 static int
-take_list(struct conf_ctx *cx, const struct list *l, struct range4 **dst,
-    unsigned *n)
-{
-	if (l->n == 0)
-		return 0;
-	if ((*dst = calloc(l->n, sizeof(**dst))) == NULL)
-		return conf_fail(cx, 0, "out of memory");
-	for (unsigned i = 0; i < l->n; i++)
-		(*dst)[i] = l->v[i].r;
-	*n = l->n;
-	return 0;
-}
-
-static int
 check(struct conf_ctx *cx)
 {
 	struct server_conf *c = cx->target;
-	struct load *ld = cx->arg;
+	struct load *ld = cx->state;
 
 	if (check_pool(cx, ld) != 0 || check_gateway(cx, ld) != 0)
 		return -1;
-	if (take_list(cx, &ld->ranges, &c->ranges, &c->n_ranges) != 0 ||
-	    take_list(cx, &ld->excludes, &c->excludes, &c->n_excludes) != 0)
+	if (conf_ranges_take(cx, &ld->ranges, &c->ranges, &c->n_ranges) != 0 ||
+	    conf_ranges_take(cx, &ld->excludes, &c->excludes,
+	    &c->n_excludes) != 0)
 		return -1;
 	return 0;
 }
@@ -375,9 +291,23 @@ static const struct conf_group server_groups[] = {
 	{ gw_backend_keys, offsetof(struct server_conf, gw), 0 },
 };
 
+static void
+done(struct conf_ctx *cx, bool ok)
+{
+	struct load *ld = cx->state;
+
+	conf_ranges_free(&ld->ranges);
+	conf_ranges_free(&ld->excludes);
+	if (!ok)
+		server_conf_free(cx->target);
+}
+
 static const struct conf_spec server_spec = {
-	server_groups, sizeof(server_groups) / sizeof(server_groups[0]),
-	check,
+	.groups = server_groups,
+	.n_groups = sizeof(server_groups) / sizeof(server_groups[0]),
+	.state_size = sizeof(struct load),
+	.check = check,
+	.done = done,
 };
 
 /* ---- public ---- */
@@ -404,35 +334,21 @@ server_conf_defaults(struct server_conf *c)
 	gw_settings_defaults(&c->gw);
 }
 
-static int
-load(const char *name, const char *text, size_t len, struct server_conf *c,
-    char *err, size_t errlen)
-{
-	struct load ld;
-	int rc;
-
-	memset(&ld, 0, sizeof(ld));
-	server_conf_defaults(c);
-	rc = conf_parse(&server_spec, name, text, len, c, &ld, err, errlen);
-	free(ld.ranges.v);
-	free(ld.excludes.v);
-	if (rc != 0)
-		server_conf_free(c);
-	return rc;
-}
-
 int
 server_conf_load(const char *path, struct server_conf *c, char *err,
     size_t errlen)
 {
-	return load(path, NULL, 0, c, err, errlen);
+	server_conf_defaults(c);
+	return conf_parse(&server_spec, path, NULL, 0, c, err, errlen);
 }
 
 int
 server_conf_load_buf(const char *name, const char *text, size_t len,
     struct server_conf *c, char *err, size_t errlen)
 {
-	return load(name, text != NULL ? text : "", len, c, err, errlen);
+	server_conf_defaults(c);
+	return conf_parse(&server_spec, name, text != NULL ? text : "", len, c,
+	    err, errlen);
 }
 
 void
