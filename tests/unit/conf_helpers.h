@@ -161,10 +161,43 @@ golden_case(const struct conf_ops *ops, const char *in)
 	free(c);
 }
 
+/* ---- golden directories: one "golden" loop test over all of them ---- */
+
+#define GOLDEN_MAX_SETS	4
+
+static struct golden_set {
+	const struct conf_ops	*ops;
+	const char		*pattern;
+	size_t			 min;	/* fewer cases: DSTM_SRCDIR is wrong */
+	int			 base;	/* its first index in the loop */
+	glob_t			 g;
+} golden_sets[GOLDEN_MAX_SETS];
+static int golden_n_sets, golden_n_cases;
+
+START_TEST(golden)
+{
+	for (int k = 0; k < golden_n_sets; k++) {
+		const struct golden_set *gs = &golden_sets[k];
+
+		if (_i >= gs->base && _i < gs->base + (int)gs->g.gl_pathc)
+			golden_case(gs->ops, gs->g.gl_pathv[_i - gs->base]);
+	}
+}
+END_TEST
+
+START_TEST(golden_count)
+{
+	for (int k = 0; k < golden_n_sets; k++)
+		ck_assert_msg(golden_sets[k].g.gl_pathc >= golden_sets[k].min,
+		    "only %zu cases in %s (DSTM_SRCDIR?)",
+		    golden_sets[k].g.gl_pathc, golden_sets[k].pattern);
+}
+END_TEST
+
 /* Golden messages name "tests/DIR/NAME.in": run from the top of the tree
- * ($DSTM_SRCDIR, else here) and glob there.  0, or -1 if chdir failed. */
+ * ($DSTM_SRCDIR, else here).  0, or -1 if chdir failed. */
 static inline int
-golden_glob(glob_t *g, const char *pattern)
+golden_chdir(void)
 {
 	const char *dir = getenv("DSTM_SRCDIR");
 
@@ -174,10 +207,42 @@ golden_glob(glob_t *g, const char *pattern)
 		perror(dir);
 		return -1;
 	}
-	memset(g, 0, sizeof(*g));
-	if (glob(pattern, 0, NULL, g) != 0)
-		g->gl_pathc = 0;
 	return 0;
+}
+
+/* The cases `pattern` matches, loaded with `ops`; golden_tcase() then
+ * makes the tests. */
+static inline void
+golden_add(const struct conf_ops *ops, const char *pattern, size_t min)
+{
+	struct golden_set *gs;
+
+	if (golden_n_sets == GOLDEN_MAX_SETS)
+		abort();
+	gs = &golden_sets[golden_n_sets++];
+	gs->ops = ops;
+	gs->pattern = pattern;
+	gs->min = min;
+	gs->base = golden_n_cases;
+	if (glob(pattern, 0, NULL, &gs->g) != 0)
+		gs->g.gl_pathc = 0;
+	golden_n_cases += (int)gs->g.gl_pathc;
+}
+
+static inline void
+golden_tcase(TCase *tc)
+{
+	tcase_add_test(tc, golden_count);
+	if (golden_n_cases > 0)
+		tcase_add_loop_test(tc, golden, 0, golden_n_cases);
+}
+
+static inline void
+golden_free(void)
+{
+	for (int k = 0; k < golden_n_sets; k++)
+		if (golden_sets[k].g.gl_pathc > 0)
+			globfree(&golden_sets[k].g);
 }
 
 #endif

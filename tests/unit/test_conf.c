@@ -16,8 +16,7 @@
 
 #define A4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 #define MIN_CASES 15
-
-static glob_t cases, rpcd_cases;
+#define MIN_RPCD_CASES 20
 
 /* the round trip keeps the pool */
 static void
@@ -70,19 +69,6 @@ expect_err(const char *text, const char *msg)
 }
 
 #define POOL "[pool]\nrange = 198.51.100.0/24\n"
-
-START_TEST(golden)
-{
-	golden_case(&ops, cases.gl_pathv[_i]);
-}
-END_TEST
-
-START_TEST(golden_count)
-{
-	ck_assert_msg(cases.gl_pathc >= MIN_CASES,
-	    "only %zu cases in tests/conf (DSTM_SRCDIR?)", cases.gl_pathc);
-}
-END_TEST
 
 START_TEST(sample_config)
 {
@@ -716,35 +702,20 @@ START_TEST(engine_errors)
 }
 END_TEST
 
-START_TEST(rpcd_golden)
-{
-	golden_case(&rpcd_ops, rpcd_cases.gl_pathv[_i]);
-}
-END_TEST
-
-START_TEST(rpcd_golden_count)
-{
-	ck_assert_msg(rpcd_cases.gl_pathc >= 20, "only %zu cases in "
-	    "tests/rpcdconf", rpcd_cases.gl_pathc);
-}
-END_TEST
-
 int
 main(void)
 {
 	Suite *s = suite_create("conf");
 	TCase *tg = tcase_create("golden"), *tu = tcase_create("rules");
-	TCase *te = tcase_create("engine"), *tr = tcase_create("rpcd");
+	TCase *te = tcase_create("engine");
 	SRunner *sr;
 	int nf;
 
-	if (golden_glob(&cases, "tests/conf/*.in") != 0)
+	if (golden_chdir() != 0)
 		return EXIT_FAILURE;
-	if (glob("tests/rpcdconf/*.in", 0, NULL, &rpcd_cases) != 0)
-		rpcd_cases.gl_pathc = 0;
-	tcase_add_test(tg, golden_count);
-	if (cases.gl_pathc > 0)
-		tcase_add_loop_test(tg, golden, 0, (int)cases.gl_pathc);
+	golden_add(&ops, "tests/conf/*.in", MIN_CASES);
+	golden_add(&rpcd_ops, "tests/rpcdconf/*.in", MIN_RPCD_CASES);
+	golden_tcase(tg);
 	tcase_add_test(tg, sample_config);
 	suite_add_tcase(s, tg);
 	tcase_add_test(tu, defaults);
@@ -763,18 +734,10 @@ main(void)
 	tcase_add_test(te, engine_values);
 	tcase_add_test(te, engine_errors);
 	suite_add_tcase(s, te);
-	tcase_add_test(tr, rpcd_golden_count);
-	if (rpcd_cases.gl_pathc > 0)
-		tcase_add_loop_test(tr, rpcd_golden, 0,
-		    (int)rpcd_cases.gl_pathc);
-	suite_add_tcase(s, tr);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (cases.gl_pathc > 0)
-		globfree(&cases);
-	if (rpcd_cases.gl_pathc > 0)
-		globfree(&rpcd_cases);
+	golden_free();
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -13,23 +13,8 @@
 
 #define MIN_CASES 10
 
-static glob_t cases;
-
 CONF_OPS(ops, struct gwd_conf, gwd_conf_load, gwd_conf_load_buf,
     gwd_conf_print, gwd_conf_free, NULL);
-
-START_TEST(golden)
-{
-	golden_case(&ops, cases.gl_pathv[_i]);
-}
-END_TEST
-
-START_TEST(golden_count)
-{
-	ck_assert_msg(cases.gl_pathc >= MIN_CASES,
-	    "only %zu cases in tests/gwconf (DSTM_SRCDIR?)", cases.gl_pathc);
-}
-END_TEST
 
 START_TEST(sample_config)
 {
@@ -100,11 +85,10 @@ main(void)
 	SRunner *sr;
 	int nf;
 
-	if (golden_glob(&cases, "tests/gwconf/*.in") != 0)
+	if (golden_chdir() != 0)
 		return EXIT_FAILURE;
-	tcase_add_test(tg, golden_count);
-	if (cases.gl_pathc > 0)
-		tcase_add_loop_test(tg, golden, 0, (int)cases.gl_pathc);
+	golden_add(&ops, "tests/gwconf/*.in", MIN_CASES);
+	golden_tcase(tg);
 	tcase_add_test(tg, sample_config);
 	suite_add_tcase(s, tg);
 	tcase_add_test(tu, defaults);
@@ -114,7 +98,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (cases.gl_pathc > 0)
-		globfree(&cases);
+	golden_free();
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
