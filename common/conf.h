@@ -58,22 +58,29 @@ struct conf_key {
 	int		(*set)(struct conf_ctx *cx, void *obj, const char *v);
 };
 
-/* Rows of a table; T is the struct the table's group fills. */
+/* Rows of a table; T is the struct the table's group fills.  The field's
+ * offset, refused at compile time unless the field has the type. */
+#define CONF_OFF(T, fld, type) \
+	(offsetof(T, fld) + 0 * sizeof(_Generic(((T *)NULL)->fld, type: 1)))
 #define CONF_KEY_FUNC(sec, name, rep, fn) \
 	{ sec, name, rep, CONF_FUNC, 0, 0, 0, NULL, fn }
 #define CONF_KEY_BOOL(sec, name, T, fld) \
-	{ sec, name, false, CONF_BOOL, offsetof(T, fld), 0, 0, NULL, NULL }
-#define CONF_KEY_U16(sec, name, T, fld, lo, hi, expect) \
-	{ sec, name, false, CONF_U16, offsetof(T, fld), lo, hi, expect, NULL }
-#define CONF_KEY_U32(sec, name, T, fld, lo, hi, expect) \
-	{ sec, name, false, CONF_U32, offsetof(T, fld), lo, hi, expect, NULL }
-#define CONF_KEY_DURATION(sec, name, T, fld, lo, hi, expect) \
-	{ sec, name, false, CONF_DURATION, offsetof(T, fld), lo, hi, expect, \
+	{ sec, name, false, CONF_BOOL, CONF_OFF(T, fld, bool), 0, 0, NULL, \
 	  NULL }
+#define CONF_KEY_U16(sec, name, T, fld, lo, hi, expect) \
+	{ sec, name, false, CONF_U16, CONF_OFF(T, fld, uint16_t), lo, hi, \
+	  expect, NULL }
+#define CONF_KEY_U32(sec, name, T, fld, lo, hi, expect) \
+	{ sec, name, false, CONF_U32, CONF_OFF(T, fld, uint32_t), lo, hi, \
+	  expect, NULL }
+#define CONF_KEY_DURATION(sec, name, T, fld, lo, hi, expect) \
+	{ sec, name, false, CONF_DURATION, CONF_OFF(T, fld, uint32_t), lo, \
+	  hi, expect, NULL }
 #define CONF_KEY_PATH(sec, name, T, fld, max) \
-	{ sec, name, false, CONF_PATH, offsetof(T, fld), 0, max, NULL, NULL }
+	{ sec, name, false, CONF_PATH, CONF_OFF(T, fld, char *), 0, max, \
+	  NULL, NULL }
 #define CONF_KEY_IFNAME(sec, name, T, fld) \
-	{ sec, name, false, CONF_IFNAME, offsetof(T, fld), 0, \
+	{ sec, name, false, CONF_IFNAME, CONF_OFF(T, fld, char *), 0, \
 	  sizeof(((T *)NULL)->fld), NULL, NULL }
 #define CONF_KEY_END	{ NULL, NULL, false, CONF_FUNC, 0, 0, 0, NULL, NULL }
 
