@@ -4,7 +4,6 @@
  * key-table engine itself (common/conf.c) on a made-up config; rpcd.conf's
  * golden files in tests/rpcdconf. */
 #include <check.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

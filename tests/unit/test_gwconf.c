@@ -2,7 +2,6 @@
  * with NAME.ok, the canonical print, or NAME.err, the one error line),
  * the sample etc/dstmgwd.conf, defaults and a few rules. */
 #include <check.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
