@@ -1,4 +1,5 @@
-/* rpcd_conf.h - rpcd.conf: the [client] section. */
+/* rpcd_conf.h - rpcd.conf: the [client] section, parsed and validated,
+ * and its canonical printer (rpcd -n). */
 #ifndef DSTM_RPCD_CONF_H
 #define DSTM_RPCD_CONF_H
 
@@ -9,6 +10,8 @@
 
 #include "common/addr.h"
 
+#define RPCD_DEFAULT_PORT	7545
+#define RPCD_DEFAULT_IFNAME	"dti0"
 #define RPCD_DEFAULT_CONTROL	"/run/dstm/rpcd.sock"
 #define RPCD_DEFAULT_PIDFILE	"/run/rpcd.pid"
 #define RPCD_DEFAULT_IDLE	300
@@ -29,9 +32,13 @@ struct rpcd_conf {
 };
 
 void rpcd_conf_defaults(struct rpcd_conf *c);
-/* 0, or -1 with "file:line: message" in err. */
+/* 0, or -1 with "file:line: message" in err; on failure `c` is zeroed. */
 int  rpcd_conf_load(const char *path, struct rpcd_conf *c, char *err,
 	size_t errlen);
+/* The same for text in memory; `name` is the file name in messages. */
+int  rpcd_conf_load_buf(const char *name, const char *text, size_t len,
+	struct rpcd_conf *c, char *err, size_t errlen);
+/* Canonical form: every key, defaults included (no server when unset). */
 void rpcd_conf_print(FILE *f, const struct rpcd_conf *c);
 
 #endif

@@ -145,9 +145,9 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	    nc.port != d->conf.port ||
 	    memcmp(gwd_conf_tep6(&nc), gwd_conf_tep6(&d->conf),
 	    sizeof(struct in6_addr)) != 0 ||
-	    nc.tep4 != d->conf.tep4 || nc.mtu != d->conf.mtu ||
-	    nc.mss_clamp != d->conf.mss_clamp ||
-	    strcmp(nc.ifname, d->conf.ifname) != 0 ||
+	    nc.gw.tep4 != d->conf.gw.tep4 || nc.gw.mtu != d->conf.gw.mtu ||
+	    nc.gw.mss_clamp != d->conf.gw.mss_clamp ||
+	    strcmp(nc.gw.ifname, d->conf.gw.ifname) != 0 ||
 	    strcmp(nc.control_socket, d->conf.control_socket) != 0 ||
 	    strcmp(nc.pid_file, d->conf.pid_file) != 0;
 	if ((rc = gw_reroute(d->gw, nc.pools, nc.n_pools)) != 0)
@@ -159,12 +159,9 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	memcpy(nc.listen, d->conf.listen, sizeof(nc.listen));
 	nc.n_listen = d->conf.n_listen;
 	nc.port = d->conf.port;
-	nc.tep6 = *gwd_conf_tep6(&d->conf);
-	nc.tep6_set = true;
-	nc.tep4 = d->conf.tep4;
-	nc.mtu = d->conf.mtu;
-	nc.mss_clamp = d->conf.mss_clamp;
-	memcpy(nc.ifname, d->conf.ifname, sizeof(nc.ifname));
+	nc.gw = d->conf.gw;
+	nc.gw.tep6 = *gwd_conf_tep6(&d->conf);
+	nc.gw.tep6_set = true;
 	memcpy(nc.control_socket, d->conf.control_socket,
 	    sizeof(nc.control_socket));
 	memcpy(nc.pid_file, d->conf.pid_file, sizeof(nc.pid_file));
@@ -236,10 +233,10 @@ gw_config_of(const struct gwd_conf *c, struct gw_config *gc)
 {
 	memset(gc, 0, sizeof(*gc));
 	gc->tep6 = *gwd_conf_tep6(c);
-	gc->tep4 = c->tep4;
-	gc->mtu = c->mtu;
-	gc->mss_clamp = c->mss_clamp;
-	snprintf(gc->ifname, sizeof(gc->ifname), "%s", c->ifname);
+	gc->tep4 = c->gw.tep4;
+	gc->mtu = c->gw.mtu;
+	gc->mss_clamp = c->gw.mss_clamp;
+	snprintf(gc->ifname, sizeof(gc->ifname), "%s", c->gw.ifname);
 	gc->routes = c->pools;
 	gc->n_routes = c->n_pools;
 }

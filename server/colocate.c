@@ -41,10 +41,10 @@ colocate_open(struct server *s)
 		return 0;
 	memset(&gc, 0, sizeof(gc));
 	gc.tep6 = s->tep6;
-	gc.tep4 = s->conf.tep4;
-	gc.mtu = s->conf.mtu;
-	gc.mss_clamp = s->conf.gw_mss_clamp;
-	snprintf(gc.ifname, sizeof(gc.ifname), "%s", s->conf.gw_ifname);
+	gc.tep4 = s->conf.gw.tep4;
+	gc.mtu = s->conf.gw.mtu;
+	gc.mss_clamp = s->conf.gw.mss_clamp;
+	snprintf(gc.ifname, sizeof(gc.ifname), "%s", s->conf.gw.ifname);
 	gc.routes = s->conf.ranges;
 	gc.n_routes = s->conf.n_ranges;
 	if ((rc = gw_open(&gc, &g)) != 0)

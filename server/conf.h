@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "common/addr.h"
+#include "gateway/gwconf.h"
 
 #define SRV_DEFAULT_PORT	7545
 #define SRV_DEFAULT_STATE_DIR	"/var/lib/dstm"
@@ -19,17 +20,12 @@
 #define SRV_DEFAULT_HOLD_TIME	3600
 #define SRV_DEFAULT_MAX_LEASES	1
 #define SRV_DEFAULT_RATE_LIMIT	20	/* requests/s per source, 0 = off */
-#define SRV_DEFAULT_TEP4	0xc0000001u	/* 192.0.0.1, RFC 6333 */
-#define SRV_DEFAULT_MTU		1460	/* RFC 6333 5.3 */
 #define SRV_MAX_LISTEN		16
 #define SRV_MAX_POOL		(1u << 24)	/* addresses in all ranges */
-#define SRV_DEFAULT_IFNAME	"dti0"
-#define SRV_IFNAMSIZ		16	/* IFNAMSIZ: 15 characters and NUL */
 #define SRV_MAX_REMOTE		8	/* standalone gateways pushed to */
 #define SRV_DEFAULT_GW_PORT	7546	/* DSTM_GW_DEFAULT_PORT */
 
 enum rpcbind_mode { RPCBIND_NO, RPCBIND_YES, RPCBIND_AUTO };
-enum gw_backend { GW_BACKEND_TUN };
 
 struct srv_remote {		/* [gateway] remote = ADDR [port N] */
 	struct in6_addr	addr;
@@ -65,13 +61,9 @@ struct server_conf {
 
 	/* [gateway] */
 	bool		 gw_enable;
-	struct in6_addr	 tep6;			/* :: = first listen address */
-	bool		 tep6_set;
-	uint32_t	 tep4;
-	uint32_t	 mtu;
-	enum gw_backend	 gw_backend;
-	char		 gw_ifname[SRV_IFNAMSIZ];	/* default dti0 */
-	bool		 gw_mss_clamp;
+	struct gw_settings gw;		/* tep6 (:: = first listen address),
+					 * tep4, mtu, backend, ifname,
+					 * mss-clamp */
 	struct srv_remote remote[SRV_MAX_REMOTE];	/* push.c */
 	unsigned	 n_remote;
 };

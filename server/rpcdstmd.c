@@ -330,8 +330,8 @@ static void
 compute_tep6(struct server *s)
 {
 	memset(&s->tep6, 0, sizeof(s->tep6));
-	if (s->conf.tep6_set) {
-		s->tep6 = s->conf.tep6;
+	if (s->conf.gw.tep6_set) {
+		s->tep6 = s->conf.gw.tep6;
 		return;
 	}
 	/* co-located default: the server's own listen address */
@@ -403,18 +403,13 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	}
 	/* the running gateway's socket, TUN and tunnel MTU are bound to
 	 * these; the pool's routes follow the reload (colocate_reroute) */
-	if (s->gw_local != NULL && (nc.tep6_set != s->conf.tep6_set ||
-	    memcmp(&nc.tep6, &s->conf.tep6, sizeof(nc.tep6)) != 0 ||
-	    nc.tep4 != s->conf.tep4 || nc.mtu != s->conf.mtu ||
-	    strcmp(nc.gw_ifname, s->conf.gw_ifname) != 0 ||
-	    nc.gw_mss_clamp != s->conf.gw_mss_clamp)) {
+	if (s->gw_local != NULL && (nc.gw.tep6_set != s->conf.gw.tep6_set ||
+	    memcmp(&nc.gw.tep6, &s->conf.gw.tep6, sizeof(nc.gw.tep6)) != 0 ||
+	    nc.gw.tep4 != s->conf.gw.tep4 || nc.gw.mtu != s->conf.gw.mtu ||
+	    strcmp(nc.gw.ifname, s->conf.gw.ifname) != 0 ||
+	    nc.gw.mss_clamp != s->conf.gw.mss_clamp)) {
 		gw_kept = true;
-		nc.tep6_set = s->conf.tep6_set;
-		nc.tep6 = s->conf.tep6;
-		nc.tep4 = s->conf.tep4;
-		nc.mtu = s->conf.mtu;
-		memcpy(nc.gw_ifname, s->conf.gw_ifname, sizeof(nc.gw_ifname));
-		nc.gw_mss_clamp = s->conf.gw_mss_clamp;
+		nc.gw = s->conf.gw;
 	}
 	nt.lease_time = s->leases.lease_time;
 	lease_table_free(&s->leases);

@@ -116,8 +116,8 @@ svc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
 		res->t2 = (unsigned)((uint64_t)res->lease_time * 4 / 5);
 	}
 	memcpy(res->tep6, &s->tep6, sizeof(res->tep6));
-	addr4_to_bytes(s->conf.tep4, (uint8_t *)res->tep4);
-	res->mtu = s->conf.mtu;
+	addr4_to_bytes(s->conf.gw.tep4, (uint8_t *)res->tep4);
+	res->mtu = s->conf.gw.mtu;
 	res->port_min = 0;
 	res->port_max = 65535;
 }
@@ -292,8 +292,8 @@ dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
 	}
 	res->lease_time = s->conf.lease_time;
 	memcpy(res->tep6, &s->tep6, sizeof(res->tep6));
-	addr4_to_bytes(s->conf.tep4, (uint8_t *)res->tep4);
-	res->mtu = s->conf.mtu;
+	addr4_to_bytes(s->conf.gw.tep4, (uint8_t *)res->tep4);
+	res->mtu = s->conf.gw.mtu;
 	res->pool_size = s->leases.size - s->leases.n_excluded;
 	res->pool_free = s->leases.free.count + s->leases.held.count;
 	memcpy(res->caller, &c, sizeof(res->caller));

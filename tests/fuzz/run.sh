@@ -10,7 +10,9 @@
 #   FUZZ_SOURCES: common/inet.c common/log.c @BUILD@/rpc/dstm_xdr.c
 #   FUZZ_PKGS: libtirpc
 # and links common/*.c when it names none.  New inputs collect in
-# build-fuzz/corpus/<name>; tests/fuzz/corpus/<name>, if present, seeds.
+# build-fuzz/corpus/<name>; tests/fuzz/corpus/<name>, if present, seeds,
+# and so do the directories a harness names in
+#   FUZZ_SEEDS: tests/conf
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -78,6 +80,9 @@ for f in "${harnesses[@]}"; do
 	mkdir -p "$corpus"
 	seeds=()
 	[ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
+	for d in $(sed -n 's/^.*FUZZ_SEEDS:\(.*\)$/\1/p' "$f"); do
+		[ -d "$d" ] && seeds+=("$d")
+	done
 	timeout $((FUZZ_SECONDS + 120)) "$OUT/$name" \
 	    -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
 	    -artifact_prefix="$OUT/$name-" "$corpus" "${seeds[@]}" \

@@ -1,54 +1,41 @@
 /* test_conf.c - rpcdstmd.conf: the golden files in tests/conf (NAME.in
  * with NAME.ok, the canonical print, or NAME.err, the one error line),
- * then defaults, durations and every validation rule one by one. */
+ * then defaults, durations and every validation rule one by one; the
+ * key-table engine itself (common/conf.c) on a made-up config; rpcd.conf's
+ * golden files in tests/rpcdconf. */
 #include <check.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "client/rpcd_conf.h"
 #include "common/conf.h"
 #include "server/conf.h"
+#include "tests/unit/conf_helpers.h"
 
 #define A4(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 #define MIN_CASES 15
+#define MIN_RPCD_CASES 20
 
-static glob_t cases;
-
-static char *
-print_str(const struct server_conf *c)
+/* the round trip keeps the pool */
+static void
+same(const void *c, const void *again)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	f = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(f);
-	server_conf_print(f, c);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
+	ck_assert_uint_eq(server_conf_pool_size(c),
+	    server_conf_pool_size(again));
 }
 
-/* the whole file, NUL-terminated; NULL when it does not exist */
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f, *m;
-	int ch;
+CONF_OPS(ops, struct server_conf, server_conf_load, server_conf_load_buf,
+    server_conf_print, server_conf_free, same);
 
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(m);
-	while ((ch = getc(f)) != EOF)
-		putc(ch, m);
-	fclose(f);
-	ck_assert_int_eq(fclose(m), 0);
-	return buf;
+static void
+rpcd_conf_forget(struct rpcd_conf *c)	/* nothing allocated */
+{
+	(void)c;
 }
+
+CONF_OPS(rpcd_ops, struct rpcd_conf, rpcd_conf_load, rpcd_conf_load_buf,
+    rpcd_conf_print, rpcd_conf_forget, NULL);
 
 static int
 load_str(const char *text, struct server_conf *c, char *err, size_t errlen)
@@ -58,42 +45,13 @@ load_str(const char *text, struct server_conf *c, char *err, size_t errlen)
 }
 
 static void
-assert_freed(const struct server_conf *c)
-{
-	static const struct server_conf zero;
-
-	ck_assert_msg(memcmp(c, &zero, sizeof(zero)) == 0,
-	    "failed load left state behind");
-}
-
-/* printing, parsing the print and printing again changes nothing */
-static void
-assert_round_trip(const struct server_conf *c)
-{
-	struct server_conf again;
-	char err[CONF_ERRLEN], *a, *b;
-
-	a = print_str(c);
-	ck_assert_msg(server_conf_load_buf("printed", a, strlen(a), &again,
-	    err, sizeof(err)) == 0, "printed config does not load: %s", err);
-	b = print_str(&again);
-	ck_assert_msg(strcmp(a, b) == 0, "round trip changed\n%s\ninto\n%s",
-	    a, b);
-	ck_assert_uint_eq(server_conf_pool_size(c),
-	    server_conf_pool_size(&again));
-	free(a);
-	free(b);
-	server_conf_free(&again);
-}
-
-static void
 expect_ok(const char *text, struct server_conf *c)
 {
 	char err[CONF_ERRLEN];
 
 	ck_assert_msg(load_str(text, c, err, sizeof(err)) == 0,
 	    "unexpected error: %s", err);
-	assert_round_trip(c);
+	assert_round_trip(&ops, c);
 }
 
 static void
@@ -106,52 +64,10 @@ expect_err(const char *text, const char *msg)
 	ck_assert_msg(load_str(text, &c, err, sizeof(err)) == -1,
 	    "loaded, expected \"%s\"", msg);
 	ck_assert_str_eq(err, msg);
-	assert_freed(&c);
+	assert_freed(&ops, &c);
 }
 
 #define POOL "[pool]\nrange = 198.51.100.0/24\n"
-
-START_TEST(golden)
-{
-	const char *in = cases.gl_pathv[_i];
-	char path[PATH_MAX], err[CONF_ERRLEN], *ok, *want, *out;
-	size_t base = strlen(in) - strlen(".in");
-	struct server_conf c;
-	int rc;
-
-	snprintf(path, sizeof(path), "%.*s.ok", (int)base, in);
-	ok = slurp(path);
-	snprintf(path, sizeof(path), "%.*s.err", (int)base, in);
-	want = slurp(path);
-	ck_assert_msg((ok != NULL) != (want != NULL),
-	    "%s: needs exactly one of .ok and .err", in);
-	rc = server_conf_load(in, &c, err, sizeof(err));
-	if (ok != NULL) {
-		ck_assert_msg(rc == 0, "%s: %s", in, err);
-		out = print_str(&c);
-		ck_assert_msg(strcmp(out, ok) == 0,
-		    "%s: printed\n%s\nexpected\n%s", in, out, ok);
-		assert_round_trip(&c);
-		server_conf_free(&c);
-		free(out);
-	} else {
-		want[strcspn(want, "\n")] = '\0';
-		ck_assert_msg(rc == -1, "%s: loaded, expected \"%s\"", in,
-		    want);
-		ck_assert_str_eq(err, want);
-		assert_freed(&c);
-	}
-	free(ok);
-	free(want);
-}
-END_TEST
-
-START_TEST(golden_count)
-{
-	ck_assert_msg(cases.gl_pathc >= MIN_CASES,
-	    "only %zu cases in tests/conf (DSTM_SRCDIR?)", cases.gl_pathc);
-}
-END_TEST
 
 START_TEST(sample_config)
 {
@@ -163,7 +79,7 @@ START_TEST(sample_config)
 	ck_assert_uint_eq(server_conf_pool_size(&c), 254);
 	ck_assert(c.gw_enable);
 	ck_assert_uint_eq(c.n_allow, 1);
-	assert_round_trip(&c);
+	assert_round_trip(&ops, &c);
 	server_conf_free(&c);
 }
 END_TEST
@@ -189,18 +105,18 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.max_leases_per_client, 1);
 	ck_assert_uint_eq(c.rate_limit, 20);
 	ck_assert(!c.gw_enable);
-	ck_assert(!c.tep6_set);
-	ck_assert_uint_eq(c.tep4, A4(192, 0, 0, 1));
-	ck_assert_uint_eq(c.mtu, 1460);
-	ck_assert_int_eq(c.gw_backend, GW_BACKEND_TUN);
-	ck_assert_str_eq(c.gw_ifname, "dti0");
-	ck_assert(!c.gw_mss_clamp);
+	ck_assert(!c.gw.tep6_set);
+	ck_assert_uint_eq(c.gw.tep4, A4(192, 0, 0, 1));
+	ck_assert_uint_eq(c.gw.mtu, 1460);
+	ck_assert_int_eq(c.gw.backend, GW_BACKEND_TUN);
+	ck_assert_str_eq(c.gw.ifname, "dti0");
+	ck_assert(!c.gw.mss_clamp);
 
 	/* a file with only a range gets exactly the defaults */
 	expect_ok(POOL, &c);
 	ck_assert_uint_eq(c.port, 7545);
 	ck_assert_uint_eq(c.lease_time, 3600);
-	ck_assert_str_eq(c.gw_ifname, "dti0");
+	ck_assert_str_eq(c.gw.ifname, "dti0");
 	ck_assert_uint_eq(server_conf_pool_size(&c), 256);
 	server_conf_free(&c);
 }
@@ -232,7 +148,7 @@ START_TEST(durations)
 		ck_assert_uint_eq(c.lease_time, ok[i].secs);
 		ck_assert_str_eq(conf_duration_str(c.lease_time, d, sizeof(d)),
 		    ok[i].printed);
-		out = print_str(&c);
+		out = print_str(&ops, &c);
 		snprintf(want, sizeof(want), "lease-time = %s\n",
 		    ok[i].printed);
 		ck_assert_ptr_nonnull(strstr(out, want));
@@ -274,9 +190,9 @@ START_TEST(values)
 	ck_assert(!c.journal_sync);
 	ck_assert_uint_eq(c.max_leases_per_client, 1024);
 	ck_assert_uint_eq(c.rate_limit, 1000000);
-	ck_assert_uint_eq(c.mtu, 1280);
-	ck_assert_str_eq(c.gw_ifname, "a.b_c-9");
-	ck_assert(c.gw_mss_clamp);
+	ck_assert_uint_eq(c.gw.mtu, 1280);
+	ck_assert_str_eq(c.gw.ifname, "a.b_c-9");
+	ck_assert(c.gw.mss_clamp);
 	server_conf_free(&c);
 
 	expect_ok("[server]\nport = 65535\ncontrol-mode = 600\n"
@@ -285,7 +201,7 @@ START_TEST(values)
 	ck_assert_uint_eq(c.port, 65535);
 	ck_assert_uint_eq(c.control_mode, 0600);
 	ck_assert_int_eq(c.rpcbind, RPCBIND_NO);
-	ck_assert_uint_eq(c.mtu, 65535);
+	ck_assert_uint_eq(c.gw.mtu, 65535);
 	server_conf_free(&c);
 
 	expect_err("[server]\nport = 65536\n", "t.conf:2: port: expected a "
@@ -480,12 +396,12 @@ START_TEST(tunnel_end_points)
 	    "t.conf:6: enable = yes needs the tunnel end point address: set "
 	    "tep6 in [gateway] (listen is only ::)");
 	expect_ok(POOL "[gateway]\nenable = yes\ntep6 = 2001:db8::1\n", &c);
-	ck_assert(c.tep6_set);
+	ck_assert(c.gw.tep6_set);
 	server_conf_free(&c);
 	expect_ok("[server]\nlisten = 2001:db8::2\n" POOL
 	    "[gateway]\nenable = yes\n", &c);
-	ck_assert(!c.tep6_set);
-	out = print_str(&c);
+	ck_assert(!c.gw.tep6_set);
+	out = print_str(&ops, &c);
 	ck_assert_ptr_nonnull(strstr(out, "\ntep6 = 2001:db8::2\n"));
 	free(out);
 	server_conf_free(&c);
@@ -551,7 +467,7 @@ START_TEST(missing_file)
 	    err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "tests/conf/no-such-file.conf: No such file or "
 	    "directory");
-	assert_freed(&c);
+	assert_freed(&ops, &c);
 	/* a failed load after a good one leaks nothing either */
 	expect_ok("[clients]\nallow = ::/0\n" POOL, &c);
 	server_conf_free(&c);
@@ -579,35 +495,226 @@ START_TEST(print_is_canonical)
 	/* comments, blanks and spacing do not show in the output */
 	expect_ok("  # comment\n\n[pool]  # trailing\n\trange=198.51.100.0/24"
 	    "  # pool\r\n", &c);
-	out = print_str(&c);
+	out = print_str(&ops, &c);
 	ck_assert_str_eq(out, want);
 	free(out);
 	server_conf_free(&c);
 }
 END_TEST
 
+/* ---- the engine on a made-up config: two groups, one at an offset ---- */
+
+struct toy_part {
+	bool		 flag;
+	uint16_t	 port;
+	char		 ifname[16];
+	unsigned	 flags;		/* its group's, as set() saw them */
+};
+
+struct toy {
+	uint32_t	 n;
+	uint32_t	 secs;
+	char		 path[8];
+	struct in6_addr	 listen[2];
+	unsigned	 n_listen;
+	struct toy_part	 part;
+	int		 done_calls;
+	bool		 done_ok;
+};
+
+static int
+toy_listen(struct conf_ctx *cx, void *obj, const char *v)
+{
+	struct toy *t = obj;
+
+	return conf_listen(cx, v, t->listen, &t->n_listen, 2);
+}
+
+static int
+toy_tag(struct conf_ctx *cx, void *obj, const char *v)
+{
+	(void)obj;
+	return strcmp(v, "good") == 0 ? 0 : conf_bad(cx, "good", "a detail");
+}
+
+static int
+toy_flags(struct conf_ctx *cx, void *obj, const char *v)
+{
+	struct toy_part *p = obj;
+
+	(void)v;
+	p->flags = cx->flags;
+	return 0;
+}
+
+static int
+toy_check(struct conf_ctx *cx)
+{
+	const struct toy *t = cx->target;
+
+	if (t->part.flag && t->n == 0)
+		return conf_fail(cx, conf_seen(cx, "b", "flag")->line,
+		    "flag needs n");
+	if (t->n == 9)
+		return conf_fail(cx, 0, "n is 9");
+	return 0;
+}
+
+static void
+toy_done(struct conf_ctx *cx, bool ok)
+{
+	struct toy *t = cx->target;
+
+	t->done_calls++;
+	t->done_ok = ok;
+}
+
+static const struct conf_key toy_keys[] = {
+	CONF_KEY_U32("a", "n", struct toy, n, 0, 10, "a number 0-10"),
+	CONF_KEY_DURATION("a", "secs", struct toy, secs, 0, 3600,
+	    "a duration up to 1h"),
+	CONF_KEY_PATH("a", "path", struct toy, path, 8),
+	CONF_KEY_FUNC("a", "listen", true, toy_listen),
+	CONF_KEY_FUNC("a", "tag", true, toy_tag),
+	CONF_KEY_END
+};
+
+static const struct conf_key toy_part_keys[] = {
+	CONF_KEY_BOOL("b", "flag", struct toy_part, flag),
+	CONF_KEY_U16("b", "port", struct toy_part, port, 1, 65535,
+	    "a port number 1-65535"),
+	CONF_KEY_IFNAME("b", "ifname", struct toy_part, ifname),
+	CONF_KEY_FUNC("b", "flags", false, toy_flags),
+	CONF_KEY_END
+};
+
+static const struct conf_group toy_groups[] = {
+	{ toy_keys, 0, 0 },
+	{ toy_part_keys, offsetof(struct toy, part), 0x5 },
+};
+
+static const struct conf_spec toy_spec = {
+	.groups = toy_groups,
+	.n_groups = 2,
+	.check = toy_check,
+	.done = toy_done,
+};
+
+static int
+toy_load(const char *text, struct toy *t, char *err, size_t errlen)
+{
+	memset(t, 0, sizeof(*t));
+	t->n_listen = 1;		/* the default, :: */
+	return conf_parse(&toy_spec, "t.conf", text, strlen(text), t, err,
+	    errlen);
+}
+
+static void
+toy_err(const char *text, const char *msg)
+{
+	struct toy t;
+	char err[CONF_ERRLEN];
+
+	ck_assert_msg(toy_load(text, &t, err, sizeof(err)) == -1,
+	    "loaded, expected \"%s\"", msg);
+	ck_assert_str_eq(err, msg);
+	ck_assert_int_eq(t.done_calls, 1);
+	ck_assert(!t.done_ok);
+}
+
+START_TEST(engine_values)
+{
+	static const char text[] = "[b]\nflag = on\nport = 7\nifname = x.y-z\n"
+	    "flags = any\n[a]\nn = 10\nsecs = 1h\npath = /a/b\n"
+	    "listen = 2001:db8::1\ntag = good\nlisten = 2001:db8::2\n"
+	    "tag = good\n";
+	struct toy t;
+	char err[CONF_ERRLEN];
+
+	ck_assert_msg(toy_load(text, &t, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(t.n, 10);
+	ck_assert_uint_eq(t.secs, 3600);
+	ck_assert_str_eq(t.path, "/a/b");
+	/* the second group's keys land in the part, its flags with them */
+	ck_assert(t.part.flag);
+	ck_assert_uint_eq(t.part.port, 7);
+	ck_assert_str_eq(t.part.ifname, "x.y-z");
+	ck_assert_uint_eq(t.part.flags, 0x5);
+	/* the first listen replaced the default */
+	ck_assert_uint_eq(t.n_listen, 2);
+	ck_assert_uint_eq(t.listen[1].s6_addr[15], 2);
+	ck_assert_int_eq(t.done_calls, 1);
+	ck_assert(t.done_ok);
+}
+END_TEST
+
+START_TEST(engine_errors)
+{
+	struct toy t;
+	char err[CONF_ERRLEN];
+
+	toy_err("[c]\nn = 1\n", "t.conf:2: unknown section [c]");
+	toy_err("[a]\nm = 1\n", "t.conf:2: unknown key 'm' in [a]");
+	toy_err("[a]\nn = 1\n[b]\nflag = no\n[a]\nn = 2\n", "t.conf:6: n: "
+	    "repeated (first set at line 2); it may appear only once");
+	toy_err("[a]\nn = 11\n", "t.conf:2: n: expected a number 0-10, got "
+	    "'11'");
+	toy_err("[a]\nsecs = 2h\n", "t.conf:2: secs: expected a duration up "
+	    "to 1h, got '2h'");
+	toy_err("[a]\npath = a/b\n", "t.conf:2: path: expected an absolute "
+	    "path, got 'a/b'");
+	toy_err("[a]\npath = /a/b/c/d\n", "t.conf:2: path: path too long (at "
+	    "most 7 characters)");
+	toy_err("[a]\ntag = bad\n", "t.conf:2: tag: expected good, got 'bad' "
+	    "(a detail)");
+	toy_err("[b]\nflag = maybe\n", "t.conf:2: flag: expected yes or no, "
+	    "got 'maybe'");
+	toy_err("[b]\nport = 0\n", "t.conf:2: port: expected a port number "
+	    "1-65535, got '0'");
+	toy_err("[b]\nifname = a:b\n", "t.conf:2: ifname: expected an "
+	    "interface name of 1-15 letters, digits, '.', '-' or '_', got "
+	    "'a:b'");
+	toy_err("[a]\nlisten = ::1\nlisten = ::\n", "t.conf:3: listen: :: "
+	    "already means every address; give either :: or specific "
+	    "addresses");
+	toy_err("[a]\nlisten = 2001:db8::1\nlisten = 2001:db8::2\n"
+	    "listen = 2001:db8::3\n", "t.conf:4: listen: too many addresses "
+	    "(at most 2)");
+	toy_err("[a]\nlisten = ff02::1\n", "t.conf:2: listen: expected a "
+	    "unicast IPv6 address or ::, got 'ff02::1'");
+	/* checks across keys: at a key's line, or about the whole file */
+	toy_err("[b]\nflag = yes\nflag = no\n", "t.conf:3: flag: repeated "
+	    "(first set at line 2); it may appear only once");
+	toy_err("[a]\ntag = good\n[b]\nflag = yes\n", "t.conf:4: flag needs "
+	    "n");
+	toy_err("[a]\nn = 9\n", "t.conf: n is 9");
+	toy_err("[a]\nn\n", "t.conf:2: expected 'key = value' or "
+	    "'[section]'");
+	/* done runs even when the file cannot be read */
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(conf_parse(&toy_spec, "tests/conf/no-such-file",
+	    NULL, 0, &t, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "tests/conf/no-such-file: No such file or "
+	    "directory");
+	ck_assert_int_eq(t.done_calls, 1);
+	ck_assert(!t.done_ok);
+}
+END_TEST
+
 int
 main(void)
 {
-	const char *dir = getenv("DSTM_SRCDIR");
 	Suite *s = suite_create("conf");
 	TCase *tg = tcase_create("golden"), *tu = tcase_create("rules");
+	TCase *te = tcase_create("engine");
 	SRunner *sr;
 	int nf;
 
-	/* golden messages name "tests/conf/NAME.in": run from the top */
-	if (dir == NULL || *dir == '\0')
-		dir = ".";
-	if (chdir(dir) != 0) {
-		perror(dir);
+	if (golden_chdir() != 0)
 		return EXIT_FAILURE;
-	}
-	memset(&cases, 0, sizeof(cases));
-	if (glob("tests/conf/*.in", 0, NULL, &cases) != 0)
-		cases.gl_pathc = 0;
-	tcase_add_test(tg, golden_count);
-	if (cases.gl_pathc > 0)
-		tcase_add_loop_test(tg, golden, 0, (int)cases.gl_pathc);
+	golden_add(&ops, "tests/conf/*.in", MIN_CASES);
+	golden_add(&rpcd_ops, "tests/rpcdconf/*.in", MIN_RPCD_CASES);
+	golden_tcase(tg);
 	tcase_add_test(tg, sample_config);
 	suite_add_tcase(s, tg);
 	tcase_add_test(tu, defaults);
@@ -623,11 +730,13 @@ main(void)
 	tcase_add_test(tu, missing_file);
 	tcase_add_test(tu, print_is_canonical);
 	suite_add_tcase(s, tu);
+	tcase_add_test(te, engine_values);
+	tcase_add_test(te, engine_errors);
+	suite_add_tcase(s, te);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (cases.gl_pathc > 0)
-		globfree(&cases);
+	golden_free();
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

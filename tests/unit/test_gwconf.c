@@ -2,121 +2,18 @@
  * with NAME.ok, the canonical print, or NAME.err, the one error line),
  * the sample etc/dstmgwd.conf, defaults and a few rules. */
 #include <check.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/conf.h"
 #include "gateway/gwconf.h"
+#include "tests/unit/conf_helpers.h"
 
 #define MIN_CASES 10
 
-static glob_t cases;
-
-static char *
-print_str(const struct gwd_conf *c)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	f = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(f);
-	gwd_conf_print(f, c);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
-}
-
-/* the whole file, NUL-terminated; NULL when it does not exist */
-static char *
-slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f, *m;
-	int ch;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	ck_assert_ptr_nonnull(m);
-	while ((ch = getc(f)) != EOF)
-		putc(ch, m);
-	fclose(f);
-	ck_assert_int_eq(fclose(m), 0);
-	return buf;
-}
-
-static void
-assert_freed(const struct gwd_conf *c)
-{
-	static const struct gwd_conf zero;
-
-	ck_assert_msg(memcmp(c, &zero, sizeof(zero)) == 0,
-	    "failed load left state behind");
-}
-
-/* printing, parsing the print and printing again changes nothing */
-static void
-assert_round_trip(const struct gwd_conf *c)
-{
-	struct gwd_conf again;
-	char err[CONF_ERRLEN], *a, *b;
-
-	a = print_str(c);
-	ck_assert_msg(gwd_conf_load_buf("printed", a, strlen(a), &again, err,
-	    sizeof(err)) == 0, "printed config does not load: %s", err);
-	b = print_str(&again);
-	ck_assert_msg(strcmp(a, b) == 0, "round trip changed\n%s\ninto\n%s",
-	    a, b);
-	gwd_conf_free(&again);
-	free(a);
-	free(b);
-}
-
-START_TEST(golden)
-{
-	const char *in = cases.gl_pathv[_i];
-	char path[4096], err[CONF_ERRLEN], *ok, *want, *out;
-	struct gwd_conf c;
-	size_t n = strlen(in) - strlen(".in");
-	int rc;
-
-	snprintf(path, sizeof(path), "%.*s.ok", (int)n, in);
-	ok = slurp(path);
-	snprintf(path, sizeof(path), "%.*s.err", (int)n, in);
-	want = slurp(path);
-	ck_assert_msg((ok == NULL) != (want == NULL),
-	    "%s: needs exactly one of .ok and .err", in);
-	rc = gwd_conf_load(in, &c, err, sizeof(err));
-	if (ok != NULL) {
-		ck_assert_msg(rc == 0, "%s: %s", in, err);
-		out = print_str(&c);
-		ck_assert_msg(strcmp(out, ok) == 0,
-		    "%s: printed\n%s\nexpected\n%s", in, out, ok);
-		assert_round_trip(&c);
-		gwd_conf_free(&c);
-		free(out);
-	} else {
-		want[strcspn(want, "\n")] = '\0';
-		ck_assert_msg(rc == -1, "%s: loaded, expected \"%s\"", in,
-		    want);
-		ck_assert_str_eq(err, want);
-		assert_freed(&c);
-	}
-	free(ok);
-	free(want);
-}
-END_TEST
-
-START_TEST(golden_count)
-{
-	ck_assert_msg(cases.gl_pathc >= MIN_CASES,
-	    "only %zu cases in tests/gwconf (DSTM_SRCDIR?)", cases.gl_pathc);
-}
-END_TEST
+CONF_OPS(ops, struct gwd_conf, gwd_conf_load, gwd_conf_load_buf,
+    gwd_conf_print, gwd_conf_free, NULL);
 
 START_TEST(sample_config)
 {
@@ -127,7 +24,7 @@ START_TEST(sample_config)
 	    sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(c.n_pools, 1);
 	ck_assert_uint_ge(c.n_allow, 1);
-	assert_round_trip(&c);
+	assert_round_trip(&ops, &c);
 	gwd_conf_free(&c);
 }
 END_TEST
@@ -145,10 +42,10 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.n_listen, 1);
 	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&c.listen[0]));
 	ck_assert_uint_eq(c.port, 7546);
-	ck_assert_uint_eq(c.tep4, 0xc0000001u);
-	ck_assert_uint_eq(c.mtu, 1460);
-	ck_assert_str_eq(c.ifname, "dti0");
-	ck_assert(!c.mss_clamp);
+	ck_assert_uint_eq(c.gw.tep4, 0xc0000001u);
+	ck_assert_uint_eq(c.gw.mtu, 1460);
+	ck_assert_str_eq(c.gw.ifname, "dti0");
+	ck_assert(!c.gw.mss_clamp);
 	ck_assert_str_eq(c.control_socket, "/run/dstm/dstmgwd.sock");
 	ck_assert_str_eq(c.pid_file, "/run/dstmgwd.pid");
 	ck_assert(addr6_parse("2001:db8:5::10", &a, NULL));
@@ -182,25 +79,15 @@ END_TEST
 int
 main(void)
 {
-	const char *dir = getenv("DSTM_SRCDIR");
 	Suite *s = suite_create("gwconf");
 	TCase *tg = tcase_create("golden"), *tu = tcase_create("rules");
 	SRunner *sr;
 	int nf;
 
-	/* golden messages name "tests/gwconf/NAME.in": run from the top */
-	if (dir == NULL || *dir == '\0')
-		dir = ".";
-	if (chdir(dir) != 0) {
-		perror(dir);
+	if (golden_chdir() != 0)
 		return EXIT_FAILURE;
-	}
-	memset(&cases, 0, sizeof(cases));
-	if (glob("tests/gwconf/*.in", 0, NULL, &cases) != 0)
-		cases.gl_pathc = 0;
-	tcase_add_test(tg, golden_count);
-	if (cases.gl_pathc > 0)
-		tcase_add_loop_test(tg, golden, 0, (int)cases.gl_pathc);
+	golden_add(&ops, "tests/gwconf/*.in", MIN_CASES);
+	golden_tcase(tg);
 	tcase_add_test(tg, sample_config);
 	suite_add_tcase(s, tg);
 	tcase_add_test(tu, defaults);
@@ -210,7 +97,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (cases.gl_pathc > 0)
-		globfree(&cases);
+	golden_free();
 	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
