@@ -126,6 +126,7 @@ $(1): $(2)
 	@echo "  AR      $$@"
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
+include kernel/bpf.mk
 $(eval $(call mklib,$(LIB_COMMON),$(call obj,$(COMMON_SRC))))
 $(eval $(call mklib,$(LIB_KERNEL),$(call obj,$(KERNEL_SRC))))
 $(eval $(call mklib,$(LIB_SERVER),$(call obj,$(SERVER_SRC))))
