@@ -117,8 +117,9 @@ $(BUILD)/%.o: %.c | $(BUILD)/rpc/dstm.h
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
-# the bottom layers never see rpcgen's types
-$(call obj,$(COMMON_SRC) $(KERNEL_SRC)): ALL_CFLAGS := $(filter-out -I$(BUILD),$(ALL_CFLAGS))
+# the bottom layers never see rpcgen's types (kernel/ sees only its own
+# generated BPF skeletons)
+$(call obj,$(COMMON_SRC) $(KERNEL_SRC)): ALL_CFLAGS := $(filter-out -I$(BUILD),$(ALL_CFLAGS)) -I$(BUILD)/kernel/bpf
 
 define mklib
 $(1): $(2)
@@ -134,10 +135,10 @@ $(eval $(call mklib,$(LIB_GATEWAY),$(call obj,$(GATEWAY_SRC))))
 $(eval $(call mklib,$(LIB_CLIENT),$(call obj,$(CLIENT_SRC))))
 $(eval $(call mklib,$(LIB_RPC),$(RPC_OBJ) $(call obj,$(RPC_SRC))))
 
-# every function gateway/gateway.h declares, one name a line
+# every function and table gateway/gateway.h declares, one name a line
 $(GW_SYMS): gateway/gateway.h
 	@mkdir -p $(@D)
-	$(Q)sed -n 's/^[a-z].*[ *]\(gw_[a-z0-9_]*\)(.*/\1/p' $< > $@
+	$(Q)sed -n 's/^[a-z].*[ *]\(gw_[a-z0-9_]*\)[([].*/\1/p' $< > $@
 $(GW_COLO): $(call obj,$(GW_COLO_SRC)) $(GW_SYMS)
 	@echo "  LD      $@"
 	$(Q)$(LD) -r -o $@.tmp $(call obj,$(GW_COLO_SRC)) && \

@@ -228,19 +228,6 @@ event_loop(struct gwd *d)
 	free(pfd);
 }
 
-static void
-gw_config_of(const struct gwd_conf *c, struct gw_config *gc)
-{
-	memset(gc, 0, sizeof(*gc));
-	gc->tep6 = *gwd_conf_tep6(c);
-	gc->tep4 = c->gw.tep4;
-	gc->mtu = c->gw.mtu;
-	gc->mss_clamp = c->gw.mss_clamp;
-	snprintf(gc->ifname, sizeof(gc->ifname), "%s", c->gw.ifname);
-	gc->routes = c->pools;
-	gc->n_routes = c->n_pools;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -273,7 +260,8 @@ main(int argc, char **argv)
 	gwctl_reload = ctl_reload;
 
 	/* what needs privileges and can fail, before detaching */
-	gw_config_of(&d.conf, &gc);
+	gw_config_init(&gc, &d.conf.gw, gwd_conf_tep6(&d.conf), d.conf.pools,
+	    d.conf.n_pools);
 	if ((rc = gw_open(&gc, &d.gw)) != 0)
 		fatalx("cannot open the gateway: %s", strerror(-rc));
 	gwsvc_init(&d.svc, d.gw, &d.conf);

@@ -2,7 +2,8 @@
  * that code outside gateway/ may include.  rpcdstmd uses it to run the
  * gateway co-located; the Makefile links rpcdstmd against a gateway
  * object whose only global symbols are the functions declared here, so a
- * call into the gateway's internals fails to link. */
+ * call into the gateway's internals fails to link.  It also holds the
+ * [gateway] settings that rpcdstmd.conf and dstmgwd.conf share. */
 #ifndef DSTM_GATEWAY_H
 #define DSTM_GATEWAY_H
 
@@ -10,8 +11,58 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "common/addr.h"
 #include "common/binding.h"
+#include "common/conf.h"
+
+/* ---- [gateway] settings of the tunnel end point, in both files ---- */
+
+#define GW_DEFAULT_TEP4		0xc0000001u	/* 192.0.0.1, RFC 6333 */
+#define GW_DEFAULT_MTU		1460		/* RFC 6333 5.3 */
+#define GW_DEFAULT_IFNAME	"dti0"
+#define GW_IFNAMSIZ		16	/* IFNAMSIZ: 15 characters and NUL */
+
+/* the data plane: tun (userspace), bpf (tc-BPF fast path in front of
+ * tun), auto (bpf when it loads, else tun) */
+enum gw_backend_kind { GW_BACKEND_TUN, GW_BACKEND_BPF, GW_BACKEND_AUTO };
+
+struct gw_settings {
+	struct in6_addr	 tep6;		/* default: first specific listen */
+	bool		 tep6_set;
+	uint32_t	 tep4;
+	uint32_t	 mtu;
+	enum gw_backend_kind backend;
+	char		 ifname[GW_IFNAMSIZ];
+	bool		 mss_clamp;
+};
+
+/* conf_group flag for gw_keys: "tep6 = ::" is allowed and means the
+ * default (rpcdstmd.conf); without it tep6 must be unicast. */
+#define GW_TEP6_ANY	0x1
+
+/* tep6, tep4, mtu, backend, ifname, mss-clamp: a conf_group over a
+ * gw_settings */
+extern const struct conf_key gw_keys[];
+
+void gw_settings_defaults(struct gw_settings *g);
+/* The tunnel end point in use: tep6 if set, else the first specific
+ * listen address, else ::. */
+const struct in6_addr *gw_settings_tep6(const struct gw_settings *g,
+	const struct in6_addr *listen, unsigned n_listen);
+/* The checks across these keys, for a config's check(): -1 (reported)
+ * or 0. */
+int  gw_settings_check(struct conf_ctx *cx, const struct gw_settings *g);
+/* tep6 (in use) to mss-clamp as -n prints them. */
+void gw_settings_print(FILE *f, const struct gw_settings *g,
+	const struct in6_addr *listen, unsigned n_listen);
+const char *gw_backend_kind_name(enum gw_backend_kind k);
+/* Why [first, last] touches IPv4 space that is never a pool or tunnel
+ * address ("127.0.0.0/8 is loopback"), NULL when it does not. */
+const char *gw_special4(uint32_t first, uint32_t last);
+
+/* ---- the gateway at run time ---- */
 
 struct gw;
 
@@ -21,13 +72,21 @@ struct gw_config {
 	uint32_t	 mtu;		/* inner (IPv4) tunnel MTU */
 	char		 ifname[16];
 	bool		 mss_clamp;
+	enum gw_backend_kind backend;
 	struct range4	*routes;	/* the pool, routed into the TUN */
 	unsigned	 n_routes;
 };
 
+/* The run-time config from the [gateway] settings, the TEP in use and
+ * the pool ranges (not copied: gw_open copies them). */
+void gw_config_init(struct gw_config *gc, const struct gw_settings *s,
+	const struct in6_addr *tep6, struct range4 *routes, unsigned n);
+
 /* Create the data plane (the TUN with the pool routed into it, the raw
- * socket).  Needs CAP_NET_ADMIN and CAP_NET_RAW.  0 with *out set, or
- * -errno (logged). */
+ * socket; with bpf, the tc programs too).  Needs CAP_NET_ADMIN and
+ * CAP_NET_RAW (and CAP_BPF or CAP_SYS_ADMIN for bpf).  `auto` runs bpf
+ * when it loads and tun otherwise, and logs which and why.  0 with *out
+ * set, or -errno (logged). */
 int  gw_open(const struct gw_config *c, struct gw **out);
 int  gw_start(struct gw *g);		/* the data-plane thread */
 void gw_close(struct gw *g);		/* stop, unroute, close, free */
@@ -50,5 +109,8 @@ bool gw_binding_counters(struct gw *g, uint32_t addr,
  * behind `dstmctl stats` for rpcdstmd and dstmgwd alike. */
 typedef void gw_counter_fn(void *arg, const char *name, uint64_t value);
 void gw_counters(struct gw *g, gw_counter_fn *fn, void *arg);
+/* The backend that runs: "tun" or "bpf". */
+const char *gw_backend_name(const struct gw *g);
+
 
 #endif

@@ -9,15 +9,56 @@
 
 static const struct gw_backend *const backends[] = {
 	&gw_backend_tun,
+	&gw_backend_bpf,
 };
 
-const struct gw_backend *
-gw_backend_find(const char *name)
+const char *
+gw_backend_name(const struct gw *g)
 {
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (strcmp(backends[i]->name, name) == 0)
-			return backends[i];
-	return NULL;
+	return g->be->name;
+}
+
+/* `auto`: the fast path when it loads here, else tun; the log says
+ * which and why.  The config check refused bpf with mss-clamp. */
+static int
+open_backend(struct gw *g)
+{
+	int rc;
+
+	if (g->cfg.backend != GW_BACKEND_AUTO) {
+		g->be = g->cfg.backend == GW_BACKEND_BPF ? &gw_backend_bpf :
+		    &gw_backend_tun;
+		return g->be->open(g);
+	}
+	if (g->cfg.mss_clamp) {
+		log_info("gateway: backend auto: tun (mss-clamp needs it)");
+	} else {
+		g->be = &gw_backend_bpf;
+		if ((rc = g->be->open(g)) == 0) {
+			log_info("gateway: backend auto: bpf");
+			return 0;
+		}
+		g->be->close(g);
+		log_warnx("gateway: backend auto: tun, as the bpf fast path "
+		    "did not load (%s)", strerror(-rc));
+	}
+	g->be = &gw_backend_tun;
+	return g->be->open(g);
+}
+
+void
+gw_config_init(struct gw_config *gc, const struct gw_settings *s,
+    const struct in6_addr *tep6, struct range4 *routes, unsigned n)
+{
+	memset(gc, 0, sizeof(*gc));
+	gc->tep6 = *tep6;
+	gc->tep4 = s->tep4;
+	gc->mtu = s->mtu;
+	gc->mss_clamp = s->mss_clamp;
+	gc->backend = s->backend;
+	snprintf(gc->ifname, sizeof(gc->ifname), "%s", s->ifname);
+	gc->routes = routes;
+	gc->n_routes = n;
 }
 
 int
@@ -53,7 +94,7 @@ gw_open(const struct gw_config *c, struct gw **out)
 		log_warnx("gateway: bad tunnel configuration (mtu %u)", c->mtu);
 		goto fail;
 	}
-	if ((rc = g->be->open(g)) != 0)
+	if ((rc = open_backend(g)) != 0)
 		goto fail;
 	log_info("gateway: TEP %s, IPv4 side %s, tunnel MTU %u, backend %s",
 	    addr6_ntop(&c->tep6, a, sizeof(a)), g->cfg.ifname, c->mtu,
@@ -223,6 +264,11 @@ gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 
 	gw_stats(g, &st, &gc, &nb);
 	fn(arg, "gateway.bindings", nb);
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		snprintf(name, sizeof(name), "gateway.backend.%s",
+		    backends[i]->name);
+		fn(arg, name, g->be == backends[i]);
+	}
 	fn(arg, "gateway.decap.packets", st.decap_pkts);
 	fn(arg, "gateway.decap.bytes", st.decap_bytes);
 	fn(arg, "gateway.encap.packets", st.encap_pkts);
@@ -237,4 +283,6 @@ gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 		    rfc2473_drop_name((enum rfc2473_drop)d));
 		fn(arg, name, st.drops[d]);
 	}
+	if (g->be->counters != NULL)
+		g->be->counters(g, fn, arg);
 }

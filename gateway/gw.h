@@ -4,7 +4,8 @@
  * The front end owns the binding table, its lock and generation, the
  * tunnel settings (rfc2473.c's checks and counters) and the counter
  * names.  A backend only carries packets: `tun` (be_tun.c, userspace: a
- * TUN device and a raw IPIP socket) runs anywhere.  The table is shared
+ * TUN device and a raw IPIP socket) runs anywhere; `bpf` (be_bpf.c) puts
+ * tc-BPF programs in front of it and keeps it as the slow path.  The table is shared
  * with the data plane under g->lock, held for lookups, updates and
  * encapsulation, never across a send or a write: neither side waits on
  * the other's I/O.  Backend hooks for table changes run outside the lock,
@@ -60,12 +61,14 @@ struct gw_backend {
 		    struct gw_counters *c);
 	void	(*binding_counters)(struct gw *g, const struct binding *b,
 		    struct binding_counters *c);
+	/* extra counters of this backend only, "gateway.NAME.*" */
+	void	(*counters)(struct gw *g, gw_counter_fn *fn, void *arg);
 };
 
-extern const struct gw_backend gw_backend_tun;
-const struct gw_backend *gw_backend_find(const char *name);
+extern const struct gw_backend gw_backend_tun, gw_backend_bpf;
 
 struct pset;
+struct gw_bpf;
 
 /* be_tun.c's state (the bpf backend runs it as its slow path) */
 struct gw_tun {
@@ -94,6 +97,7 @@ struct gw {
 	struct binding_table		 bt;
 	pthread_mutex_t			 lock;
 	struct gw_tun			 tun;
+	struct gw_bpf			*bpf;		/* be_bpf.c */
 };
 
 /* Replace the whole table (standalone gateway: SYNC). */

@@ -21,7 +21,16 @@ static const struct {
 
 static const char *const backend_names[] = {
 	[GW_BACKEND_TUN] = "tun",
+	[GW_BACKEND_BPF] = "bpf",
+	[GW_BACKEND_AUTO] = "auto",
 };
+
+const char *
+gw_backend_kind_name(enum gw_backend_kind k)
+{
+	return (unsigned)k < sizeof(backend_names) / sizeof(backend_names[0]) ?
+	    backend_names[k] : "?";
+}
 
 const char *
 gw_special4(uint32_t first, uint32_t last)
@@ -69,10 +78,10 @@ set_backend(struct conf_ctx *cx, void *obj, const char *v)
 	for (size_t i = 0; i < sizeof(backend_names) /
 	    sizeof(backend_names[0]); i++)
 		if (strcmp(v, backend_names[i]) == 0) {
-			g->backend = (enum gw_backend)i;
+			g->backend = (enum gw_backend_kind)i;
 			return 0;
 		}
-	return conf_bad(cx, "tun", "the only backend for now");
+	return conf_bad(cx, "tun, bpf or auto", NULL);
 }
 
 #define GS	struct gw_settings
@@ -83,15 +92,25 @@ const struct conf_key gw_keys[] = {
 	/* 1280: the IPv6 minimum link MTU (RFC 8200 5) */
 	CONF_KEY_U32("gateway", "mtu", GS, mtu, 1280, 65535,
 	    "a number 1280-65535"),
+	CONF_KEY_FUNC("gateway", "backend", false, set_backend),
 	CONF_KEY_IFNAME("gateway", "ifname", GS, ifname),
 	CONF_KEY_BOOL("gateway", "mss-clamp", GS, mss_clamp),
 	CONF_KEY_END
 };
 
-const struct conf_key gw_backend_keys[] = {
-	CONF_KEY_FUNC("gateway", "backend", false, set_backend),
-	CONF_KEY_END
-};
+int
+gw_settings_check(struct conf_ctx *cx, const struct gw_settings *g)
+{
+	const struct conf_entry *e = conf_seen(cx, "gateway", "backend");
+
+	/* the fast path forwards SYNs itself: it cannot clamp them */
+	if (g->backend == GW_BACKEND_BPF && g->mss_clamp)
+		return conf_fail(cx, e != NULL ? e->line : 0, "backend: bpf "
+		    "does not clamp the TCP MSS (mss-clamp = yes at line %d); "
+		    "use tun, or auto, which picks tun then",
+		    conf_seen(cx, "gateway", "mss-clamp")->line);
+	return 0;
+}
 
 void
 gw_settings_defaults(struct gw_settings *g)
@@ -117,7 +136,7 @@ gw_settings_tep6(const struct gw_settings *g, const struct in6_addr *listen,
 
 void
 gw_settings_print(FILE *f, const struct gw_settings *g,
-    const struct in6_addr *listen, unsigned n_listen, bool backend)
+    const struct in6_addr *listen, unsigned n_listen)
 {
 	char a[ADDR_STRLEN];
 
@@ -125,8 +144,7 @@ gw_settings_print(FILE *f, const struct gw_settings *g,
 	    n_listen), a, sizeof(a)));
 	fprintf(f, "tep4 = %s\n", addr4_ntop(g->tep4, a, sizeof(a)));
 	fprintf(f, "mtu = %u\n", g->mtu);
-	if (backend)
-		fprintf(f, "backend = %s\n", backend_names[g->backend]);
+	fprintf(f, "backend = %s\n", backend_names[g->backend]);
 	fprintf(f, "ifname = %s\nmss-clamp = %s\n", g->ifname,
 	    g->mss_clamp ? "yes" : "no");
 }
@@ -226,7 +244,7 @@ check(struct conf_ctx *cx)
 	if (c->n_allow == 0)
 		return conf_fail(cx, 0, "no [servers] allow: name the DSTM "
 		    "server(s) whose bindings this gateway accepts");
-	return 0;
+	return gw_settings_check(cx, &c->gw);
 }
 
 static void
@@ -315,7 +333,7 @@ gwd_conf_print(FILE *f, const struct gwd_conf *c)
 		fprintf(f, "listen = %s\n", addr6_ntop(&c->listen[i], a,
 		    sizeof(a)));
 	fprintf(f, "port = %u\n", c->port);
-	gw_settings_print(f, &c->gw, c->listen, c->n_listen, false);
+	gw_settings_print(f, &c->gw, c->listen, c->n_listen);
 	for (unsigned i = 0; i < c->n_pools; i++)
 		fprintf(f, "pool = %s\n", range4_ntop(&c->pools[i], a,
 		    sizeof(a)));

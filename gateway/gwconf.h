@@ -1,7 +1,6 @@
-/* gwconf.h - the tunnel end point's settings, which rpcdstmd.conf and
- * dstmgwd.conf share in [gateway] (struct gw_settings and its keys), and
- * dstmgwd's configuration: the parsed, validated form of dstmgwd.conf and
- * its canonical printer (dstmgwd -n). */
+/* gwconf.h - dstmgwd's configuration: the parsed, validated form of
+ * dstmgwd.conf and its canonical printer (dstmgwd -n).  The [gateway]
+ * settings it shares with rpcdstmd.conf are in gateway/gateway.h. */
 #ifndef DSTM_GWCONF_H
 #define DSTM_GWCONF_H
 
@@ -13,46 +12,7 @@
 
 #include "common/addr.h"
 #include "common/conf.h"
-
-/* ---- [gateway] settings of the tunnel end point, in both files ---- */
-
-#define GW_DEFAULT_TEP4		0xc0000001u	/* 192.0.0.1, RFC 6333 */
-#define GW_DEFAULT_MTU		1460		/* RFC 6333 5.3 */
-#define GW_DEFAULT_IFNAME	"dti0"
-#define GW_IFNAMSIZ		16	/* IFNAMSIZ: 15 characters and NUL */
-
-enum gw_backend { GW_BACKEND_TUN };
-
-struct gw_settings {
-	struct in6_addr	 tep6;		/* default: first specific listen */
-	bool		 tep6_set;
-	uint32_t	 tep4;
-	uint32_t	 mtu;
-	enum gw_backend	 backend;
-	char		 ifname[GW_IFNAMSIZ];
-	bool		 mss_clamp;
-};
-
-/* conf_group flag for gw_keys: "tep6 = ::" is allowed and means the
- * default (rpcdstmd.conf); without it tep6 must be unicast. */
-#define GW_TEP6_ANY	0x1
-
-/* tep6, tep4, mtu, ifname, mss-clamp: a conf_group over a gw_settings */
-extern const struct conf_key gw_keys[];
-/* backend: rpcdstmd.conf only, for now */
-extern const struct conf_key gw_backend_keys[];
-
-void gw_settings_defaults(struct gw_settings *g);
-/* The tunnel end point in use: tep6 if set, else the first specific
- * listen address, else ::. */
-const struct in6_addr *gw_settings_tep6(const struct gw_settings *g,
-	const struct in6_addr *listen, unsigned n_listen);
-/* tep6 (in use) to mss-clamp as -n prints them; backend if asked. */
-void gw_settings_print(FILE *f, const struct gw_settings *g,
-	const struct in6_addr *listen, unsigned n_listen, bool backend);
-/* Why [first, last] touches IPv4 space that is never a pool or tunnel
- * address ("127.0.0.0/8 is loopback"), NULL when it does not. */
-const char *gw_special4(uint32_t first, uint32_t last);
+#include "gateway/gateway.h"
 
 /* ---- dstmgwd.conf ---- */
 

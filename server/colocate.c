@@ -39,14 +39,8 @@ colocate_open(struct server *s)
 
 	if (!s->conf.gw_enable)
 		return 0;
-	memset(&gc, 0, sizeof(gc));
-	gc.tep6 = s->tep6;
-	gc.tep4 = s->conf.gw.tep4;
-	gc.mtu = s->conf.gw.mtu;
-	gc.mss_clamp = s->conf.gw.mss_clamp;
-	snprintf(gc.ifname, sizeof(gc.ifname), "%s", s->conf.gw.ifname);
-	gc.routes = s->conf.ranges;
-	gc.n_routes = s->conf.n_ranges;
+	gw_config_init(&gc, &s->conf.gw, &s->tep6, s->conf.ranges,
+	    s->conf.n_ranges);
 	if ((rc = gw_open(&gc, &g)) != 0)
 		return rc;
 	/* resync from the journal: every bound lease gets its binding */

@@ -153,8 +153,8 @@ set_remote(struct conf_ctx *cx, void *obj, const char *v)
 #define SUN_PATH_SIZE	sizeof(((struct sockaddr_un *)NULL)->sun_path)
 #define DURATION	"(such as 3600, 90s, 30m, 2h or 1d)"
 
-/* The print order (server_conf_print) puts gw_keys and gw_backend_keys
- * between enable and remote. */
+/* The print order (server_conf_print) puts gw_keys between enable and
+ * remote. */
 static const struct conf_key server_keys[] = {
 	CONF_KEY_FUNC("server", "listen", true, set_listen),
 	CONF_KEY_U16("server", "port", SC, port, 1, 65535,
@@ -259,6 +259,8 @@ check_gateway(struct conf_ctx *cx, struct load *ld)
 	if (c->n_remote > 0 && !c->gw.tep6_set)
 		return conf_fail(cx, e->line, "remote needs tep6: set "
 		    "[gateway] tep6 to the gateway's tunnel end point");
+	if (gw_settings_check(cx, &c->gw) != 0)
+		return -1;
 	if (c->gw_enable && !c->gw.tep6_set) {
 		for (unsigned i = 0; i < c->n_listen; i++)
 			if (!IN6_IS_ADDR_UNSPECIFIED(&c->listen[i]))
@@ -288,7 +290,6 @@ check(struct conf_ctx *cx)
 static const struct conf_group server_groups[] = {
 	{ server_keys, 0, 0 },
 	{ gw_keys, offsetof(struct server_conf, gw), GW_TEP6_ANY },
-	{ gw_backend_keys, offsetof(struct server_conf, gw), 0 },
 };
 
 static void
@@ -415,7 +416,7 @@ server_conf_print(FILE *f, const struct server_conf *c)
 	/* tep6 as it will be used: unset means the first specific listen
 	 * address, and :: when there is none (gateway disabled) */
 	fprintf(f, "\n[gateway]\nenable = %s\n", yesno(c->gw_enable));
-	gw_settings_print(f, &c->gw, c->listen, c->n_listen, true);
+	gw_settings_print(f, &c->gw, c->listen, c->n_listen);
 	for (unsigned i = 0; i < c->n_remote; i++)
 		fprintf(f, "remote = %s port %u\n", addr6_ntop(
 		    &c->remote[i].addr, a, sizeof(a)), c->remote[i].port);
