@@ -310,10 +310,21 @@ bpf_be_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c)
 		for (int d = 1; d < RFC2473_DROP_MAX; d++)
 			if (strcmp(kbpf_gw_counter_name(i),
 			    rfc2473_drop_name((enum rfc2473_drop)d)) == 0)
-				st->drops[d] += k[i].pkts;
+				st->drops[d] += k[i].pkts;	/* same name */
 }
 
-/* The punts, for operators who wonder what the fast path left alone. */
+static bool
+is_drop_name(const char *s)
+{
+	for (int d = 1; d < RFC2473_DROP_MAX; d++)
+		if (strcmp(s, rfc2473_drop_name((enum rfc2473_drop)d)) == 0)
+			return true;
+	return false;
+}
+
+/* What only the kernel path has: its forwards (also inside decap/encap)
+ * and its punts, for operators who wonder what it left to the slow
+ * path.  Its drops are in gateway.drop.* already. */
 static void
 bpf_be_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 {
@@ -325,7 +336,7 @@ bpf_be_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	for (unsigned i = 0; i < KBPF_GW_STAT_MAX; i++) {
 		const char *s = kbpf_gw_counter_name(i);
 
-		if (strncmp(s, "punt-", 5) != 0)
+		if (is_drop_name(s))
 			continue;
 		snprintf(name, sizeof(name), "gateway.bpf.%s", s);
 		fn(arg, name, k[i].pkts);

@@ -26,6 +26,12 @@ lab_up() {
 	ip -n "$NS_GW" -6 addr add 2001:db8:2::1/64 dev c2 nodad
 	ip -n "$NS_C1" -6 route add default via 2001:db8:1::1
 	ip -n "$NS_C2" -6 route add default via 2001:db8:2::1
+	# The gateway's client links compute checksums on transmit, as a
+	# NIC does: a veth would pass the kernel fast path's encapsulated
+	# packets on with the inner TCP/UDP checksum still partial
+	# (CHECKSUM_PARTIAL), which rpcd's raw socket cannot complete.
+	ip netns exec "$NS_GW" ethtool -K c1 tx off >/dev/null 2>&1
+	ip netns exec "$NS_GW" ethtool -K c2 tx off >/dev/null 2>&1
 	ip netns exec "$NS_GW" sysctl -qw net.ipv6.conf.all.forwarding=1
 	ip -n "$NS_GW" addr add 203.0.113.1/24 dev v4
 	ip -n "$NS_V4" addr add 203.0.113.10/24 dev eth0
@@ -65,6 +71,7 @@ rate-limit = 0
 [gateway]
 enable = yes
 ifname = dti0
+backend = ${BACKEND:-tun}
 CONF
 	printf '%s\n' "$@" >>"$f"
 }

@@ -53,13 +53,11 @@ for t in "$BUILD"/tests/test_*; do
 	fi
 done
 
-for t in tests/integration/*.sh; do
-	[ "$(basename "$t")" = lib.sh ] && continue
-	[ -f "$t" ] || continue
-	name=$(basename "$t" .sh)
-	[[ $name == $ONLY ]] || continue
-	log=$logdir/$name.log
-	timeout 600 bash "$t" >"$log" 2>&1
+# A script with a "# BACKENDS: tun bpf" line runs once per data-plane
+# backend, as NAME[BACKEND], with BACKEND set; the others run once.
+run_integration() {	# run_integration SCRIPT NAME [BACKEND]
+	local t=$1 name=$2 log=$logdir/$2.log rc
+	BACKEND=${3:-tun} timeout 600 bash "$t" >"$log" 2>&1
 	rc=$?
 	if ! count_tap "$log" || [ $rc -ne 0 ]; then
 		grep -q '^\(not \)\?ok ' "$log" || fail=$((fail + 1))
@@ -69,6 +67,21 @@ for t in tests/integration/*.sh; do
 	else
 		echo "PASS $name ($(grep -c '^ok ' "$log") checks)"
 	fi
+}
+
+for t in tests/integration/*.sh; do
+	[ "$(basename "$t")" = lib.sh ] && continue
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	[[ $name == $ONLY ]] || continue
+	backends=$(sed -n 's/^# BACKENDS: *//p' "$t")
+	if [ -z "$backends" ]; then
+		run_integration "$t" "$name"
+		continue
+	fi
+	for b in $backends; do
+		run_integration "$t" "$name[$b]" "$b"
+	done
 done
 
 # the packet parser's fuzz harness, briefly (make fuzz runs it longer)

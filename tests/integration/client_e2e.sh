@@ -4,6 +4,7 @@
 # several lease periods with traffic flowing, a server restart while bound,
 # release, on-demand mode (first connect works, idle release), and bad
 # input: unreachable server, refused lease, forged 4in6 to the client.
+# BACKENDS: tun bpf
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
 

@@ -4,6 +4,7 @@
 # when the lease ends: the gateway must still drop the client's packets
 # after the binding's expiry, counted as "expired", and forward them
 # before it.
+# BACKENDS: tun bpf
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
 
@@ -25,6 +26,7 @@ cat >"$T_TMP/gw.conf" <<CONF
 listen = $GW6
 port = $GWPORT
 tep6 = $TEP6
+backend = ${BACKEND:-tun}
 pool = 198.51.100.0/24
 control-socket = $T_TMP/gw.sock
 pid-file = $T_TMP/gw.pid

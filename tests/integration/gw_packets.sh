@@ -4,6 +4,7 @@
 # host receives them, and the reverse; packets are compared byte for byte,
 # the only bytes allowed to differ being the TTL and the IPv4 header
 # checksum, which `pkt.py forwarded` computes (one router hop).
+# BACKENDS: tun bpf
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
 
@@ -33,6 +34,7 @@ else
 	not_ok "two clients leased" "L1=$L1 L2=$L2"
 fi
 check "the gateway holds two bindings" test "$(counter gateway.bindings)" = 2
+expect_eq "the $BACKEND backend runs" 1 "$(counter gateway.backend.$BACKEND)"
 
 # 1. valid: inner source = lease, outer source = the lease's client
 recv_v4() { ip netns exec "$NS_V4" $PKT recv4 "$1" 3 >"$T_TMP/got" & RPID=$!; }
@@ -141,6 +143,15 @@ if [ "$(cat "$T_TMP/got")" = timeout ]; then
 	ip -n "$NS_GW" link | sed 's/^/#   /'; tail -5 "$LOG" | sed 's/^/#   /'
 	CTL stats | grep -E "decap|drop" | grep -v " 0$" | sed 's/^/#   /'
 fi
+if [ "$BACKEND" = bpf ]; then
+	# the fast path carried the valid packets, in both directions
+	check "bpf: the kernel decapsulated (gateway.bpf.fwd-up > 0)" \
+		test "$(counter gateway.bpf.fwd-up)" -gt 0
+	check "bpf: the kernel encapsulated (gateway.bpf.fwd-down > 0)" \
+		test "$(counter gateway.bpf.fwd-down)" -gt 0
+fi
 kill_pid "$SPID"
+check "no tc programs left on the gateway's interfaces" \
+	bash -c "! ip netns exec '$NS_GW' tc filter show dev c1 ingress 2>/dev/null | grep -q bpf"
 check "no sanitizer reports in the server log" bash -c "! grep -q Sanitizer '$LOG'"
 finish

@@ -14,6 +14,7 @@
 # a table of 3000 bindings comes back in chunks after a gateway restart;
 # reload (dstmctl reload, SIGHUP) changes allow and pools, refuses a pool
 # change that strands a binding and a broken file.
+# BACKENDS: tun bpf
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
 
@@ -41,6 +42,7 @@ cat >"$GWCONF" <<CONF
 listen = $GW6
 port = $GWPORT
 tep6 = $TEP6
+backend = ${BACKEND:-tun}
 pool = 198.51.100.0/24
 pool = 198.51.101.0-198.51.112.255
 control-socket = $T_TMP/gw.sock
