@@ -548,6 +548,32 @@ loop(int sfd)
 	free(pfd);
 }
 
+/* backend bpf puts the kernel path in front of the tunnel; auto tries
+ * it in always mode and stays on tun when it does not load */
+static void
+start_fast_path(void)
+{
+	enum rpcd_backend b = rpcd.conf.backend;
+	int rc;
+
+	if (b == RPCD_BACKEND_TUN || (b == RPCD_BACKEND_AUTO &&
+	    rpcd.conf.ondemand)) {
+		log_info("backend tun%s", b == RPCD_BACKEND_AUTO ?
+		    " (auto: on-demand mode runs on the tun path)" : "");
+		return;
+	}
+	rc = tunnel_fast_open(&rpcd.tun, &rpcd.source, rpcd.ifindex);
+	if (rc == 0)
+		log_info("backend bpf%s", b == RPCD_BACKEND_AUTO ? " (auto)" :
+		    "");
+	else if (b == RPCD_BACKEND_BPF)
+		fatalx("backend bpf: the fast path did not load: %s",
+		    strerror(-rc));
+	else
+		log_warnx("backend auto: tun, as the bpf fast path did not "
+		    "load (%s)", strerror(-rc));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -647,6 +673,7 @@ main(int argc, char **argv)
 	if ((rc = tunnel_start(&rpcd.tun, tfd, raw, rpcd.conf.ondemand ?
 	    RPCD_PLACEHOLDER : 0)) != 0)
 		fatalx("tunnel: %s", strerror(-rc));
+	start_fast_path();
 	if (rpcd.conf.ondemand) {
 		/* traffic is routed into dti0 from the start, sourced from
 		 * the placeholder; see tunnel.h */

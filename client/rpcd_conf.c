@@ -43,6 +43,33 @@ set_mode(struct conf_ctx *cx, void *obj, const char *v)
 	return 0;
 }
 
+static const char *const backend_names[] = {
+	[RPCD_BACKEND_TUN] = "tun",
+	[RPCD_BACKEND_BPF] = "bpf",
+	[RPCD_BACKEND_AUTO] = "auto",
+};
+
+const char *
+rpcd_backend_name(enum rpcd_backend b)
+{
+	return (unsigned)b < sizeof(backend_names) / sizeof(backend_names[0]) ?
+	    backend_names[b] : "?";
+}
+
+static int
+set_backend(struct conf_ctx *cx, void *obj, const char *v)
+{
+	struct rpcd_conf *c = obj;
+
+	for (size_t i = 0; i < sizeof(backend_names) /
+	    sizeof(backend_names[0]); i++)
+		if (strcmp(v, backend_names[i]) == 0) {
+			c->backend = (enum rpcd_backend)i;
+			return 0;
+		}
+	return conf_bad(cx, "tun, bpf or auto", NULL);
+}
+
 static int
 set_route(struct conf_ctx *cx, void *obj, const char *v)
 {
@@ -69,6 +96,7 @@ static const struct conf_key keys[] = {
 	CONF_KEY_FUNC("client", "source", false, set_source),
 	CONF_KEY_IFNAME("client", "ifname", RC, ifname),
 	CONF_KEY_FUNC("client", "mode", false, set_mode),
+	CONF_KEY_FUNC("client", "backend", false, set_backend),
 	CONF_KEY_DURATION("client", "idle-time", RC, idle_time, 1,
 	    MAX_IDLE_TIME, "a duration from 1s to 7d (such as 300, 90s, 5m, "
 	    "2h or 1d)"),
@@ -89,6 +117,12 @@ check(struct conf_ctx *cx)
 	if (c->port == 0 && !IN6_IS_ADDR_UNSPECIFIED(&c->source))
 		return conf_fail(cx, source->line, "source needs a fixed port "
 		    "(port = 0 asks rpcbind)");
+	/* on-demand sees the first packet and rewrites 192.0.0.2 in
+	 * userspace: the fast path would carry packets past it */
+	if (c->ondemand && c->backend == RPCD_BACKEND_BPF)
+		return conf_fail(cx, conf_seen(cx, "client", "backend")->line,
+		    "backend: bpf needs mode = always (on-demand runs on the "
+		    "tun path; auto picks tun then)");
 	return 0;
 }
 
@@ -148,8 +182,9 @@ rpcd_conf_print(FILE *f, const struct rpcd_conf *c)
 	if (c->server[0] != '\0')
 		fprintf(f, "server = %s\n", c->server);
 	fprintf(f, "port = %u\nsource = %s\nifname = %s\nmode = %s\n"
-	    "idle-time = %s\n", c->port, addr6_ntop(&c->source, buf,
-	    sizeof(buf)), c->ifname, c->ondemand ? "ondemand" : "always",
+	    "backend = %s\nidle-time = %s\n", c->port, addr6_ntop(&c->source,
+	    buf, sizeof(buf)), c->ifname, c->ondemand ? "ondemand" : "always",
+	    backend_names[c->backend],
 	    conf_duration_str(c->idle_time, d, sizeof(d)));
 	if (c->n_routes == 0)
 		fprintf(f, "route = 0.0.0.0/0\n");

@@ -18,12 +18,17 @@
 #define RPCD_PLACEHOLDER	0xc0000002u	/* 192.0.0.2, RFC 6333 B4 */
 #define RPCD_MAX_ROUTES		64
 
+/* the data plane: tun (userspace), bpf (tc-BPF fast path in front of
+ * tun; always mode only), auto (bpf when it loads and the mode allows) */
+enum rpcd_backend { RPCD_BACKEND_TUN, RPCD_BACKEND_BPF, RPCD_BACKEND_AUTO };
+
 struct rpcd_conf {
 	char		 server[256];	/* IPv6 literal or DNS name */
 	uint16_t	 port;		/* 0 = ask rpcbind on the server */
 	struct in6_addr	 source;	/* :: = the kernel's choice */
 	char		 ifname[16];
 	bool		 ondemand;
+	enum rpcd_backend backend;
 	uint32_t	 idle_time;	/* on-demand: release after, seconds */
 	struct prefix4	 routes[RPCD_MAX_ROUTES];
 	unsigned	 n_routes;	/* none = default route */
@@ -40,5 +45,6 @@ int  rpcd_conf_load_buf(const char *name, const char *text, size_t len,
 	struct rpcd_conf *c, char *err, size_t errlen);
 /* Canonical form: every key, defaults included (no server when unset). */
 void rpcd_conf_print(FILE *f, const struct rpcd_conf *c);
+const char *rpcd_backend_name(enum rpcd_backend b);
 
 #endif

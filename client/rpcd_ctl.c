@@ -8,6 +8,7 @@
 
 #include "common/addr.h"
 #include "common/ctlsock.h"
+#include "rpc/counters.h"
 #include "rpc/dstm.h"
 
 void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
@@ -15,8 +16,8 @@ void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
 static void
 fill_status(dstm_client_status *st)
 {
-	const struct eng_lease *l = &rpcd.eng.lease;
-	unsigned n = 0;
+	const struct eng_lease *le = &rpcd.eng.lease;
+	struct dstm_counters l = { NULL, DSTM_MAX_COUNTERS, 0 };
 
 	memset(st, 0, sizeof(*st));
 	st->status = DSTM_OK;
@@ -30,14 +31,14 @@ fill_status(dstm_client_status *st)
 		    (rpcd.eng.end_ms - mono_ms()) / 1000;
 
 		st->lease.status = DSTM_OK;
-		addr4_to_bytes(l->addr, (uint8_t *)st->lease.addr);
+		addr4_to_bytes(le->addr, (uint8_t *)st->lease.addr);
 		st->lease.lease_time = left < 0 ? DSTM_LEASE_INFINITE :
 		    (unsigned)left;
-		st->lease.t1 = l->t1;
-		st->lease.t2 = l->t2;
-		memcpy(st->lease.tep6, &l->tep6, sizeof(st->lease.tep6));
-		addr4_to_bytes(l->tep4, (uint8_t *)st->lease.tep4);
-		st->lease.mtu = l->mtu;
+		st->lease.t1 = le->t1;
+		st->lease.t2 = le->t2;
+		memcpy(st->lease.tep6, &le->tep6, sizeof(st->lease.tep6));
+		addr4_to_bytes(le->tep4, (uint8_t *)st->lease.tep4);
+		st->lease.mtu = le->mtu;
 		st->lease.port_max = 65535;
 		st->expires = left < 0 ? 0 : (int64_t)time(NULL) + left;
 	} else {
@@ -45,21 +46,13 @@ fill_status(dstm_client_status *st)
 	}
 	st->last_error = (dstm_status)rpcd.eng.last_status;
 	st->last_error_msg = strndup(rpcd.last_error, DSTM_MAX_MSG - 1);
-	st->counters.counters_val = calloc(RC_COUNT + TC_COUNT,
-	    sizeof(dstm_counter));
-	if (st->counters.counters_val == NULL)
+	if ((l.v = calloc(DSTM_MAX_COUNTERS, sizeof(dstm_counter))) == NULL)
 		return;
-	for (int i = 0; i < RC_COUNT; i++) {
-		st->counters.counters_val[n].name = strdup(rc_names[i]);
-		st->counters.counters_val[n++].value = rpcd.ctr[i];
-	}
-	for (int i = 0; i < TC_COUNT; i++) {
-		st->counters.counters_val[n].name =
-		    strdup(tunnel_counter_name(i));
-		st->counters.counters_val[n++].value =
-		    atomic_load(&rpcd.tun.ctr[i]);
-	}
-	st->counters.counters_len = n;
+	for (int i = 0; i < RC_COUNT; i++)
+		dstm_counters_add(&l, rc_names[i], rpcd.ctr[i]);
+	tunnel_counters(&rpcd.tun, dstm_counters_add, &l);
+	st->counters.counters_val = l.v;
+	st->counters.counters_len = l.n;
 }
 
 void

@@ -2,6 +2,7 @@
 #include "client/tunnel.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -11,6 +12,8 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/inet.h"
+#include "kernel/kbpf.h"
+#include "kernel/nl.h"
 #include "kernel/raw6.h"
 #include "kernel/tun.h"
 
@@ -217,6 +220,9 @@ tunnel_set_lease(struct tunnel *t, uint32_t addr, const struct in6_addr *tep6)
 		t->tep6 = *tep6;
 	tep = t->tep6;
 	nq = t->nq;
+	if (t->fast != NULL && kbpf_client_set_lease(t->fast, addr,
+	    addr != 0 ? &tep : NULL) != 0)
+		log_warnx("tunnel: bpf: lease not set; the tun path carries it");
 	memcpy(q, t->queue, sizeof(q));
 	memcpy(ql, t->qlen, sizeof(ql));
 	t->nq = 0;
@@ -238,9 +244,80 @@ tunnel_set_lease(struct tunnel *t, uint32_t addr, const struct in6_addr *tep6)
 		atomic_store(&t->last_activity, (int64_t)time(NULL));
 }
 
+int
+tunnel_fast_open(struct tunnel *t, const struct in6_addr *src6,
+    int tun_ifindex)
+{
+	struct kbpf_client_config kc;
+	char why[256];
+	int rc;
+
+	if ((rc = kbpf_available(why, sizeof(why))) != 0) {
+		log_warnx("tunnel: bpf: cannot load BPF: %s", why);
+		return rc;
+	}
+	memset(&kc, 0, sizeof(kc));
+	kc.src6 = *src6;
+	kc.tep6 = t->tep6;
+	kc.tun_ifindex = tun_ifindex;
+	if ((rc = knl_addr6_ifindex(src6)) < 0) {
+		log_warnx("tunnel: bpf: no interface holds our source address");
+		return rc;
+	}
+	kc.uplink_ifindex = rc;
+	if ((rc = kbpf_client_open(&kc, &t->fast)) != 0)
+		return rc;
+	pthread_mutex_lock(&t->lock);
+	if (t->addr != 0)
+		rc = kbpf_client_set_lease(t->fast, t->addr, &t->tep6);
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+static const enum tun_counter from_kernel[KBPF_CL_STAT_MAX] = {
+	[KBPF_CL_DROP_NOT_TEP] = TC_DROP_NOT_TEP,
+	[KBPF_CL_DROP_NOT_OURS] = TC_DROP_NOT_OURS,
+};
+
+void
+tunnel_counters(struct tunnel *t,
+    void (*fn)(void *arg, const char *name, uint64_t value), void *arg)
+{
+	struct kbpf_counter k[KBPF_CL_STAT_MAX];
+	uint64_t v[TC_COUNT];
+	char name[64];
+	bool fast;
+
+	for (int i = 0; i < TC_COUNT; i++)
+		v[i] = atomic_load(&t->ctr[i]);
+	fast = t->fast != NULL && kbpf_client_counters(t->fast, k) == 0;
+	if (fast) {
+		v[TC_TX_PKTS] += k[KBPF_CL_FWD_UP].pkts;
+		v[TC_TX_BYTES] += k[KBPF_CL_FWD_UP].bytes;
+		v[TC_RX_PKTS] += k[KBPF_CL_FWD_DOWN].pkts;
+		v[TC_RX_BYTES] += k[KBPF_CL_FWD_DOWN].bytes;
+		for (int i = 0; i < KBPF_CL_STAT_MAX; i++)
+			if (from_kernel[i] != 0)
+				v[from_kernel[i]] += k[i].pkts;
+	}
+	for (int i = 0; i < TC_COUNT; i++)
+		fn(arg, counter_names[i], v[i]);
+	fn(arg, "tunnel.backend.tun", t->fast == NULL);
+	fn(arg, "tunnel.backend.bpf", t->fast != NULL);
+	for (int i = 0; fast && i < KBPF_CL_STAT_MAX; i++) {
+		if (from_kernel[i] != 0)
+			continue;	/* counted under the tunnel's names */
+		snprintf(name, sizeof(name), "tunnel.bpf.%s",
+		    kbpf_client_counter_name((unsigned)i));
+		fn(arg, name, k[i].pkts);
+	}
+}
+
 void
 tunnel_stop(struct tunnel *t)
 {
+	kbpf_client_close(t->fast);	/* the kernel path goes first */
+	t->fast = NULL;
 	pump_stop(&t->pump);
 	tunnel_set_lease(t, 0, NULL);	/* frees the queue */
 	if (t->tun_fd >= 0)

@@ -9,7 +9,10 @@
  * back, statelessly, one to one: a connection opened before any lease
  * exists keeps working once the lease arrives, and the IPv4 host still
  * sees the leased global address.  While no lease is held, the first
- * packets are queued and the control side is woken to lease at once. */
+ * packets are queued and the control side is woken to lease at once.
+ *
+ * With backend bpf, kernel programs (kernel/kbpf.h) in front of this
+ * path carry the lease's traffic; what they punt still comes here. */
 #ifndef DSTM_TUNNEL_H
 #define DSTM_TUNNEL_H
 
@@ -35,6 +38,8 @@ enum tun_counter {
 	TC_COUNT
 };
 
+struct kbpf_client;
+
 struct tunnel {
 	int		 tun_fd, raw_fd;
 	int		 trigger_fd;	/* eventfd: traffic wants a lease */
@@ -49,6 +54,7 @@ struct tunnel {
 	unsigned	 nq;
 	_Atomic int64_t	 last_activity;	/* unix seconds, either way */
 	_Atomic uint64_t ctr[TC_COUNT];
+	struct kbpf_client *fast;	/* backend bpf: the kernel path */
 };
 
 const char *tunnel_counter_name(enum tun_counter c);
@@ -56,6 +62,16 @@ const char *tunnel_counter_name(enum tun_counter c);
 int  tunnel_start(struct tunnel *t, int tun_fd, int raw_fd,
 	uint32_t placeholder);
 void tunnel_stop(struct tunnel *t);
+/* Backend bpf: tc programs on dti0 (tun_ifindex) and on the interface
+ * that holds src6 carry the lease's packets in the kernel; the thread
+ * keeps what they punt.  Always mode only (on-demand's first packet and
+ * its 192.0.0.2 rewrite need the userspace path).  0 or -errno. */
+int  tunnel_fast_open(struct tunnel *t, const struct in6_addr *src6,
+	int tun_ifindex);
+/* Every counter with its name; the kernel path's forwards and drops are
+ * added to the same names, its punts come as tunnel.bpf.*. */
+void tunnel_counters(struct tunnel *t,
+	void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
 /* Set (addr != 0) or clear the lease; setting flushes the queue. */
 void tunnel_set_lease(struct tunnel *t, uint32_t addr,
 	const struct in6_addr *tep6);

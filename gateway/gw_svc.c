@@ -19,6 +19,7 @@
 #include "rpc/status.h"
 #include "gateway/gw.h"
 #include "gateway/gwconf.h"
+#include "rpc/counters.h"
 #include "rpc/dstm.h"
 
 /* rpcgen's dispatcher; no prototype is generated */
@@ -377,47 +378,21 @@ gwsvc_bindings(struct gwsvc *v, struct binding **out, size_t *n)
 	return 0;
 }
 
-static void
-counter(dstm_counter *out, unsigned max, unsigned *n, const char *name,
-    uint64_t value)
-{
-	if (*n >= max)
-		return;
-	out[*n].name = strdup(name);
-	out[*n].value = value;
-	(*n)++;
-}
-
-struct counter_out {
-	dstm_counter	*v;
-	unsigned	 max, n;
-};
-
-static void
-counter_cb(void *arg, const char *name, uint64_t value)
-{
-	struct counter_out *o = arg;
-
-	counter(o->v, o->max, &o->n, name, value);
-}
-
 unsigned
 gwsvc_counters(struct gwsvc *v, dstm_counter *out, unsigned max)
 {
-	struct counter_out o = { out, max, 0 };
-	unsigned n;
+	struct dstm_counters l = { out, max, 0 };
 
-	counter(out, max, &o.n, "gateway.generation", v->generation);
-	gw_counters(v->gw, counter_cb, &o);
-	n = o.n;
-	counter(out, max, &n, "rpc.bind", v->ctr.binds);
-	counter(out, max, &n, "rpc.unbind", v->ctr.unbinds);
-	counter(out, max, &n, "rpc.sync", v->ctr.syncs);
-	counter(out, max, &n, "rpc.sync-chunks", v->ctr.sync_chunks);
-	counter(out, max, &n, "rpc.denied", v->ctr.denied);
-	counter(out, max, &n, "rpc.rejected", v->ctr.rejected);
-	counter(out, max, &n, "rpc.generation-gaps", v->ctr.gaps);
-	return n;
+	dstm_counters_add(&l, "gateway.generation", v->generation);
+	gw_counters(v->gw, dstm_counters_add, &l);
+	dstm_counters_add(&l, "rpc.bind", v->ctr.binds);
+	dstm_counters_add(&l, "rpc.unbind", v->ctr.unbinds);
+	dstm_counters_add(&l, "rpc.sync", v->ctr.syncs);
+	dstm_counters_add(&l, "rpc.sync-chunks", v->ctr.sync_chunks);
+	dstm_counters_add(&l, "rpc.denied", v->ctr.denied);
+	dstm_counters_add(&l, "rpc.rejected", v->ctr.rejected);
+	dstm_counters_add(&l, "rpc.generation-gaps", v->ctr.gaps);
+	return l.n;
 }
 
 static void

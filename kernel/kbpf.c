@@ -184,7 +184,11 @@ kbpf_hook_attach(struct kbpf_hook *h, int ifindex, bool egress, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 	    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	/* one fixed slot per hook, replaced on attach: a program that a
+	 * killed daemon left behind is taken over, never run before ours */
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
+	    .handle = KBPF_TC_HANDLE, .priority = KBPF_TC_PRIORITY,
+	    .flags = BPF_TC_F_REPLACE);
 	int rc;
 
 	memset(h, 0, sizeof(*h));

@@ -46,6 +46,9 @@
 #include "kernel/bpf/kbpf_abi.h"	/* the counter indexes */
 
 #define KBPF_MAX_UPLINKS	8
+/* where our tc filters sit on a clsact hook (tc's handle and pref) */
+#define KBPF_TC_HANDLE		0xd57
+#define KBPF_TC_PRIORITY	0xd57
 #define KBPF_DEFAULT_BINDINGS	65536
 
 struct kbpf_gw;

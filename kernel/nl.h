@@ -133,5 +133,7 @@ int	knl_forwarding(int family, bool on);		/* AF_INET, AF_INET6 */
 int	knl_rp_filter(const char *ifname, int mode);	/* 0, 1 strict, 2 */
 int	knl_disable_ipv6(const char *ifname, bool disable);
 int	knl_accept_dad(const char *ifname, int mode);	/* 0, 1, 2 */
+/* The interface that holds IPv6 address a (getifaddrs), or -ENOENT. */
+int	knl_addr6_ifindex(const struct in6_addr *a);
 
 #endif

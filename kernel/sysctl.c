@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,4 +111,23 @@ knl_accept_dad(const char *ifname, int mode)
 	if (mode < 0 || mode > 2)
 		return -EINVAL;
 	return sysctl_if("net/ipv6/conf/%s/accept_dad", ifname, mode);
+}
+
+int
+knl_addr6_ifindex(const struct in6_addr *a)
+{
+	struct ifaddrs *ifs, *i;
+	int rc = -ENOENT;
+
+	if (getifaddrs(&ifs) != 0)
+		return -errno;
+	for (i = ifs; i != NULL && rc < 0; i = i->ifa_next) {
+		const struct sockaddr_in6 *s = (const void *)i->ifa_addr;
+
+		if (s != NULL && s->sin6_family == AF_INET6 &&
+		    memcmp(&s->sin6_addr, a, sizeof(*a)) == 0)
+			rc = (int)if_nametoindex(i->ifa_name);
+	}
+	freeifaddrs(ifs);
+	return rc > 0 ? rc : -ENOENT;
 }

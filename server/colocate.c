@@ -53,16 +53,26 @@ colocate_open(struct server *s)
 		    sl->expires) == 0)
 			n++;
 	}
-	if ((rc = gw_start(g)) != 0) {
-		gw_close(g);
-		return rc;
-	}
 	s->gw.bind = op_bind;
 	s->gw.unbind = op_unbind;
 	s->gw.arg = g;
 	s->gw_local = g;
 	log_info("gateway: co-located, %u bindings restored", n);
 	return 0;
+}
+
+/* After daemon_start (fork keeps only the caller): the data-plane
+ * thread.  Until then packets wait in the TUN and raw socket queues; the
+ * kernel fast path already runs. */
+int
+colocate_start(struct server *s)
+{
+	int rc;
+
+	if (s->gw_local == NULL || (rc = gw_start(s->gw_local)) == 0)
+		return 0;
+	colocate_close(s);
+	return rc;
 }
 
 void

@@ -8,6 +8,7 @@
 #include "common/ctlsock.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
+#include "rpc/counters.h"
 #include "rpc/dstm.h"
 
 static const char *const counter_names[C_COUNT] = {
@@ -163,36 +164,25 @@ dstmctl_pool_1_svc(void *argp, dstm_pool_info *res, struct svc_req *rq)
 	return TRUE;
 }
 
-static void
-add_counter(void *arg, const char *name, uint64_t value)
-{
-	dstm_stats *res = arg;
-	dstm_counter *c;
-
-	if (res->counters.counters_len >= DSTM_MAX_COUNTERS)
-		return;
-	c = &res->counters.counters_val[res->counters.counters_len++];
-	c->name = strdup(name);
-	c->value = value;
-}
-
 bool_t
 dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 {
+	struct dstm_counters l = { NULL, DSTM_MAX_COUNTERS, 0 };
+
 	(void)argp;
 	(void)rq;
 	memset(res, 0, sizeof(*res));
 	res->uptime = srv_now() - srv->started;
-	res->counters.counters_val = calloc(DSTM_MAX_COUNTERS,
-	    sizeof(dstm_counter));
-	if (res->counters.counters_val == NULL) {
+	if ((l.v = calloc(DSTM_MAX_COUNTERS, sizeof(dstm_counter))) == NULL) {
 		res->status = DSTM_INTERNAL;
 		return TRUE;
 	}
 	for (int c = 0; c < C_COUNT; c++)
-		add_counter(res, counter_names[c], srv->counters[c]);
+		dstm_counters_add(&l, counter_names[c], srv->counters[c]);
 	if (srv->gw_local != NULL)
-		gw_counters(srv->gw_local, add_counter, res);
+		gw_counters(srv->gw_local, dstm_counters_add, &l);
+	res->counters.counters_val = l.v;
+	res->counters.counters_len = l.n;
 	res->status = DSTM_OK;
 	return TRUE;
 }

@@ -566,6 +566,11 @@ main(int argc, char **argv)
 		fatalx("refusing to start without the lease state");
 	server.started = srv_now();
 
+	/* the data plane before the service: once the port answers, the
+	 * bindings of the journal carry traffic (threads start later) */
+	if ((rc = colocate_open(&server)) != 0)
+		startup_fail("cannot start the co-located gateway: %s",
+		    strerror(-rc));
 	rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec);
 	udp_dup_budget = fd_budget(server.conf.n_listen);
 	for (unsigned i = 0; i < server.conf.n_listen; i++) {
@@ -583,7 +588,7 @@ main(int argc, char **argv)
 	 * threads must not take our signals */
 	if ((sfd = daemon_start(o.foreground, server.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-sfd));
-	if ((rc = colocate_open(&server)) != 0)
+	if ((rc = colocate_start(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
 	if ((rc = push_open(&server)) != 0)

@@ -133,6 +133,7 @@ const char *srv_counter_name(enum srv_counter c);
 
 /* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
 int  colocate_open(struct server *s);
+int  colocate_start(struct server *s);
 void colocate_close(struct server *s);
 /* after a reload: route the (new) pool into the gateway's TUN */
 void colocate_reroute(struct server *s);

@@ -32,6 +32,7 @@ port = $2
 mode = $3
 control-socket = $T_TMP/rpcd$1.sock
 pid-file = $T_TMP/rpcd$1.pid
+backend = $([ "$3" = ondemand ] && echo auto || echo "${BACKEND:-tun}")
 C
 	[ $# -gt 3 ] && printf '%s\n' "${@:4}" >>"$T_TMP/rpcd$1.conf"
 	return 0
@@ -79,6 +80,8 @@ check "client 1 has its IPv4 default route via dti0" \
 check "ping from client 1" ip netns exec "$NS_C1" ping -c 2 -i 0.2 -W 2 203.0.113.10
 expect_eq "TCP from client 1 intact; the IPv4 host sees $A1" "$A1" "$(tcp_check "$NS_C1" 8001)"
 expect_eq "TCP from client 2 intact; the IPv4 host sees $A2" "$A2" "$(tcp_check "$NS_C2" 8002)"
+ccounter() { cli "$1" -j status | jget "d['counters']['$2']"; }
+expect_eq "client 1 runs the $BACKEND backend" 1 "$(ccounter 1 tunnel.backend.$BACKEND)"
 
 # --- renewals across several lease periods, traffic flowing ---
 renews_before=$(cli 1 -j status | jget 'd["counters"]["requests.renew"]')

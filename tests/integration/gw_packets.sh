@@ -126,8 +126,16 @@ check "reload: the added range is routed into the gateway's TUN" \
 check "reload: the old range is still routed" \
 	bash -c "ip -n '$NS_GW' route show 198.51.100.0/24 | grep -q 'dev dti0'"
 
-# restart: bindings come back from the journal
-kill_pid "$SPID"
+if [ "$BACKEND" = bpf ]; then
+	# the fast path carried the valid packets, in both directions
+	check "bpf: the kernel decapsulated (gateway.bpf.fwd-up > 0)" \
+		test "$(counter gateway.bpf.fwd-up)" -gt 0
+	check "bpf: the kernel encapsulated (gateway.bpf.fwd-down > 0)" \
+		test "$(counter gateway.bpf.fwd-down)" -gt 0
+fi
+# restart after a crash: bindings come back from the journal, and the
+# bpf backend takes over the tc programs the dead server left attached
+kill_pid "$SPID" KILL
 bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
 SPID=$BG_PID
 wait_for 5 port_open "$NS_GW" $PORT
@@ -138,17 +146,13 @@ sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L3" 203.0.113.10 900
 wait $RPID
 expect_eq "traffic flows after a server restart" "equal" \
 	"$($PKT cmp "$($PKT forwarded "$sent")" "$(cat "$T_TMP/got")")"
+expect_eq "one tc filter per hook after the crash and restart" \
+	"$([ "$BACKEND" = bpf ] && echo 1 || echo 0)" \
+	"$(ip netns exec "$NS_GW" tc filter show dev c1 ingress | grep -c 'bpf.*direct-action')"
 if [ "$(cat "$T_TMP/got")" = timeout ]; then
 	echo "# after restart:"; ip -n "$NS_GW" route | sed 's/^/#   /'
 	ip -n "$NS_GW" link | sed 's/^/#   /'; tail -5 "$LOG" | sed 's/^/#   /'
 	CTL stats | grep -E "decap|drop" | grep -v " 0$" | sed 's/^/#   /'
-fi
-if [ "$BACKEND" = bpf ]; then
-	# the fast path carried the valid packets, in both directions
-	check "bpf: the kernel decapsulated (gateway.bpf.fwd-up > 0)" \
-		test "$(counter gateway.bpf.fwd-up)" -gt 0
-	check "bpf: the kernel encapsulated (gateway.bpf.fwd-down > 0)" \
-		test "$(counter gateway.bpf.fwd-down)" -gt 0
 fi
 kill_pid "$SPID"
 check "no tc programs left on the gateway's interfaces" \
