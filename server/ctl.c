@@ -323,7 +323,7 @@ dstmctl_lease_for_1_svc(dstm_lease_for_args *args, dstm_lease *res,
 	    addr4_ntop(lease_addr(&s->leases, idx), a4, sizeof(a4)),
 	    addr6_ntop(&c, a6, sizeof(a6)),
 	    args->lease_time == 0 ? "static" : "timed");
-	svc_fill_lease(s, idx, res);	/* same reply shape as ALLOC */
+	srvsvc_fill_lease(s, idx, res);	/* same reply shape as ALLOC */
 	return TRUE;
 }
 

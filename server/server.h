@@ -109,9 +109,9 @@ void dstm_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void dstm_ctl_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void srv_expire(struct server *s);
 /* requests seen by the client program so far (all procedures) */
-uint64_t svc_calls(const struct server *s);
+uint64_t srvsvc_calls(const struct server *s);
 struct dstm_lease;
-void svc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
+void srvsvc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
 
 /* commit.c: group commit */
 void commit_close(struct server *s);
