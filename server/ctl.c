@@ -39,12 +39,6 @@ static const char *const counter_names[C_COUNT] = {
 	[C_REPLIES_HELD] = "journal.replies-held",
 };
 
-const char *
-srv_counter_name(enum srv_counter c)
-{
-	return (unsigned)c < C_COUNT ? counter_names[c] : "?";
-}
-
 void
 ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 {

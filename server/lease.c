@@ -17,30 +17,12 @@ static const char *const state_names[] = {
 	[LEASE_EXCLUDED] = "excluded",
 };
 
-static const char *const event_names[] = {
-	[LEV_ALLOC] = "alloc",
-	[LEV_RENEW] = "renew",
-	[LEV_RELEASE] = "release",
-	[LEV_EXPIRE] = "expire",
-	[LEV_HOLD_END] = "hold-end",
-	[LEV_REVOKE] = "revoke",
-	[LEV_STATIC] = "static",
-};
-
 const char *
 lease_state_name(enum lease_state s)
 {
 	if ((unsigned)s >= sizeof(state_names) / sizeof(state_names[0]))
 		return "?";
 	return state_names[s];
-}
-
-const char *
-lease_event_name(enum lease_event e)
-{
-	if ((unsigned)e >= sizeof(event_names) / sizeof(event_names[0]))
-		return "?";
-	return event_names[e];
 }
 
 /* ---- intrusive lists ---- */

@@ -41,7 +41,6 @@ enum lease_event {
 };
 
 const char *lease_state_name(enum lease_state s);
-const char *lease_event_name(enum lease_event e);
 
 #define SLOT_NONE UINT32_MAX
 

@@ -129,7 +129,6 @@ int  commit_barrier(struct server *s);
 
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
-const char *srv_counter_name(enum srv_counter c);
 
 /* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
 int  colocate_open(struct server *s);
