@@ -1,9 +1,16 @@
-/* server.h - rpcdstmd's state, shared by its files:
+/* server.h - rpcdstmd's state, shared by its files.  Declared here:
  *   rpcdstmd.c  main, sockets, event loop, signals, reload
  *   svc.c       the client program (ALLOC, RENEW, RELEASE, INFO)
+ *   commit.c    group commit: replies held until their changes are synced
  *   ctl.c       the control program (dstmctl) on the UNIX socket
  *   store.c     lease table <-> journal (record, replay, compaction)
  *   policy.c    client ACL and per-source rate limit
+ *   colocate.c  the gateway inside rpcdstmd ([gateway] enable = yes)
+ * With their own headers:
+ *   conf.c      rpcdstmd.conf, parsed and checked; the -n printer
+ *   lease.c     the pool and the lease table, one state machine
+ *   journal.c   the snapshot and journal files
+ *   push.c      bindings pushed to standalone gateways (dstmgwd)
  */
 #ifndef DSTM_SERVER_H
 #define DSTM_SERVER_H
