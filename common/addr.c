@@ -247,12 +247,6 @@ range4_ntop(const struct range4 *r, char *buf, size_t len)
 }
 
 bool
-prefix4_contains(const struct prefix4 *p, uint32_t a)
-{
-	return (a & prefix4_mask(p->len)) == p->addr;
-}
-
-bool
 prefix6_contains(const struct prefix6 *p, const struct in6_addr *a)
 {
 	struct in6_addr m = *a;

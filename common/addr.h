@@ -45,7 +45,6 @@ const char *range4_ntop(const struct range4 *r, char *buf, size_t len);
 bool range4_find(const struct range4 *r, unsigned n, uint32_t a);
 
 uint32_t prefix4_mask(uint8_t len);
-bool prefix4_contains(const struct prefix4 *p, uint32_t a);
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
 
 /* wire <-> host order */

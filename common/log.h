@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 void log_init(int foreground, int verbose, const char *ident);
-void log_setverbose(int verbose);
+/* the -v count given to log_init */
 int  log_getverbose(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

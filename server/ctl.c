@@ -40,12 +40,6 @@ static const char *const counter_names[C_COUNT] = {
 	[C_REPLIES_HELD] = "journal.replies-held",
 };
 
-const char *
-srv_counter_name(enum srv_counter c)
-{
-	return (unsigned)c < C_COUNT ? counter_names[c] : "?";
-}
-
 void
 ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 {
@@ -292,7 +286,7 @@ dstmctl_lease_for_1_svc(dstm_lease_for_args *args, dstm_lease *res,
 	    addr4_ntop(lease_addr(&s->leases, idx), a4, sizeof(a4)),
 	    addr6_ntop(&c, a6, sizeof(a6)),
 	    args->lease_time == 0 ? "static" : "timed");
-	svc_fill_lease(s, idx, res);	/* same reply shape as ALLOC */
+	srvsvc_fill_lease(s, idx, res);	/* same reply shape as ALLOC */
 	return TRUE;
 }
 

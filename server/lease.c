@@ -17,30 +17,12 @@ static const char *const state_names[] = {
 	[LEASE_EXCLUDED] = "excluded",
 };
 
-static const char *const event_names[] = {
-	[LEV_ALLOC] = "alloc",
-	[LEV_RENEW] = "renew",
-	[LEV_RELEASE] = "release",
-	[LEV_EXPIRE] = "expire",
-	[LEV_HOLD_END] = "hold-end",
-	[LEV_REVOKE] = "revoke",
-	[LEV_STATIC] = "static",
-};
-
 const char *
 lease_state_name(enum lease_state s)
 {
 	if ((unsigned)s >= sizeof(state_names) / sizeof(state_names[0]))
 		return "?";
 	return state_names[s];
-}
-
-const char *
-lease_event_name(enum lease_event e)
-{
-	if ((unsigned)e >= sizeof(event_names) / sizeof(event_names[0]))
-		return "?";
-	return event_names[e];
 }
 
 /* ---- intrusive lists ---- */
@@ -295,6 +277,23 @@ lease_addr(const struct lease_table *t, uint32_t idx)
 
 /* ---- the state machine ---- */
 
+#define ST(x)	(1u << LEASE_##x)
+
+/* Each event: the states it may leave (a bit each) and the one it enters;
+ * HELD becomes FREE when there is no hold time.  See lease.h. */
+static const struct {
+	uint8_t	from;
+	uint8_t	to;
+} transitions[] = {
+	[LEV_ALLOC]	= { ST(FREE) | ST(HELD),		LEASE_BOUND },
+	[LEV_RENEW]	= { ST(BOUND),				LEASE_BOUND },
+	[LEV_RELEASE]	= { ST(BOUND),				LEASE_HELD },
+	[LEV_EXPIRE]	= { ST(BOUND),				LEASE_HELD },
+	[LEV_HOLD_END]	= { ST(HELD),				LEASE_FREE },
+	[LEV_REVOKE]	= { ST(BOUND) | ST(STATIC),		LEASE_FREE },
+	[LEV_STATIC]	= { ST(FREE) | ST(HELD) | ST(BOUND),	LEASE_STATIC },
+};
+
 int
 lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
     const struct in6_addr *client, int64_t now, uint32_t lease_time)
@@ -302,52 +301,18 @@ lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
 	struct lease_slot *s;
 	uint8_t to;
 
-	if (idx >= t->size)
+	if (idx >= t->size ||
+	    (unsigned)ev >= sizeof(transitions) / sizeof(transitions[0]))
 		return -1;
 	s = &t->slots[idx];
+	if (s->state > LEASE_EXCLUDED ||
+	    !(transitions[ev].from & (1u << s->state)))
+		return -1;
+	to = transitions[ev].to;
+	if (to == LEASE_HELD && t->hold_time == 0)
+		to = LEASE_FREE;
 	if (lease_time == 0)
 		lease_time = t->lease_time;
-
-	switch (s->state) {
-	case LEASE_FREE:
-		if (ev == LEV_ALLOC)
-			to = LEASE_BOUND;
-		else if (ev == LEV_STATIC)
-			to = LEASE_STATIC;
-		else
-			return -1;
-		break;
-	case LEASE_HELD:
-		if (ev == LEV_ALLOC)
-			to = LEASE_BOUND;
-		else if (ev == LEV_STATIC)
-			to = LEASE_STATIC;
-		else if (ev == LEV_HOLD_END)
-			to = LEASE_FREE;
-		else
-			return -1;
-		break;
-	case LEASE_BOUND:
-		if (ev == LEV_RENEW)
-			to = LEASE_BOUND;
-		else if (ev == LEV_RELEASE || ev == LEV_EXPIRE)
-			to = t->hold_time > 0 ? LEASE_HELD : LEASE_FREE;
-		else if (ev == LEV_REVOKE)
-			to = LEASE_FREE;
-		else if (ev == LEV_STATIC)
-			to = LEASE_STATIC;
-		else
-			return -1;
-		break;
-	case LEASE_STATIC:
-		if (ev == LEV_REVOKE)
-			to = LEASE_FREE;
-		else
-			return -1;
-		break;
-	default:
-		return -1;
-	}
 
 	slot_detach(t, idx);
 	switch (ev) {

@@ -41,7 +41,6 @@ enum lease_event {
 };
 
 const char *lease_state_name(enum lease_state s);
-const char *lease_event_name(enum lease_event e);
 
 #define SLOT_NONE UINT32_MAX
 
@@ -100,10 +99,11 @@ void lease_table_free(struct lease_table *t);
 uint32_t lease_index(const struct lease_table *t, uint32_t addr);
 uint32_t lease_addr(const struct lease_table *t, uint32_t idx);
 
-/* The one transition function.  Checks that `ev` is legal in the slot's
- * current state (returns -1 and changes nothing if not), moves the slot
- * between lists, sets expires/since from `now`.  `lease_time` is used by
- * ALLOC/RENEW (0 = table default). */
+/* The transition function of requests, expiry and the operator (only
+ * lease_restore, below, sets a state otherwise).  Checks that `ev` is
+ * legal in the slot's current state (returns -1 and changes nothing if
+ * not), moves the slot between lists, sets expires/since from `now`.
+ * `lease_time` is used by ALLOC/RENEW (0 = table default). */
 int  lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
 	const struct in6_addr *client, int64_t now, uint32_t lease_time);
 
@@ -136,8 +136,9 @@ unsigned lease_expire(struct lease_table *t, int64_t now, lease_cb cb,
 /* Earliest time lease_expire() has work, INT64_MAX when none. */
 int64_t  lease_next_event(const struct lease_table *t);
 
-/* Restore a slot from persistence (replay): puts it in `state` with the
- * given fields, wherever it was.  Returns -1 if addr is not in the pool or
+/* Restore a slot from persistence (replay) or an old table (migrate):
+ * puts it in `state` with the given fields, wherever it was, without
+ * lease_transition's checks.  Returns -1 if addr is not in the pool or
  * excluded. */
 int  lease_restore(struct lease_table *t, uint32_t addr, uint8_t state,
 	const struct in6_addr *client, int64_t since, int64_t expires);

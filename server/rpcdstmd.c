@@ -150,12 +150,12 @@ drain_udp(struct server *s, struct listener *l)
 {
 	for (unsigned k = 0; k <= l->n_dup; k++) {
 		int fd = k == 0 ? l->fd : l->dup_fd[k - 1];
-		uint64_t before = svc_calls(s);
+		uint64_t before = srvsvc_calls(s);
 
 		if (commit_fd_held(fd))
 			continue;
 		svc_getreq_common(fd);
-		if (svc_calls(s) == before)
+		if (srvsvc_calls(s) == before)
 			break;
 	}
 }

@@ -1,9 +1,16 @@
-/* server.h - rpcdstmd's state, shared by its files:
+/* server.h - rpcdstmd's state, shared by its files.  Declared here:
  *   rpcdstmd.c  main, sockets, event loop, signals, reload
  *   svc.c       the client program (ALLOC, RENEW, RELEASE, INFO)
+ *   commit.c    group commit: replies held until their changes are synced
  *   ctl.c       the control program (dstmctl) on the UNIX socket
  *   store.c     lease table <-> journal (record, replay, compaction)
  *   policy.c    client ACL and per-source rate limit
+ *   colocate.c  the gateway inside rpcdstmd ([gateway] enable = yes)
+ * With their own headers:
+ *   conf.c      rpcdstmd.conf, parsed and checked; the -n printer
+ *   lease.c     the pool and the lease table, one state machine
+ *   journal.c   the snapshot and journal files
+ *   push.c      bindings pushed to standalone gateways (dstmgwd)
  */
 #ifndef DSTM_SERVER_H
 #define DSTM_SERVER_H
@@ -109,9 +116,9 @@ void dstm_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void dstm_ctl_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void srv_expire(struct server *s);
 /* requests seen by the client program so far (all procedures) */
-uint64_t svc_calls(const struct server *s);
+uint64_t srvsvc_calls(const struct server *s);
 struct dstm_lease;
-void svc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
+void srvsvc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
 
 /* commit.c: group commit */
 void commit_close(struct server *s);
@@ -129,7 +136,6 @@ int  commit_barrier(struct server *s);
 
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
-const char *srv_counter_name(enum srv_counter c);
 
 /* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
 int  colocate_open(struct server *s);

@@ -97,7 +97,7 @@ gate(struct server *s, struct svc_req *rq, struct in6_addr *caller)
 }
 
 void
-svc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
+srvsvc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
 {
 	const struct lease_slot *sl = &s->leases.slots[idx];
 	int64_t now = srv_now();
@@ -199,7 +199,7 @@ dstmproc_alloc_1_svc(dstm_alloc_args *args, dstm_lease *res,
 		st = DSTM_GATEWAY_ERROR;
 		goto out;
 	}
-	svc_fill_lease(s, idx, res);
+	srvsvc_fill_lease(s, idx, res);
 out:
 	res->status = st;
 	return reply(s, rq, "alloc", &c, idx != SLOT_NONE ?
@@ -245,7 +245,7 @@ dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
 		st = DSTM_GATEWAY_ERROR;
 		goto out;
 	}
-	svc_fill_lease(s, idx, res);
+	srvsvc_fill_lease(s, idx, res);
 out:
 	res->status = st;
 	return reply(s, rq, "renew", &c, addr, st, true, res);
@@ -313,7 +313,7 @@ dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
 		if (memcmp(&sl->client, &c, sizeof(c)) != 0 ||
 		    (sl->state != LEASE_BOUND && sl->state != LEASE_STATIC))
 			continue;
-		svc_fill_lease(s, b, &res->leases.leases_val[n++]);
+		srvsvc_fill_lease(s, b, &res->leases.leases_val[n++]);
 	}
 	res->leases.leases_len = n;
 out:
@@ -322,7 +322,7 @@ out:
 }
 
 uint64_t
-svc_calls(const struct server *s)
+srvsvc_calls(const struct server *s)
 {
 	return s->counters[C_REQ_ALLOC] + s->counters[C_REQ_RENEW] +
 	    s->counters[C_REQ_RELEASE] + s->counters[C_REQ_INFO] +
