@@ -10,6 +10,7 @@
 #include "common/ctlsock.h"
 #include "rpc/counters.h"
 #include "rpc/dstm.h"
+#include "rpc/service.h"
 
 void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
 
@@ -127,11 +128,5 @@ rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
 	return TRUE;
 }
 
-int
-dstm_rpcd_prog_1_freeresult(SVCXPRT *x, xdrproc_t xdr_result, caddr_t result)
-{
-	(void)x;
-	xdr_free(xdr_result, result);
-	return 1;
-}
+DSTM_FREERESULT(dstm_rpcd_prog_1)
 

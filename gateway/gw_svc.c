@@ -21,6 +21,7 @@
 #include "gateway/gwconf.h"
 #include "rpc/counters.h"
 #include "rpc/dstm.h"
+#include "rpc/service.h"
 
 /* rpcgen's dispatcher; no prototype is generated */
 void dstm_gw_prog_1(struct svc_req *rq, SVCXPRT *xprt);
@@ -450,11 +451,4 @@ dstmgw_stats_1_svc(void *argp, dstm_gw_stats *res, struct svc_req *rq)
 	return TRUE;
 }
 
-int
-dstm_gw_prog_1_freeresult(SVCXPRT *xprt, xdrproc_t xdr_result,
-    caddr_t result)
-{
-	(void)xprt;
-	xdr_free(xdr_result, result);
-	return 1;
-}
+DSTM_FREERESULT(dstm_gw_prog_1)

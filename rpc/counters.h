@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include <rpc/rpc.h>
+
 #include "rpc/dstm.h"
 
 struct dstm_counters {

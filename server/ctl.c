@@ -10,6 +10,7 @@
 #include "gateway/gateway.h"
 #include "rpc/counters.h"
 #include "rpc/dstm.h"
+#include "rpc/service.h"
 
 static const char *const counter_names[C_COUNT] = {
 	[C_REQ_ALLOC] = "requests.alloc",
@@ -290,11 +291,4 @@ dstmctl_lease_for_1_svc(dstm_lease_for_args *args, dstm_lease *res,
 	return TRUE;
 }
 
-int
-dstm_ctl_prog_1_freeresult(SVCXPRT *xprt, xdrproc_t xdr_result,
-    caddr_t result)
-{
-	(void)xprt;
-	xdr_free(xdr_result, result);
-	return 1;
-}
+DSTM_FREERESULT(dstm_ctl_prog_1)

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "rpc/status.h"
 #include "rpc/dstm.h"
+#include "rpc/service.h"
 
 static int64_t
 now_ms(void)
@@ -329,13 +330,7 @@ srvsvc_calls(const struct server *s)
 	    s->counters[C_REQ_NULL];
 }
 
-int
-dstm_prog_1_freeresult(SVCXPRT *xprt, xdrproc_t xdr_result, caddr_t result)
-{
-	(void)xprt;
-	xdr_free(xdr_result, result);
-	return 1;
-}
+DSTM_FREERESULT(dstm_prog_1)
 
 /* Expiry: called from the event loop. */
 static void

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential pkg-config libtirpc-dev rpcsvc-proto rpcbind
 libnl-3-dev libnl-route-3-dev check iproute2 iputils-ping python3 procps
-clang libclang-rt-14-dev man-db llvm libbpf-dev bpftool ethtool"
+clang libclang-rt-14-dev man-db llvm libbpf-dev bpftool ethtool
+libcap2-bin"
 missing=()
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
