@@ -177,7 +177,7 @@ fuzz:
 	$(Q)BUILD=$(BUILD) tests/fuzz/run.sh
 
 demo: all
-	$(Q)BUILD=$(BUILD) tests/demo.sh
+	$(Q)BUILD=$(BUILD) BACKEND=$(or $(BACKEND),tun) tests/demo.sh
 
 bench: all $(TOOL_BIN)
 	$(Q)BUILD=$(BUILD) tests/bench/run.sh
