@@ -29,6 +29,22 @@
  *   the TEP dropped (not-from-tep), for another address dropped
  *   (not-our-address), else decapsulated into dti0; odd inner punts.
  *
+ * What the fast path skips, by design: forwarded packets leave by
+ * bpf_redirect, so netfilter's forward and postrouting hooks (NAT: not
+ * for the aftr mode), rp_filter and the IPv4 forwarding counters do not
+ * see them; the RFC 7596 check replaces rp_filter, as it does for the
+ * slow path (rp_filter 0 on dti0).  The gateway needs IPv4 forwarding on
+ * (the FIB lookup answers "forwarding disabled" otherwise: punted);
+ * kbpf_gw_open() turns on IPv6 forwarding on the TUN, which the return
+ * path's FIB lookups need and which changes nothing else there.
+ *
+ * The client's fast path assumes dti0 carries the lease itself: in
+ * on-demand mode (rpcd rewriting a placeholder address) leave the lease
+ * unset, so that everything goes to rpcd.
+ *
+ * Memory: three hash maps of max_bindings entries (allocated as used)
+ * and max_bindings x 40 bytes x possible CPUs of binding counters.
+ *
  * Times given here are unix seconds; the programs use boot-time ns and
  * the conversion happens at the call.  Addresses in host order for IPv4
  * (like struct binding), struct in6_addr for IPv6.  Every function
