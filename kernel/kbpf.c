@@ -82,6 +82,9 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	/* a verifier log is a whole message, often many kB */
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
+	/* bpf_tc_hook_create() on an existing clsact: expected, -EEXIST */
+	if (level == LIBBPF_WARN && strstr(msg, "Exclusivity flag on") != NULL)
+		level = LIBBPF_DEBUG;
 	if (level == LIBBPF_WARN)
 		keep_error(msg);
 	n = strlen(msg);
