@@ -285,6 +285,8 @@ kbpf_boot_ns(int64_t unix_secs)
 	/* already expired: any past boot time that is not 0 */
 	if (delta < 0 && -delta >= clock_ns(CLOCK_BOOTTIME) / 1000000000)
 		return 1;
+	if (delta > (INT64_MAX - clock_ns(CLOCK_BOOTTIME)) / 1000000000)
+		return UINT64_MAX;	/* centuries away */
 	return (uint64_t)(clock_ns(CLOCK_BOOTTIME) + delta * 1000000000);
 }
 

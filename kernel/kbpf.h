@@ -9,7 +9,10 @@
  * gateway, IPv6 uplink ingress (4in6 to the TEP):
  *   forwarded: plain IPv4 inside (no options, no fragment), outer source
  *     and inner source[/port] matching a binding that has not expired,
- *     TTL > 1, a FIB route (input interface: the TUN) that fits;
+ *     TTL > 1, a FIB route (input interface: the TUN, as for the slow
+ *     path's packets) that fits; every check and the FIB lookup come
+ *     before the packet changes (once decapsulated it cannot go back),
+ *     a missing neighbour entry is resolved by bpf_redirect_neigh;
  *   dropped and counted like rfc2473.c: unknown-client, spoofed-source,
  *     spoofed-port, expired;
  *   punted: outer extension headers, odd inner headers or lengths, inner
