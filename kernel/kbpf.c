@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
-#include "kernel/bpf/gw.skel.h"
+#include "gw.skel.h"
 #include "kernel/kbpf_priv.h"
 
 #ifndef CAP_BPF

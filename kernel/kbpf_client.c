@@ -11,7 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
-#include "kernel/bpf/client.skel.h"
+#include "client.skel.h"
 #include "kernel/kbpf_priv.h"
 
 struct kbpf_client {

@@ -14,7 +14,7 @@
 
 #include "common/addr.h"
 #include "common/log.h"
-#include "kernel/bpf/gw.skel.h"
+#include "gw.skel.h"
 #include "kernel/kbpf_priv.h"
 #include "kernel/nl.h"
 
