@@ -22,6 +22,8 @@ $(BUILD)/kernel/bpf/%.skel.h: $(BUILD)/kernel/bpf/%.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name kbpf_$*_bpf >$@.tmp && mv $@.tmp $@
 
+# the skeletons are included by name ("gw.skel.h")
 $(call obj,$(wildcard kernel/kbpf*.c)): $(BPF_SKEL)
+$(call obj,$(wildcard kernel/kbpf*.c)): ALL_CFLAGS += -I$(BUILD)/kernel/bpf
 
 LDLIBS += $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)

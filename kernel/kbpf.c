@@ -28,23 +28,39 @@
 #endif
 
 static char last_error[256];
+static bool verifier_said;	/* last_error is the verifier's: keep it */
 
 /* libbpf writes the verifier's log as one message between BEGIN and END
- * markers; its last line is the reason. */
+ * markers; its last line is the reason, and worth more than the
+ * warnings that follow it ("failed to load object ..."). */
 static void
 keep_error(const char *msg)
 {
 	const char *end, *p, *line;
+	bool verifier;
 	size_t n;
 
-	if ((end = strstr(msg, "-- END PROG LOAD LOG --")) == NULL)
+	verifier = (end = strstr(msg, "-- END PROG LOAD LOG --")) != NULL;
+	if (!verifier) {
+		if (verifier_said)
+			return;
 		end = msg + strlen(msg);
-	while (end > msg && (end[-1] == '\n' || end[-1] == ' '))
-		end--;
-	line = msg;
-	for (p = msg; p < end; p++)
-		if (*p == '\n')
-			line = p + 1;
+	}
+	/* the last line, not counting the verifier's statistics */
+	for (;;) {
+		while (end > msg && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		line = msg;
+		for (p = msg; p < end; p++)
+			if (*p == '\n')
+				line = p + 1;
+		if (!verifier || line == msg ||
+		    (strncmp(line, "processed ", 10) != 0 &&
+		    strncmp(line, "verification time", 17) != 0 &&
+		    strncmp(line, "stack depth", 11) != 0))
+			break;
+		end = line;
+	}
 	n = (size_t)(end - line);
 	if (n == 0)
 		return;
@@ -52,17 +68,23 @@ keep_error(const char *msg)
 		n = sizeof(last_error) - 1;
 	memcpy(last_error, line, n);
 	last_error[n] = '\0';
+	verifier_said = verifier;
 }
 
 static int
 libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char msg[4096];
+	char *msg;
 	size_t n;
 
 	if (level == LIBBPF_DEBUG && log_getverbose() < 2)
 		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* a verifier log is a whole message, often many kB */
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	/* bpf_tc_hook_create() on an existing clsact: expected, -EEXIST */
+	if (level == LIBBPF_WARN && strstr(msg, "Exclusivity flag on") != NULL)
+		level = LIBBPF_DEBUG;
 	if (level == LIBBPF_WARN)
 		keep_error(msg);
 	n = strlen(msg);
@@ -72,6 +94,7 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 		log_warnx("%s", msg);
 	else
 		log_debug("%s", msg);
+	free(msg);
 	return 0;
 }
 
@@ -96,6 +119,7 @@ void
 kbpf_clear_error(void)
 {
 	last_error[0] = '\0';
+	verifier_said = false;
 }
 
 static bool
@@ -141,9 +165,13 @@ kbpf_available(char *why, size_t len)
 	if (rc != 0) {
 		if (rc > 0)
 			rc = -rc;
-		snprintf(why, len, "cannot load the programs: %s%s%s%s",
-		    strerror(-rc), last_error[0] != '\0' ? " (" : "",
-		    last_error, last_error[0] != '\0' ? ")" : "");
+		if (verifier_said)
+			snprintf(why, len, "the verifier refused the programs: "
+			    "%s", last_error);
+		else
+			snprintf(why, len, "cannot load the programs: %s%s%s%s",
+			    strerror(-rc), last_error[0] != '\0' ? " (" : "",
+			    last_error, last_error[0] != '\0' ? ")" : "");
 		if (why != NULL && access("/sys/kernel/btf/vmlinux", F_OK) != 0)
 			snprintf(why + strlen(why), len - strlen(why),
 			    "; kernel has no BTF");
@@ -261,6 +289,8 @@ kbpf_boot_ns(int64_t unix_secs)
 	/* already expired: any past boot time that is not 0 */
 	if (delta < 0 && -delta >= clock_ns(CLOCK_BOOTTIME) / 1000000000)
 		return 1;
+	if (delta > (INT64_MAX - clock_ns(CLOCK_BOOTTIME)) / 1000000000)
+		return UINT64_MAX;	/* centuries away */
 	return (uint64_t)(clock_ns(CLOCK_BOOTTIME) + delta * 1000000000);
 }
 

@@ -9,7 +9,10 @@
  * gateway, IPv6 uplink ingress (4in6 to the TEP):
  *   forwarded: plain IPv4 inside (no options, no fragment), outer source
  *     and inner source[/port] matching a binding that has not expired,
- *     TTL > 1, a FIB route (input interface: the TUN) that fits;
+ *     TTL > 1, a FIB route (input interface: the TUN, as for the slow
+ *     path's packets) that fits; every check and the FIB lookup come
+ *     before the packet changes (once decapsulated it cannot go back),
+ *     a missing neighbour entry is resolved by bpf_redirect_neigh;
  *   dropped and counted like rfc2473.c: unknown-client, spoofed-source,
  *     spoofed-port, expired;
  *   punted: outer extension headers, odd inner headers or lengths, inner
@@ -28,6 +31,22 @@
  * client, uplink ingress: 4in6 to our source: from another source than
  *   the TEP dropped (not-from-tep), for another address dropped
  *   (not-our-address), else decapsulated into dti0; odd inner punts.
+ *
+ * What the fast path skips, by design: forwarded packets leave by
+ * bpf_redirect, so netfilter's forward and postrouting hooks (NAT: not
+ * for the aftr mode), rp_filter and the IPv4 forwarding counters do not
+ * see them; the RFC 7596 check replaces rp_filter, as it does for the
+ * slow path (rp_filter 0 on dti0).  The gateway needs IPv4 forwarding on
+ * (the FIB lookup answers "forwarding disabled" otherwise: punted);
+ * kbpf_gw_open() turns on IPv6 forwarding on the TUN, which the return
+ * path's FIB lookups need and which changes nothing else there.
+ *
+ * The client's fast path assumes dti0 carries the lease itself: in
+ * on-demand mode (rpcd rewriting a placeholder address) leave the lease
+ * unset, so that everything goes to rpcd.
+ *
+ * Memory: three hash maps of max_bindings entries (allocated as used)
+ * and max_bindings x 40 bytes x possible CPUs of binding counters.
  *
  * Times given here are unix seconds; the programs use boot-time ns and
  * the conversion happens at the call.  Addresses in host order for IPv4

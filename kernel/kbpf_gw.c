@@ -4,6 +4,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "common/log.h"
 #include "gw.skel.h"
 #include "kernel/kbpf_priv.h"
+#include "kernel/nl.h"
 
 struct kbpf_gw {
 	struct kbpf_gw_bpf	*skel;
@@ -74,6 +77,29 @@ config_check(const struct kbpf_gw_config *c)
 			return rc;
 	}
 	return 0;
+}
+
+/* The FIB lookups name the TUN as their interface and the kernel
+ * answers "forwarding disabled" unless it forwards there.  IPv6
+ * forwarding per interface only changes host/router behaviour on it,
+ * and the TUN has no IPv6 of its own: turned on.  IPv4 forwarding is
+ * the gateway's policy (the slow path needs it too): only checked. */
+static void
+tun_forwarding(int ifindex)
+{
+	char name[IF_NAMESIZE], path[128], v[8];
+	int rc;
+
+	if (if_indextoname((unsigned)ifindex, name) == NULL)
+		return;
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/forwarding", name);
+	if ((rc = knl_sysctl_set(path, "1")) != 0)
+		log_warnx("kbpf gw: %s: %s (IPv4 to clients will take the "
+		    "slow path)", path, strerror(-rc));
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/forwarding", name);
+	if (knl_sysctl_get(path, v, sizeof(v)) == 0 && v[0] == '0')
+		log_warnx("kbpf gw: IPv4 forwarding is off on %s: clients' "
+		    "packets will take the slow path", name);
 }
 
 static int
@@ -138,6 +164,7 @@ kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out)
 		goto fail;
 	}
 
+	tun_forwarding(c->tun_ifindex);
 	for (unsigned i = 0; i < c->n_uplinks; i++) {
 		rc = kbpf_hook_attach(&g->hooks[g->nhooks], c->uplinks[i],
 		    false, bpf_program__fd(g->skel->progs.dstm_gw_in6));

@@ -154,7 +154,7 @@ dstm_cl_in6(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&cl_cfg, &zero);
 	if (cfg == NULL || cfg->addr4 == 0)
 		return TC_ACT_OK;
-	if (pull(skb, ETH_HLEN_ + IP6_HLEN + IP4_HLEN + 60) != 0)
+	if (pull(skb, ETH_HLEN_ + IP6_HLEN) != 0)
 		return TC_ACT_OK;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
@@ -164,6 +164,14 @@ dstm_cl_in6(struct __sk_buff *skb)
 	    ip6->version != 6 || ip6->nexthdr != IPPROTO_IPIP ||
 	    !addr6_eq(ip6->daddr.in6_u.u6_addr32, cfg->src6))
 		return TC_ACT_OK;
+	if (pull(skb, ETH_HLEN_ + IP6_HLEN + IP4_HLEN + 60) != 0)
+		return punt(KBPF_CL_PUNT_HELPER, skb);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	ip6 = (void *)(eth + 1);
+	if ((void *)(ip6 + 1) > end)
+		return punt(KBPF_CL_PUNT_INNER, skb);
 	if (!addr6_eq(ip6->saddr.in6_u.u6_addr32, cfg->tep6))
 		return drop(KBPF_CL_DROP_NOT_TEP, skb);
 	ip4 = (void *)(ip6 + 1);

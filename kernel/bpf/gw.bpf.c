@@ -175,7 +175,8 @@ dstm_gw_in6(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&gw_cfg, &zero);
 	if (cfg == NULL || !cfg->enabled)
 		return TC_ACT_OK;
-	if (pull(skb, ETH_HLEN_ + IP6_HLEN + IP4_HLEN + 60) != 0)
+	/* only tunnel packets pay for a pull (it may copy) */
+	if (pull(skb, ETH_HLEN_ + IP6_HLEN) != 0)
 		return TC_ACT_OK;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
@@ -191,6 +192,14 @@ dstm_gw_in6(struct __sk_buff *skb)
 			return punt(KBPF_GW_PUNT_EXT_HEADER, skb);
 		return TC_ACT_OK;	/* not a tunnel packet */
 	}
+	if (pull(skb, ETH_HLEN_ + IP6_HLEN + IP4_HLEN + 60) != 0)
+		return punt(KBPF_GW_PUNT_HELPER, skb);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	ip6 = (void *)(eth + 1);
+	if ((void *)(ip6 + 1) > end)
+		return punt(KBPF_GW_PUNT_INNER, skb);
 
 	/* the inner packet: plain IPv4, lengths agreeing, no fragment */
 	ip4 = (void *)(ip6 + 1);
