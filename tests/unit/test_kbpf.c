@@ -248,7 +248,8 @@ START_TEST(gw_attach_detach)
 	};
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = kb1,
 	    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = 1, .priority = 49152);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, q, .handle = KBPF_TC_HANDLE,
+	    .priority = KBPF_TC_PRIORITY);
 	struct kbpf_gw *g;
 
 	c.tep6 = a6(TEP);
