@@ -252,7 +252,7 @@ tunnel_fast_open(struct tunnel *t, const struct in6_addr *src6,
 	char why[256];
 	int rc;
 
-	if ((rc = kbpf_available(why, sizeof(why))) != 0) {
+	if ((rc = kbpf_permitted(why, sizeof(why))) != 0) {
 		log_warnx("tunnel: bpf: cannot load BPF: %s", why);
 		return rc;
 	}

@@ -161,7 +161,7 @@ bpf_be_open(struct gw *g)
 	char why[256];
 	int rc;
 
-	if ((rc = kbpf_available(why, sizeof(why))) != 0) {
+	if ((rc = kbpf_permitted(why, sizeof(why))) != 0) {
 		log_warnx("gateway: backend bpf: cannot load BPF: %s", why);
 		return rc;
 	}

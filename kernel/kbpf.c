@@ -129,13 +129,12 @@ have_cap(const struct __user_cap_data_struct d[2], int cap)
 }
 
 int
-kbpf_available(char *why, size_t len)
+kbpf_permitted(char *why, size_t len)
 {
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3
 	};
 	struct __user_cap_data_struct d[2];
-	struct kbpf_gw_bpf *skel;
 	int rc;
 
 	if (why != NULL && len > 0)
@@ -154,6 +153,21 @@ kbpf_available(char *why, size_t len)
 		snprintf(why, len, "no CAP_NET_ADMIN (tc hooks)");
 		return -EPERM;
 	}
+	if (access("/sys/kernel/btf/vmlinux", F_OK) != 0) {
+		snprintf(why, len, "kernel has no BTF (/sys/kernel/btf/vmlinux)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+int
+kbpf_available(char *why, size_t len)
+{
+	struct kbpf_gw_bpf *skel;
+	int rc;
+
+	if ((rc = kbpf_permitted(why, len)) != 0)
+		return rc;
 	kbpf_clear_error();
 	if ((skel = kbpf_gw_bpf__open()) == NULL) {
 		rc = -errno;

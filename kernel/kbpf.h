@@ -77,6 +77,9 @@ struct kbpf_client;
  * and a sentence in why ("no CAP_BPF or CAP_SYS_ADMIN", "kernel has no
  * BTF", the verifier's complaint, ...) for `backend = auto` to log. */
 int	kbpf_available(char *why, size_t len);
+/* The cheap part of kbpf_available: capabilities and BTF, no test load
+ * (the open that follows reports a verifier refusal itself). */
+int	kbpf_permitted(char *why, size_t len);
 
 /* ---- gateway ---- */
 

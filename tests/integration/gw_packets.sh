@@ -37,9 +37,13 @@ check "the gateway holds two bindings" test "$(counter gateway.bindings)" = 2
 expect_eq "the $BACKEND backend runs" 1 "$(counter gateway.backend.$BACKEND)"
 
 # 1. valid: inner source = lease, outer source = the lease's client
-recv_v4() { ip netns exec "$NS_V4" $PKT recv4 "$1" 3 >"$T_TMP/got" & RPID=$!; }
+# the receivers are raw sockets: a packet sent before one exists is lost
+raw_open() { ip netns exec "$1" ss -Hwan | grep -q .; }
+recv_v4() {
+	ip netns exec "$NS_V4" $PKT recv4 "$1" 3 >"$T_TMP/got" & RPID=$!
+	wait_for 3 raw_open "$NS_V4"
+}
 recv_v4 9001
-sleep 0.2	# the receiver's socket must exist before we send
 sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.10 9001 hello-v4)
 wait $RPID
 want=$($PKT forwarded "$sent")
@@ -49,7 +53,6 @@ expect_eq "valid 4in6 is decapsulated and forwarded exactly (TTL-1)" \
 # 2. spoofed inner source: c1 claims c2's address
 before=$(counter gateway.drop.spoofed-source)
 recv_v4 9002
-sleep 0.2
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9002 spoof >/dev/null
 wait $RPID
 expect_eq "spoofed inner source is not forwarded" "timeout" "$(cat "$T_TMP/got")"
@@ -59,7 +62,6 @@ expect_eq "spoofed inner source is counted" "$((before + 1))" "$(counter gateway
 ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
 before=$(counter gateway.drop.unknown-client)
 recv_v4 9003
-sleep 0.2
 ip netns exec "$NS_C1" python3 -c "
 import socket, sys
 sys.path.insert(0, '$TOP/tests')
@@ -78,8 +80,8 @@ for n in 1 2; do
 	ns=NS_C$n; lease=L$n
 	ip netns exec "${!ns}" $PKT recv4in6 950$n 3 >"$T_TMP/got$n" &
 	eval "R$n=\$!"
+	wait_for 3 raw_open "${!ns}"
 done
-sleep 0.2
 s1=$(ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L1" 9501 to-c1)
 s2=$(ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L2" 9502 to-c2)
 wait "$R1" "$R2"
@@ -102,7 +104,6 @@ ip netns exec "$NS_C2" "$BUILD/tests/dstm_call" -s 2001:db8:1::1 -p $PORT \
 	-b 2001:db8:2::20 release "$L2" >/dev/null
 expect_eq "release removes the binding" "1" "$(counter gateway.bindings)"
 recv_v4 9004
-sleep 0.2
 ip netns exec "$NS_C2" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9004 after-release >/dev/null
 wait $RPID
 expect_eq "no traffic after release" "timeout" "$(cat "$T_TMP/got")"
@@ -141,7 +142,6 @@ SPID=$BG_PID
 wait_for 5 port_open "$NS_GW" $PORT
 expect_eq "restarted server restores the binding" "1" "$(counter gateway.bindings)"
 recv_v4 9006
-sleep 0.2
 sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L3" 203.0.113.10 9006 again)
 wait $RPID
 expect_eq "traffic flows after a server restart" "equal" \
