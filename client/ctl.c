@@ -15,23 +15,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 #define RPCBIND_PORT	111
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* connect(2) that gives up after timeout_ms; -1 with errno on failure. */
 static int
 connect_timed(int fd, const struct sockaddr *sa, socklen_t salen,
     int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	int flags, err = 0, rc = -1, left;
 	socklen_t elen = sizeof(err);
@@ -44,7 +37,7 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t salen,
 			rc = 0;
 			break;
 		}
-		left = (int)(deadline - now_ms());
+		left = (int)(deadline - clock_mono_ms());
 		if (errno == EAGAIN && sa->sa_family == AF_UNIX) {
 			/* listen backlog full: AF_UNIX does not queue us */
 			if (left <= 0) {
@@ -60,7 +53,7 @@ connect_timed(int fd, const struct sockaddr *sa, socklen_t salen,
 			break;
 		while ((rc = poll(&pfd, 1, left > 0 ? left : 0)) < 0 &&
 		    errno == EINTR)
-			left = (int)(deadline - now_ms());
+			left = (int)(deadline - clock_mono_ms());
 		if (rc == 0)
 			errno = ETIMEDOUT;
 		else if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,

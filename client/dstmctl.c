@@ -20,6 +20,7 @@
 #include "client/ctl.h"
 #include "client/rpcdctl.h"
 #include "client/ctl_print.h"
+#include "common/clock.h"
 #include "common/addr.h"
 #include "common/conf.h"
 #include "rpc/status.h"
@@ -351,15 +352,6 @@ cmd_alloc(struct dstmctl *c, int argc, char **argv)
 
 /* ---- both ---- */
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int
 cmd_ping(struct dstmctl *c, int argc, char **argv)
 {
@@ -370,12 +362,12 @@ cmd_ping(struct dstmctl *c, int argc, char **argv)
 
 	if ((rc = no_args(c, argc, argv)) != 0 || (rc = open_client(c)) != 0)
 		return rc;
-	t0 = now_us();
+	t0 = clock_mono_us();
 	cs = ctl_call(c->cl, c->cmd->proc, NULL, NULL, NULL, NULL);
 	if ((rc = check_reply(c, cs, DSTM_OK, NULL)) != 0)
 		return rc;
 	return printed(print_ping(&c->out, ctl_peer(c->cl, peer,
-	    sizeof(peer)), now_us() - t0));
+	    sizeof(peer)), clock_mono_us() - t0));
 }
 
 static int cmd_help(struct dstmctl *, int, char **);

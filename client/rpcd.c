@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/conf.h"
 #include "common/ctlsock.h"
 #include "common/daemon.h"
@@ -42,15 +43,6 @@ const char *const rc_names[RC_COUNT] = {
 
 struct rpcd rpcd;
 
-
-int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 usage(void)
@@ -249,7 +241,8 @@ rpcd_call_lease(bool renew)
 	rpcd.ctr[renew ? RC_RENEW : RC_ALLOC]++;
 	if (connect_server() != 0) {
 		rpcd.ctr[RC_NO_REPLY]++;
-		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0, mono_ms());
+		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0,
+		    clock_mono_ms());
 	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		memset(&res, 0, sizeof(res));
@@ -268,7 +261,7 @@ rpcd_call_lease(bool renew)
 		if (connect_server() != 0)
 			break;
 	}
-	now = mono_ms();
+	now = clock_mono_ms();
 	if (cs != RPC_SUCCESS) {
 		char err[CTL_ERRLEN];
 
@@ -492,7 +485,7 @@ loop(int sfd)
 
 	while (!rpcd.want_exit) {
 		int nsvc = svc_max_pollfd, n, ready = 0, timeout = 1000;
-		int64_t now = mono_ms();
+		int64_t now = clock_mono_ms();
 		struct signalfd_siginfo si;
 		uint64_t v;
 
@@ -524,7 +517,7 @@ loop(int sfd)
 		if (n > 0 && (pfd[nsvc + 1].revents & POLLIN) &&
 		    read(rpcd.tun.trigger_fd, &v, sizeof(v)) == sizeof(v))
 			rpcd_perform(eng_step(&rpcd.eng, EV_TRIGGER, NULL, 0,
-			    mono_ms()));
+			    clock_mono_ms()));
 		for (int i = 0; i < nsvc; i++)
 			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
 		if (ready > 0)
@@ -533,16 +526,16 @@ loop(int sfd)
 			rpcd.want_reload = false;
 			reload();
 		}
-		if (mono_ms() >= rpcd.eng.next_ms)
+		if (clock_mono_ms() >= rpcd.eng.next_ms)
 			rpcd_perform(eng_step(&rpcd.eng, EV_TIMER, NULL, 0,
-			    mono_ms()));
+			    clock_mono_ms()));
 		if (rpcd.conf.ondemand && rpcd.eng.configured &&
 		    (int64_t)time(NULL) - atomic_load(&rpcd.tun.last_activity) >
 		    (int64_t)rpcd.conf.idle_time) {
 			log_info("idle for %us: releasing",
 			    rpcd.conf.idle_time);
 			rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
-			    mono_ms()));
+			    clock_mono_ms()));
 		}
 	}
 	free(pfd);
@@ -689,14 +682,14 @@ main(int argc, char **argv)
 	    "on-demand" : "always", rpcd.ifname, rpcd.conf.server);
 	if (!rpcd.conf.ondemand)
 		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0,
-		    mono_ms()));
+		    clock_mono_ms()));
 
 	loop(sfd);
 
 	log_info("stopping");
 	if (rpcd.eng.configured)
 		rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
-		    mono_ms()));
+		    clock_mono_ms()));
 	if (rpcd.conf.ondemand) {
 		routes(false);
 		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, false);

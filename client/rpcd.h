@@ -47,7 +47,6 @@ struct rpcd {
 extern struct rpcd rpcd;
 
 /* rpcd.c */
-int64_t  mono_ms(void);
 /* Carry out the engine's ACT_* set (calls, interface changes). */
 unsigned rpcd_perform(unsigned act);
 /* One ALLOC or RENEW now; returns the engine's next actions. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/addr.h"
 #include "common/ctlsock.h"
 #include "rpc/counters.h"
@@ -29,7 +30,7 @@ fill_status(dstm_client_status *st)
 	memcpy(st->source, &rpcd.source, sizeof(st->source));
 	if (rpcd.eng.configured) {
 		int64_t left = rpcd.eng.end_ms == INT64_MAX ? -1 :
-		    (rpcd.eng.end_ms - mono_ms()) / 1000;
+		    (rpcd.eng.end_ms - clock_mono_ms()) / 1000;
 
 		st->lease.status = DSTM_OK;
 		addr4_to_bytes(le->addr, (uint8_t *)st->lease.addr);
@@ -90,7 +91,8 @@ rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 	(void)wait;	/* calls are synchronous: the outcome is known now */
 	(void)rq;
 	if (rpcd.eng.state == ENG_IDLE)
-		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0, mono_ms()));
+		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0,
+		    clock_mono_ms()));
 	fill_status(res);
 	if (!rpcd.eng.configured)
 		res->status = rpcd.eng.last_status ?
@@ -121,7 +123,7 @@ rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
 
 	(void)a;
 	(void)rq;
-	rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0, mono_ms()));
+	rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0, clock_mono_ms()));
 	fill_status(res);
 	if (!had)
 		res->status = DSTM_NO_SUCH_LEASE;

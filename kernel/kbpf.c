@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "gw.skel.h"
 #include "kernel/kbpf_priv.h"
@@ -280,15 +281,6 @@ kbpf_hook_detach(struct kbpf_hook *h)
 		(void)bpf_tc_hook_destroy(&hook);
 		h->created = false;
 	}
-}
-
-static int64_t
-clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 uint64_t

@@ -19,6 +19,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 
+#include "common/clock.h"
+
 /* libnl folds kernel errnos into NLE_* codes; this undoes that for the
  * errors libnl raises itself (allocation, parsing, socket). */
 int
@@ -477,15 +479,6 @@ knl_addr6_list(struct knl *k, int ifindex, struct knl_addr6 *out, size_t max)
 	return l.n;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* 1 when the address is usable, 0 not yet, -errno */
 static int
 addr6_ready(struct knl *k, int ifindex, const struct in6_addr *a)
@@ -514,13 +507,13 @@ knl_addr6_wait(struct knl *k, int ifindex, const struct in6_addr *a,
     int timeout_ms)
 {
 	struct timespec tick = { 0, 2 * 1000 * 1000 };
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = clock_mono_ms() + timeout_ms;
 	int rc;
 
 	for (;;) {
 		if ((rc = addr6_ready(k, ifindex, a)) != 0)
 			return rc < 0 ? rc : 0;
-		if (now_ms() >= end)
+		if (clock_mono_ms() >= end)
 			return -ETIMEDOUT;
 		nanosleep(&tick, NULL);
 	}

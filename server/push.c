@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "rpc/status.h"
 #include "common/binding.h"
@@ -70,15 +71,6 @@ struct push {
 };
 
 static struct push *the_push;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the queue (under p->lock) ---- */
 
@@ -216,11 +208,11 @@ drain(int fd)
 static void
 pause_ms(struct pusher *w, int ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = clock_mono_ms() + ms;
 	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
 	int left;
 
-	while ((left = (int)(end - now_ms())) > 0 && !stopping(w)) {
+	while ((left = (int)(end - clock_mono_ms())) > 0 && !stopping(w)) {
 		if (poll(&pfd, 1, left) > 0)
 			drain(w->wake_fd);
 	}
@@ -350,7 +342,7 @@ send_sync(struct pusher *w)
 	enum clnt_stat cs;
 	size_t n, off = 0;
 	uint64_t gen;
-	int64_t t0 = now_ms();
+	int64_t t0 = clock_mono_ms();
 
 	/* the table and its generation, at one instant; every queued change
 	 * is in it */
@@ -403,7 +395,7 @@ send_sync(struct pusher *w)
 	w->acked = gen;
 	log_info("gateway %s: synced %zu binding%s, generation %llu (%lld ms)",
 	    w->name, n, n == 1 ? "" : "s", (unsigned long long)gen,
-	    (long long)(now_ms() - t0));
+	    (long long)(clock_mono_ms() - t0));
 	return 0;
 }
 
@@ -516,11 +508,12 @@ pusher_main(void *arg)
 	bool sync, have;
 
 	while (!stopping(w)) {
-		int64_t t0 = now_ms();
+		int64_t t0 = clock_mono_ms();
 
 		if (w->cl == NULL && connect_to(w) != 0) {
 			/* a probe every PUSH_RETRY_MS, however it failed */
-			pause_ms(w, PUSH_RETRY_MS - (int)(now_ms() - t0));
+			pause_ms(w, PUSH_RETRY_MS -
+			    (int)(clock_mono_ms() - t0));
 			continue;
 		}
 		pthread_mutex_lock(&w->p->lock);

@@ -13,19 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static dstm_status
 lease_err_status(enum lease_err e)
@@ -92,7 +84,8 @@ gate(struct server *s, struct svc_req *rq, struct in6_addr *caller)
 		    addr6_ntop(caller, a, sizeof(a)));
 		return DSTM_DENIED;
 	}
-	if (!policy_rate_ok(&s->rl, s->conf.rate_limit, caller, now_ms()))
+	if (!policy_rate_ok(&s->rl, s->conf.rate_limit, caller,
+	    clock_mono_ms()))
 		return DSTM_RATE_LIMITED;
 	return DSTM_OK;
 }
