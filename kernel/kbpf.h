@@ -41,6 +41,17 @@
  * kbpf_gw_open() turns on IPv6 forwarding on the TUN, which the return
  * path's FIB lookups need and which changes nothing else there.
  *
+ * Packets leave as the kernel holds them: GSO super-packets and
+ * unfinished (CHECKSUM_PARTIAL) TCP/UDP checksums of locally sent or
+ * GRO'd traffic stay so until a device finishes them.  A physical NIC
+ * (or software GSO in front of it) does; a veth into another namespace
+ * does not, which suits that namespace's own stack and the client fast
+ * path, but not rpcd's raw socket, which takes the inner packet for wire
+ * bytes.  So in a veth lab, a gateway fast path in front of userspace
+ * clients breaks TCP from the IPv4 side (TcpInCsumErrors on the client)
+ * unless the IPv4 host finishes its checksums (ethtool -K DEV tx off);
+ * the TUN backend alone finishes them when it reads the TUN.
+ *
  * The client's fast path assumes dti0 carries the lease itself: in
  * on-demand mode (rpcd rewriting a placeholder address) leave the lease
  * unset, so that everything goes to rpcd.
