@@ -112,10 +112,6 @@ struct kbpf_counter {
 	uint64_t	pkts, bytes;
 };
 
-/* kbpf_gw_counters() fills out[KBPF_GW_STAT_MAX], indexed by enum
- * kbpf_gw_stat (kernel/bpf/kbpf_abi.h); kbpf_gw_counter_name() names
- * them: "fwd-up", "unknown-client" (rfc2473_drop_name()'s names, so the
- * two paths' drops add up), "punt-ttl", ... */
 /* Loads the programs, attaches them (creating clsact where missing) and
  * enables them.  Bindings start empty. */
 int	kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out);
@@ -144,7 +140,10 @@ int	kbpf_gw_binding_counters(struct kbpf_gw *g, uint32_t index,
 	    struct kbpf_binding_counters *out);
 /* Zeroes a counter slot before it is given to another binding. */
 int	kbpf_gw_binding_counters_clear(struct kbpf_gw *g, uint32_t index);
-/* out[KBPF_GW_STAT_MAX], summed over CPUs */
+/* out[KBPF_GW_STAT_MAX], summed over CPUs, indexed by enum
+ * kbpf_gw_stat (kernel/bpf/kbpf_abi.h); kbpf_gw_counter_name() names
+ * them: "fwd-up", "unknown-client" (rfc2473_drop_name()'s names, so the
+ * two paths' drops add up), "punt-ttl", ... */
 int	kbpf_gw_counters(struct kbpf_gw *g, struct kbpf_counter *out);
 const char *kbpf_gw_counter_name(unsigned i);
 
