@@ -41,6 +41,17 @@
  * kbpf_gw_open() turns on IPv6 forwarding on the TUN, which the return
  * path's FIB lookups need and which changes nothing else there.
  *
+ * Packets leave as the kernel holds them: GSO super-packets and
+ * unfinished (CHECKSUM_PARTIAL) TCP/UDP checksums of locally sent or
+ * GRO'd traffic stay so until a device finishes them.  A physical NIC
+ * (or software GSO in front of it) does; a veth into another namespace
+ * does not, which suits that namespace's own stack and the client fast
+ * path, but not rpcd's raw socket, which takes the inner packet for wire
+ * bytes.  So in a veth lab, a gateway fast path in front of userspace
+ * clients breaks TCP from the IPv4 side (TcpInCsumErrors on the client)
+ * unless the IPv4 host finishes its checksums (ethtool -K DEV tx off);
+ * the TUN backend alone finishes them when it reads the TUN.
+ *
  * The client's fast path assumes dti0 carries the lease itself: in
  * on-demand mode (rpcd rewriting a placeholder address) leave the lease
  * unset, so that everything goes to rpcd.
@@ -107,10 +118,6 @@ struct kbpf_counter {
 	uint64_t	pkts, bytes;
 };
 
-/* kbpf_gw_counters() fills out[KBPF_GW_STAT_MAX], indexed by enum
- * kbpf_gw_stat (kernel/bpf/kbpf_abi.h); kbpf_gw_counter_name() names
- * them: "fwd-up", "unknown-client" (rfc2473_drop_name()'s names, so the
- * two paths' drops add up), "punt-ttl", ... */
 /* Loads the programs, attaches them (creating clsact where missing) and
  * enables them.  Bindings start empty. */
 int	kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out);
@@ -139,7 +146,10 @@ int	kbpf_gw_binding_counters(struct kbpf_gw *g, uint32_t index,
 	    struct kbpf_binding_counters *out);
 /* Zeroes a counter slot before it is given to another binding. */
 int	kbpf_gw_binding_counters_clear(struct kbpf_gw *g, uint32_t index);
-/* out[KBPF_GW_STAT_MAX], summed over CPUs */
+/* out[KBPF_GW_STAT_MAX], summed over CPUs, indexed by enum
+ * kbpf_gw_stat (kernel/bpf/kbpf_abi.h); kbpf_gw_counter_name() names
+ * them: "fwd-up", "unknown-client" (rfc2473_drop_name()'s names, so the
+ * two paths' drops add up), "punt-ttl", ... */
 int	kbpf_gw_counters(struct kbpf_gw *g, struct kbpf_counter *out);
 const char *kbpf_gw_counter_name(unsigned i);
 

@@ -72,6 +72,9 @@ config_check(const struct kbpf_gw_config *c)
 	for (unsigned i = 0; i < c->n_uplinks; i++) {
 		if (c->uplinks[i] <= 0 || c->uplinks[i] == c->tun_ifindex)
 			return -EINVAL;
+		for (unsigned j = 0; j < i; j++)
+			if (c->uplinks[j] == c->uplinks[i])
+				return -EINVAL;
 		int rc = kbpf_check_ether(c->uplinks[i]);
 		if (rc != 0)
 			return rc;

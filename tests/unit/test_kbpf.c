@@ -259,6 +259,10 @@ START_TEST(gw_attach_detach)
 	c.uplinks[0] = tun_ifindex;
 	ck_assert_int_eq(kbpf_gw_open(&c, &g), -EINVAL);
 	c.uplinks[0] = kb1;
+	c.uplinks[1] = kb1;
+	c.n_uplinks = 2;
+	ck_assert_int_eq(kbpf_gw_open(&c, &g), -EINVAL);
+	c.n_uplinks = 1;
 	c.mtu = 40;
 	ck_assert_int_eq(kbpf_gw_open(&c, &g), -EINVAL);
 	c.mtu = 1460;
