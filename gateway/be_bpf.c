@@ -146,6 +146,10 @@ uplinks(int tun_ifindex, int *out, unsigned max)
 			out[n++] = (int)i->if_index;	/* ARPHRD_ETHER */
 		fclose(f);
 	}
+	if (i != NULL && i->if_index != 0 && n == max)
+		log_warnx("gateway: bpf: the fast path takes the first %u "
+		    "Ethernet interfaces; 4in6 arriving on others takes the "
+		    "slow path", max);
 	if (ifs != NULL)
 		if_freenameindex(ifs);
 	return n;
@@ -215,6 +219,9 @@ bpf_be_close(struct gw *g)
 	gw_backend_tun.close(g);
 }
 
+/* One kernel entry per (client, address).  A whole-address binding is
+ * the fast path's; a port range is left to the slow path (punt), which
+ * knows every range of the pair: the kernel keeps one range per entry. */
 static int
 kernel_bind(struct gw_bpf *b, const struct binding *x)
 {
@@ -226,6 +233,8 @@ kernel_bind(struct gw_bpf *b, const struct binding *x)
 	if (fresh)
 		kbpf_gw_binding_counters_clear(b->kb, i);
 	b->slot[i].mark = b->mark;
+	if (binding_is_shared(x))
+		return kbpf_gw_bind_punt(b->kb, x->addr4, &x->client, i);
 	return kbpf_gw_bind(b->kb, x->addr4, &x->client, x->port_min,
 	    x->port_max, x->expires, i);
 }
@@ -245,9 +254,24 @@ bpf_be_unbind(struct gw *g, const struct binding *x)
 {
 	struct gw_bpf *b = g->bpf;
 	uint32_t i = slot_find(b, x->addr4, &x->client);
+	struct binding rest, *r;
+	bool more = false;
 
 	if (i == NONE)
 		return;
+	/* another port range of the same pair stays: keep it punted */
+	pthread_mutex_lock(&g->lock);
+	for (r = binding_first4(&g->bt, x->addr4); r != NULL && !more;
+	    r = binding_next4(&g->bt, r))
+		if (memcmp(&r->client, &x->client, sizeof(x->client)) == 0) {
+			rest = *r;
+			more = true;
+		}
+	pthread_mutex_unlock(&g->lock);
+	if (more) {
+		kernel_bind(b, &rest);
+		return;
+	}
 	kbpf_gw_unbind(b->kb, x->addr4, &x->client);
 	slot_put(b, i);
 }
