@@ -23,37 +23,7 @@ struct {
 	__type(value, struct kbpf_client_cfg);
 } cl_cfg SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KBPF_CL_STAT_MAX);
-	__type(key, __u32);
-	__type(value, struct kbpf_ctr);
-} cl_stats SEC(".maps");
-
-INLINE void
-count(__u32 why, __u32 pkts, __u64 bytes)
-{
-	struct kbpf_ctr *c = bpf_map_lookup_elem(&cl_stats, &why);
-
-	if (c != NULL) {
-		c->pkts += pkts;
-		c->bytes += bytes;
-	}
-}
-
-INLINE int
-punt(__u32 why, struct __sk_buff *skb)
-{
-	count(why, 1, skb->len);
-	return TC_ACT_OK;
-}
-
-INLINE int
-drop(__u32 why, struct __sk_buff *skb)
-{
-	count(why, 1, skb->len);
-	return TC_ACT_SHOT;
-}
+KBPF_COUNTERS(cl_stats, KBPF_CL_STAT_MAX)
 
 /* ---- dti0, egress: the host's IPv4 -> TEP ---- */
 
@@ -66,7 +36,6 @@ dstm_cl_out4(struct __sk_buff *skb)
 	__u32 src6[4], tep6[4], inner, hdr = IP4_HLEN, mtu_len, uplink, pkts;
 	__u64 bytes;
 	struct ethhdr *eth;
-	struct ipv6hdr *ip6;
 	struct iphdr *ip4;
 	void *data, *end;
 	__u8 tclass, hops;
@@ -108,27 +77,17 @@ dstm_cl_out4(struct __sk_buff *skb)
 	addr6_copy(tep6, cfg->tep6);
 	pkts = wire_pkts(skb);
 	bytes = wire_bytes(skb, inner, hdr);
-	if (bpf_skb_adjust_room(skb, IP6_HLEN, BPF_ADJ_ROOM_MAC,
-	    BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO) != 0)
+	switch (encap_l3(skb, tclass, 0, (__u16)inner, hops, src6, tep6,
+	    &eth)) {
+	case ENCAP_UNCHANGED:
 		return punt(KBPF_CL_PUNT_HELPER, skb);
+	case ENCAP_BROKEN:
+		return drop(KBPF_CL_DROP_ERROR, skb);
+	}
 	count(KBPF_CL_FWD_UP, pkts, bytes);
-	/* the grow set skb->protocol to the outer family (checked on
-	 * 6.18), which redirect_neigh dispatches on */
-	if (skb->protocol != bpf_htons(ETH_P_IPV6) ||
-	    bpf_skb_change_head(skb, ETH_HLEN_, 0) != 0)
-		return drop(KBPF_CL_DROP_ERROR, skb);
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	eth = data;
-	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > end)
-		return drop(KBPF_CL_DROP_ERROR, skb);
-	/* a placeholder link header, unicast, for redirect_neigh to
-	 * replace: the kernel routes the outer packet and resolves the
-	 * next hop, as it would for rpcd's raw socket */
-	__builtin_memset(eth, 0, sizeof(*eth));
-	eth->h_proto = bpf_htons(ETH_P_IPV6);
-	ip6_write(ip6, tclass, 0, (__u16)inner, hops, src6, tep6);
+	/* the placeholder link header is for redirect_neigh to replace: the
+	 * kernel routes the outer packet and resolves the next hop, as it
+	 * would for rpcd's raw socket */
 	return bpf_redirect_neigh(uplink, NULL, 0, 0);
 }
 

@@ -58,38 +58,7 @@ struct {
 	__type(value, struct kbpf_bind_ctr);
 } gw_bind_ctr SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KBPF_GW_STAT_MAX);
-	__type(key, __u32);
-	__type(value, struct kbpf_ctr);
-} gw_stats SEC(".maps");
-
-INLINE int
-count(__u32 why, __u32 pkts, __u64 bytes)
-{
-	struct kbpf_ctr *c = bpf_map_lookup_elem(&gw_stats, &why);
-
-	if (c != NULL) {
-		c->pkts += pkts;
-		c->bytes += bytes;
-	}
-	return 0;
-}
-
-INLINE int
-punt(__u32 why, struct __sk_buff *skb)
-{
-	count(why, 1, skb->len);
-	return TC_ACT_OK;
-}
-
-INLINE int
-drop(__u32 why, struct __sk_buff *skb)
-{
-	count(why, 1, skb->len);
-	return TC_ACT_SHOT;
-}
+KBPF_COUNTERS(gw_stats, KBPF_GW_STAT_MAX)
 
 INLINE struct kbpf_bind_ctr *
 bind_ctr(const struct kbpf_gw_cfg *cfg, __u32 index)
@@ -321,7 +290,6 @@ dstm_gw_out4(struct __sk_buff *skb)
 	struct bpf_redir_neigh nh = {};
 	__u32 client6[4], tep6[4];
 	struct ethhdr *eth;
-	struct ipv6hdr *ip6;
 	struct iphdr *ip4;
 	void *data, *end;
 	__u32 inner, hdr = IP4_HLEN, seg, label, pkts, index;
@@ -389,32 +357,19 @@ dstm_gw_out4(struct __sk_buff *skb)
 	pkts = wire_pkts(skb);
 	bytes = wire_bytes(skb, inner, hdr);
 	index = b->index;
-	/* keep gso_size: the TUN's segments already fit the tunnel MTU */
-	if (bpf_skb_adjust_room(skb, IP6_HLEN, BPF_ADJ_ROOM_MAC,
-	    BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO) != 0)
+	switch (encap_l3(skb, tclass, label, (__u16)inner, hops, tep6,
+	    client6, &eth)) {
+	case ENCAP_UNCHANGED:
 		return punt(KBPF_GW_PUNT_HELPER, skb);
+	case ENCAP_BROKEN:
+		return drop(KBPF_GW_DROP_ERROR, skb);
+	}
 	bc = bind_ctr(cfg, index);
 	if (bc != NULL) {
 		bc->pkts_down += pkts;
 		bc->bytes_down += bytes;
 	}
 	count(KBPF_GW_FWD_DOWN, pkts, bytes);
-	/* the grow set skb->protocol to the outer family (checked on
-	 * 6.18), which redirect_neigh dispatches on; an L3 device's packet
-	 * has no link header and redirecting to Ethernet wants one */
-	if (skb->protocol != bpf_htons(ETH_P_IPV6) ||
-	    bpf_skb_change_head(skb, ETH_HLEN_, 0) != 0)
-		return drop(KBPF_GW_DROP_ERROR, skb);
-
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	eth = data;
-	ip6 = (void *)(eth + 1);
-	if ((void *)(ip6 + 1) > end)
-		return drop(KBPF_GW_DROP_ERROR, skb);
-	eth->h_proto = bpf_htons(ETH_P_IPV6);
-	ip6_write(ip6, tclass, label, (__u16)inner, hops, tep6, client6);
-
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return redirect_neigh(&fib, &nh);
 	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);

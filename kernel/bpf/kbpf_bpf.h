@@ -133,6 +133,78 @@ wire_bytes(const struct __sk_buff *skb, __u32 inner_len, __u32 hdr)
 	return inner_len + (__u64)(segs - 1) * hdr;
 }
 
+/* encap_l3()'s results */
+#define ENCAP_OK	0
+#define ENCAP_UNCHANGED	1	/* nothing was changed: punt */
+#define ENCAP_BROKEN	2	/* changed half-way: drop */
+
+/* The IPv4 packet of an L3 device's skb (TUN egress: no link header)
+ * becomes Ethernet + IPv6 + it: grown by 40 bytes keeping gso_size (its
+ * segments already fit), a zeroed link header prepended (the redirect
+ * helpers want one; the caller fills the MACs or lets redirect_neigh do
+ * it), the IPv6 header written.  *eth on ENCAP_OK. */
+INLINE int
+encap_l3(struct __sk_buff *skb, __u8 tclass, __u32 label, __u16 inner,
+    __u8 hops, const __u32 *src, const __u32 *dst, struct ethhdr **eth)
+{
+	struct ipv6hdr *ip6;
+	void *end;
+
+	if (bpf_skb_adjust_room(skb, IP6_HLEN, BPF_ADJ_ROOM_MAC,
+	    BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 | BPF_F_ADJ_ROOM_FIXED_GSO) != 0)
+		return ENCAP_UNCHANGED;
+	/* the grow set skb->protocol to the outer family (checked on
+	 * 6.18), which the redirect helpers dispatch on */
+	if (skb->protocol != bpf_htons(ETH_P_IPV6) ||
+	    bpf_skb_change_head(skb, ETH_HLEN_, 0) != 0)
+		return ENCAP_BROKEN;
+	*eth = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	ip6 = (void *)(*eth + 1);
+	if ((void *)(ip6 + 1) > end)
+		return ENCAP_BROKEN;
+	__builtin_memset(*eth, 0, sizeof(**eth));
+	(*eth)->h_proto = bpf_htons(ETH_P_IPV6);
+	ip6_write(ip6, tclass, label, inner, hops, src, dst);
+	return ENCAP_OK;
+}
+
+/* A program file's per-CPU array of counters (struct kbpf_ctr, indexed by
+ * its stat enum) and the three ways its programs touch it: count, punt
+ * (count, pass on untouched) and drop (count, drop). */
+#define KBPF_COUNTERS(map, max)						\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);			\
+	__uint(max_entries, max);					\
+	__type(key, __u32);						\
+	__type(value, struct kbpf_ctr);					\
+} map SEC(".maps");							\
+									\
+INLINE void								\
+count(__u32 why, __u32 pkts, __u64 bytes)				\
+{									\
+	struct kbpf_ctr *c = bpf_map_lookup_elem(&map, &why);		\
+									\
+	if (c != NULL) {						\
+		c->pkts += pkts;					\
+		c->bytes += bytes;					\
+	}								\
+}									\
+									\
+INLINE int								\
+punt(__u32 why, struct __sk_buff *skb)					\
+{									\
+	count(why, 1, skb->len);					\
+	return TC_ACT_OK;						\
+}									\
+									\
+INLINE int								\
+drop(__u32 why, struct __sk_buff *skb)					\
+{									\
+	count(why, 1, skb->len);					\
+	return TC_ACT_SHOT;						\
+}
+
 INLINE __u32
 wire_pkts(const struct __sk_buff *skb)
 {
