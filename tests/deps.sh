@@ -21,6 +21,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# wait for another apt or dpkg run instead of failing at once
+APT="apt-get -o DPkg::Lock::Timeout=300"
+$APT update -qq
+$APT install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "deps: done"
