@@ -126,6 +126,13 @@ tun_be_open(struct gw *g)
 	}
 	t->raw_fd = rc;
 	raw6_set_bufsize(t->raw_fd, 4 << 20, 4 << 20);
+	/* the outer header rfc2473 computes, as the bpf path writes it */
+	if ((rc = raw6_set_hoplimit(t->raw_fd, g->tep.cfg.hop_limit)) != 0 ||
+	    (rc = raw6_set_flowlabel(t->raw_fd)) != 0) {
+		log_warnx("gateway: raw IPIP socket options: %s",
+		    strerror(-rc));
+		return rc;
+	}
 	snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", name);
 	return 0;
 }
@@ -262,24 +269,26 @@ log_drop(struct gw *g, const char *dir, enum rfc2473_drop d)
 		log_debug("gateway: %s drop: %s", dir, rfc2473_drop_name(d));
 }
 
+/* p: the inner packet with the outer source and traffic class, as the
+ * raw IPIP socket read it */
 static void
-gw_from_client(struct gw *g, uint8_t *pkt, size_t len,
-    const struct in6_addr *src6, int64_t now)
+gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 {
 	struct rfc2473_result res;
 	enum rfc2473_verdict v;
 
 	pthread_mutex_lock(&g->lock);
-	v = rfc2473_decap_inner(pkt, len, src6, &g->tep, now, &res);
+	v = rfc2473_decap_inner(p->buf, p->len, &p->src, p->tclass, &g->tep,
+	    now, &res);
 	pthread_mutex_unlock(&g->lock);
 	if (v != RFC2473_OK) {
 		log_drop(g, "decap", res.drop);
 		return;
 	}
-	if (g->cfg.mss_clamp && tcp_mss_clamp(pkt + res.off, res.len,
+	if (g->cfg.mss_clamp && tcp_mss_clamp(p->buf, res.len,
 	    rfc2473_mss(&g->tep.cfg)) > 0)
 		g->tun.ctr.mss_clamped++;
-	if (tun_write(g->tun.tun_fd, pkt + res.off, res.len) != 0)
+	if (tun_write(g->tun.tun_fd, p->buf, res.len) != 0)
 		g->tun.ctr.write_errors++;
 }
 
@@ -290,12 +299,15 @@ send_to_client(struct gw *g, const uint8_t *out, size_t n,
 	struct raw6_pkt p;
 
 	/* the raw IPIP socket builds the IPv6 header itself: hand it the
-	 * inner packet (rfc2473 wrote it after its 40-byte header) */
+	 * inner packet (rfc2473 wrote it after its 40-byte header) with the
+	 * traffic class and flow label rfc2473 put in that header */
 	memset(&p, 0, sizeof(p));
 	p.buf = (uint8_t *)out + 40;
 	p.len = n - 40;
 	p.dst = *dst;
 	p.src = g->cfg.tep6;
+	p.tclass = (uint8_t)(be32_get(out) >> 20);
+	p.flowlabel = be32_get(out) & 0xfffff;
 	if (raw6_send(g->tun.raw_fd, &p) != 0)
 		g->tun.ctr.write_errors++;
 }
@@ -381,7 +393,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 static void
 pump_raw(void *arg, struct raw6_pkt *p)
 {
-	gw_from_client(arg, p->buf, p->len, &p->src, (int64_t)time(NULL));
+	gw_from_client(arg, p, (int64_t)time(NULL));
 }
 
 static void
