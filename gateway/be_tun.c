@@ -74,6 +74,15 @@ route_del(struct gw *g, uint32_t addr, uint8_t len)
 }
 
 static int
+tun_accept_local(const char *ifname)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", ifname);
+	return knl_sysctl_set(path, "1");
+}
+
+static int
 tun_be_open(struct gw *g)
 {
 	struct gw_tun *t = &g->tun;
@@ -110,6 +119,15 @@ tun_be_open(struct gw *g)
 		return rc;
 	}
 	knl_rp_filter(name, 0);
+	/* our ICMP errors enter the kernel through the TUN from an address
+	 * of this host (icmp-source): without accept_local it would drop
+	 * them as martians */
+	if ((rc = tun_accept_local(name)) != 0)
+		log_warnx("gateway: %s accept_local: %s", name, strerror(-rc));
+	if (c->icmp_source == 0 && (rc = knl_open(&t->nl_pkt)) != 0) {
+		log_warnx("gateway: netlink: %s", strerror(-rc));
+		return rc;
+	}
 	if ((rc = knl_forwarding(AF_INET, true)) != 0)
 		log_warnx("gateway: cannot enable IPv4 forwarding: %s",
 		    strerror(-rc));
@@ -243,6 +261,25 @@ icmp_ok(struct gw *g, int64_t now)
 	return true;
 }
 
+/* [gateway] icmp-source: the configured address; auto, the one the
+ * kernel would pick to reach the erring packet's sender (the primary
+ * address of the interface back to it), tep4 only when there is none:
+ * RFC 6890 has 192.0.0.0/24 not globally reachable, and a bogon filter
+ * on the way would drop our frag-needed and break PMTUD. */
+static uint32_t
+icmp_source(struct gw *g, const uint8_t *pkt)
+{
+	uint32_t src;
+
+	if (g->cfg.icmp_source != 0)
+		return g->cfg.icmp_source;
+	if (knl_route4_src(g->tun.nl_pkt, be32_get(pkt + 12), &src) == 0 &&
+	    src != 0)
+		return src;
+	return g->cfg.tep4;
+}
+
+/* pkt parsed as IPv4 (rfc2473_encap saw it) */
 static void
 send_icmp(struct gw *g, int (*build)(const uint8_t *, size_t, uint32_t,
     uint8_t *, size_t, size_t *), const uint8_t *pkt, size_t len,
@@ -250,8 +287,8 @@ send_icmp(struct gw *g, int (*build)(const uint8_t *, size_t, uint32_t,
 {
 	size_t n;
 
-	if (!icmp_ok(g, now) || build(pkt, len, g->cfg.tep4, out, GW_OUT_MAX,
-	    &n) != 0)
+	if (!icmp_ok(g, now) || build(pkt, len, icmp_source(g, pkt), out,
+	    GW_OUT_MAX, &n) != 0)
 		return;
 	if (tun_write(g->tun.tun_fd, out, n) == 0)
 		g->tun.ctr.icmp_sent++;
@@ -377,7 +414,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		size_t n;
 
 		if (icmp_ok(g, now) && icmp4_frag_needed(pkt, len, res.mtu,
-		    g->cfg.tep4, out, GW_OUT_MAX, &n) == 0 &&
+		    icmp_source(g, pkt), out, GW_OUT_MAX, &n) == 0 &&
 		    tun_write(g->tun.tun_fd, out, n) == 0)
 			g->tun.ctr.icmp_sent++;
 		break;
@@ -432,6 +469,8 @@ tun_be_close(struct gw *g)
 		tun_close(t->tun_fd);	/* the device goes with its fd */
 	if (t->nl != NULL)
 		knl_close(t->nl);
+	if (t->nl_pkt != NULL)
+		knl_close(t->nl_pkt);
 	free(t->buf);
 	memset(t, 0, sizeof(*t));
 	t->tun_fd = t->raw_fd = -1;
