@@ -3,8 +3,12 @@
 (standard library only).
 
   pkt.py send4in6 TEP6 SRC4 DST4 DPORT PAYLOAD [TTL] [tos=N] [tc=N]
-                                     4in6 from this host; tos: the inner
-                                     TOS, tc: the outer traffic class
+                 [size=N] [df=0]     4in6 from this host; tos: the inner
+                                     TOS, tc: the outer traffic class,
+                                     size: the inner packet padded to N
+                                     bytes (beyond the link MTU the
+                                     kernel fragments the IPv6 packet),
+                                     df=0: the inner DF bit clear
   pkt.py recv4 DPORT [SECONDS]       an IPv4 UDP packet to DPORT, as hex
   pkt.py send4 DST4 DPORT PAYLOAD    plain UDP from this host
   pkt.py send4raw SRC4 DST4 DPORT PAYLOAD [tos=N] [size=N]
@@ -49,7 +53,8 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def ipv4_udp(src, dst, dport, payload, ttl=64, sport=40000, tos=0):
+def ipv4_udp(src, dst, dport, payload, ttl=64, sport=40000, tos=0,
+             df=True):
     udp_len = 8 + len(payload)
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack(
         "!BBH", 0, 17, udp_len)
@@ -57,7 +62,7 @@ def ipv4_udp(src, dst, dport, payload, ttl=64, sport=40000, tos=0):
     uc = csum(pseudo + udp) or 0xFFFF
     udp = udp[:6] + struct.pack("!H", uc) + udp[8:]
     hdr = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + udp_len, 0x1234,
-                      0x4000, ttl, 17, 0, socket.inet_aton(src),
+                      0x4000 if df else 0, ttl, 17, 0, socket.inet_aton(src),
                       socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     return hdr + udp
@@ -145,8 +150,11 @@ def main(a):
     a, kw = options(a)
     if op == "send4in6":
         ttl = int(a[6]) if len(a) > 6 else 64
-        p = ipv4_udp(a[2], a[3], int(a[4]), a[5].encode(), ttl,
-                     tos=kw.get("tos", 0))
+        data = a[5].encode()
+        if "size" in kw:
+            data += b"\0" * (kw["size"] - 28 - len(data))
+        p = ipv4_udp(a[2], a[3], int(a[4]), data, ttl,
+                     tos=kw.get("tos", 0), df=kw.get("df", 1) != 0)
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_IPIP)
         tc = struct.pack("i", kw.get("tc", 0))
         s.sendmsg([p], [(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, tc)], 0,

@@ -55,6 +55,26 @@ want=$($PKT forwarded "$sent")
 expect_eq "valid 4in6 is decapsulated and forwarded exactly (TTL-1)" \
 	"equal" "$($PKT cmp "$want" "$(cat "$T_TMP/got")")"
 
+# 1b. a tunnel packet larger than the client's link: the client's kernel
+# fragments the IPv6 packet, the gateway's kernel reassembles it (the bpf
+# program passes fragments on to it: punt-ext-header) and the tun path
+# decapsulates the whole; the IPv4 host gets it (in IPv4 fragments, DF
+# being clear) exactly as sent, TTL-1
+reasm() { ip netns exec "$NS_GW" awk '$1 == "Ip6ReasmOKs" { print $2 }' /proc/net/snmp6; }
+punts=$(counter gateway.bpf.punt-ext-header)
+reasm_before=$(reasm)
+listen "$NS_V4" "$T_TMP/got" recv4 9011 3
+sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.10 9011 big size=4000 df=0)
+wait $RPID
+expect_eq "a 4000-byte inner packet in IPv6 fragments is reassembled and forwarded exactly" \
+	"equal" "$($PKT cmp "$($PKT forwarded "$sent")" "$(cat "$T_TMP/got")")"
+expect_eq "the gateway's kernel reassembled it (Ip6ReasmOKs + 1)" \
+	"$((reasm_before + 1))" "$(reasm)"
+if [ "$BACKEND" = bpf ]; then
+	check "bpf: the kernel path let the fragments through (punt-ext-header)" \
+		test "$(counter gateway.bpf.punt-ext-header)" -gt "$punts"
+fi
+
 # 2. spoofed inner source: c1 claims c2's address
 before=$(counter gateway.drop.spoofed-source)
 recv_v4 9002
