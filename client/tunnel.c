@@ -60,6 +60,7 @@ send_tep(struct tunnel *t, uint8_t *pkt, size_t len, const struct in6_addr *tep)
 	p.buf = pkt;
 	p.len = len;
 	p.dst = *tep;
+	p.tclass = pkt[1];	/* RFC 6040 normal mode: the inner TOS */
 	if (raw6_send(t->raw_fd, &p) != 0)
 		return -1;
 	count(t, TC_TX_PKTS, 1);
@@ -129,6 +130,10 @@ out_batch(struct tunnel *t, struct tun_pkt *tp, int k, struct raw6_pkt *rp)
 		memset(&rp[n].src, 0, sizeof(rp[n].src));
 		rp[n].buf = tp[i].buf;
 		rp[n].len = tp[i].len;
+		/* RFC 2473 6.5, RFC 6040 normal mode: DSCP and ECN of the
+		 * inner TOS into the outer traffic class */
+		rp[n].tclass = tp[i].buf[1];
+		rp[n].flowlabel = 0;
 		n++;
 	}
 	if (n == 0 || (sent = raw6_send_batch(t->raw_fd, rp, (unsigned)n)) <= 0)

@@ -74,6 +74,15 @@ route_del(struct gw *g, uint32_t addr, uint8_t len)
 }
 
 static int
+tun_accept_local(const char *ifname)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/accept_local", ifname);
+	return knl_sysctl_set(path, "1");
+}
+
+static int
 tun_be_open(struct gw *g)
 {
 	struct gw_tun *t = &g->tun;
@@ -110,6 +119,15 @@ tun_be_open(struct gw *g)
 		return rc;
 	}
 	knl_rp_filter(name, 0);
+	/* our ICMP errors enter the kernel through the TUN from an address
+	 * of this host (icmp-source): without accept_local it would drop
+	 * them as martians */
+	if ((rc = tun_accept_local(name)) != 0)
+		log_warnx("gateway: %s accept_local: %s", name, strerror(-rc));
+	if (c->icmp_source == 0 && (rc = knl_open(&t->nl_pkt)) != 0) {
+		log_warnx("gateway: netlink: %s", strerror(-rc));
+		return rc;
+	}
 	if ((rc = knl_forwarding(AF_INET, true)) != 0)
 		log_warnx("gateway: cannot enable IPv4 forwarding: %s",
 		    strerror(-rc));
@@ -126,6 +144,13 @@ tun_be_open(struct gw *g)
 	}
 	t->raw_fd = rc;
 	raw6_set_bufsize(t->raw_fd, 4 << 20, 4 << 20);
+	/* the outer header rfc2473 computes, as the bpf path writes it */
+	if ((rc = raw6_set_hoplimit(t->raw_fd, g->tep.cfg.hop_limit)) != 0 ||
+	    (rc = raw6_set_flowlabel(t->raw_fd)) != 0) {
+		log_warnx("gateway: raw IPIP socket options: %s",
+		    strerror(-rc));
+		return rc;
+	}
 	snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", name);
 	return 0;
 }
@@ -236,6 +261,25 @@ icmp_ok(struct gw *g, int64_t now)
 	return true;
 }
 
+/* [gateway] icmp-source: the configured address; auto, the one the
+ * kernel would pick to reach the erring packet's sender (the primary
+ * address of the interface back to it), tep4 only when there is none:
+ * RFC 6890 has 192.0.0.0/24 not globally reachable, and a bogon filter
+ * on the way would drop our frag-needed and break PMTUD. */
+static uint32_t
+icmp_source(struct gw *g, const uint8_t *pkt)
+{
+	uint32_t src;
+
+	if (g->cfg.icmp_source != 0)
+		return g->cfg.icmp_source;
+	if (knl_route4_src(g->tun.nl_pkt, be32_get(pkt + 12), &src) == 0 &&
+	    src != 0)
+		return src;
+	return g->cfg.tep4;
+}
+
+/* pkt parsed as IPv4 (rfc2473_encap saw it) */
 static void
 send_icmp(struct gw *g, int (*build)(const uint8_t *, size_t, uint32_t,
     uint8_t *, size_t, size_t *), const uint8_t *pkt, size_t len,
@@ -243,8 +287,8 @@ send_icmp(struct gw *g, int (*build)(const uint8_t *, size_t, uint32_t,
 {
 	size_t n;
 
-	if (!icmp_ok(g, now) || build(pkt, len, g->cfg.tep4, out, GW_OUT_MAX,
-	    &n) != 0)
+	if (!icmp_ok(g, now) || build(pkt, len, icmp_source(g, pkt), out,
+	    GW_OUT_MAX, &n) != 0)
 		return;
 	if (tun_write(g->tun.tun_fd, out, n) == 0)
 		g->tun.ctr.icmp_sent++;
@@ -262,24 +306,26 @@ log_drop(struct gw *g, const char *dir, enum rfc2473_drop d)
 		log_debug("gateway: %s drop: %s", dir, rfc2473_drop_name(d));
 }
 
+/* p: the inner packet with the outer source and traffic class, as the
+ * raw IPIP socket read it */
 static void
-gw_from_client(struct gw *g, uint8_t *pkt, size_t len,
-    const struct in6_addr *src6, int64_t now)
+gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 {
 	struct rfc2473_result res;
 	enum rfc2473_verdict v;
 
 	pthread_mutex_lock(&g->lock);
-	v = rfc2473_decap_inner(pkt, len, src6, &g->tep, now, &res);
+	v = rfc2473_decap_inner(p->buf, p->len, &p->src, p->tclass, &g->tep,
+	    now, &res);
 	pthread_mutex_unlock(&g->lock);
 	if (v != RFC2473_OK) {
 		log_drop(g, "decap", res.drop);
 		return;
 	}
-	if (g->cfg.mss_clamp && tcp_mss_clamp(pkt + res.off, res.len,
+	if (g->cfg.mss_clamp && tcp_mss_clamp(p->buf, res.len,
 	    rfc2473_mss(&g->tep.cfg)) > 0)
 		g->tun.ctr.mss_clamped++;
-	if (tun_write(g->tun.tun_fd, pkt + res.off, res.len) != 0)
+	if (tun_write(g->tun.tun_fd, p->buf, res.len) != 0)
 		g->tun.ctr.write_errors++;
 }
 
@@ -290,12 +336,15 @@ send_to_client(struct gw *g, const uint8_t *out, size_t n,
 	struct raw6_pkt p;
 
 	/* the raw IPIP socket builds the IPv6 header itself: hand it the
-	 * inner packet (rfc2473 wrote it after its 40-byte header) */
+	 * inner packet (rfc2473 wrote it after its 40-byte header) with the
+	 * traffic class and flow label rfc2473 put in that header */
 	memset(&p, 0, sizeof(p));
 	p.buf = (uint8_t *)out + 40;
 	p.len = n - 40;
 	p.dst = *dst;
 	p.src = g->cfg.tep6;
+	p.tclass = (uint8_t)(be32_get(out) >> 20);
+	p.flowlabel = be32_get(out) & 0xfffff;
 	if (raw6_send(g->tun.raw_fd, &p) != 0)
 		g->tun.ctr.write_errors++;
 }
@@ -365,7 +414,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		size_t n;
 
 		if (icmp_ok(g, now) && icmp4_frag_needed(pkt, len, res.mtu,
-		    g->cfg.tep4, out, GW_OUT_MAX, &n) == 0 &&
+		    icmp_source(g, pkt), out, GW_OUT_MAX, &n) == 0 &&
 		    tun_write(g->tun.tun_fd, out, n) == 0)
 			g->tun.ctr.icmp_sent++;
 		break;
@@ -381,7 +430,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 static void
 pump_raw(void *arg, struct raw6_pkt *p)
 {
-	gw_from_client(arg, p->buf, p->len, &p->src, (int64_t)time(NULL));
+	gw_from_client(arg, p, (int64_t)time(NULL));
 }
 
 static void
@@ -420,6 +469,8 @@ tun_be_close(struct gw *g)
 		tun_close(t->tun_fd);	/* the device goes with its fd */
 	if (t->nl != NULL)
 		knl_close(t->nl);
+	if (t->nl_pkt != NULL)
+		knl_close(t->nl_pkt);
 	free(t->buf);
 	memset(t, 0, sizeof(*t));
 	t->tun_fd = t->raw_fd = -1;

@@ -145,7 +145,9 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	    nc.port != d->conf.port ||
 	    memcmp(gwd_conf_tep6(&nc), gwd_conf_tep6(&d->conf),
 	    sizeof(struct in6_addr)) != 0 ||
-	    nc.gw.tep4 != d->conf.gw.tep4 || nc.gw.mtu != d->conf.gw.mtu ||
+	    nc.gw.tep4 != d->conf.gw.tep4 ||
+	    nc.gw.icmp_source != d->conf.gw.icmp_source ||
+	    nc.gw.mtu != d->conf.gw.mtu ||
 	    nc.gw.mss_clamp != d->conf.gw.mss_clamp ||
 	    strcmp(nc.gw.ifname, d->conf.gw.ifname) != 0 ||
 	    strcmp(nc.control_socket, d->conf.control_socket) != 0 ||
@@ -171,8 +173,9 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	    "allowed server%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
 	    nc.n_allow, nc.n_allow == 1 ? "" : "s", route_err ? "; a pool "
 	    "route could not be added (see the log)" : "", restart ?
-	    "; listen, port, tep6, tep4, mtu, mss-clamp, ifname, "
-	    "control-socket and pid-file changes take effect at restart" : "");
+	    "; listen, port, tep6, tep4, icmp-source, mtu, mss-clamp, "
+	    "ifname, control-socket and pid-file changes take effect at "
+	    "restart" : "");
 	log_info("%s", msg);
 	return 0;
 refused:

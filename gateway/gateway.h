@@ -32,6 +32,7 @@ struct gw_settings {
 	struct in6_addr	 tep6;		/* default: first specific listen */
 	bool		 tep6_set;
 	uint32_t	 tep4;
+	uint32_t	 icmp_source;	/* 0: auto */
 	uint32_t	 mtu;
 	enum gw_backend_kind backend;
 	char		 ifname[GW_IFNAMSIZ];
@@ -42,8 +43,8 @@ struct gw_settings {
  * default (rpcdstmd.conf); without it tep6 must be unicast. */
 #define GW_TEP6_ANY	0x1
 
-/* tep6, tep4, mtu, backend, ifname, mss-clamp: a conf_group over a
- * gw_settings */
+/* tep6, tep4, icmp-source, mtu, backend, ifname, mss-clamp: a
+ * conf_group over a gw_settings */
 extern const struct conf_key gw_keys[];
 
 void gw_settings_defaults(struct gw_settings *g);
@@ -68,7 +69,10 @@ struct gw;
 
 struct gw_config {
 	struct in6_addr	 tep6;
-	uint32_t	 tep4;		/* source of our ICMPv4 errors */
+	uint32_t	 tep4;		/* the clients' tunnel peer */
+	/* source of our ICMPv4 errors; 0 (auto): the address the kernel
+	 * would pick to reach the erring packet's sender, else tep4 */
+	uint32_t	 icmp_source;
 	uint32_t	 mtu;		/* inner (IPv4) tunnel MTU */
 	char		 ifname[16];
 	bool		 mss_clamp;

@@ -53,6 +53,7 @@ gw_config_init(struct gw_config *gc, const struct gw_settings *s,
 	memset(gc, 0, sizeof(*gc));
 	gc->tep6 = *tep6;
 	gc->tep4 = s->tep4;
+	gc->icmp_source = s->icmp_source;
 	gc->mtu = s->mtu;
 	gc->mss_clamp = s->mss_clamp;
 	gc->backend = s->backend;
@@ -64,7 +65,7 @@ gw_config_init(struct gw_config *gc, const struct gw_settings *s,
 int
 gw_open(const struct gw_config *c, struct gw **out)
 {
-	char a[ADDR_STRLEN];
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
 	struct gw *g;
 	int rc;
 
@@ -96,9 +97,10 @@ gw_open(const struct gw_config *c, struct gw **out)
 	}
 	if ((rc = open_backend(g)) != 0)
 		goto fail;
-	log_info("gateway: TEP %s, IPv4 side %s, tunnel MTU %u, backend %s",
-	    addr6_ntop(&c->tep6, a, sizeof(a)), g->cfg.ifname, c->mtu,
-	    g->be->name);
+	log_info("gateway: TEP %s, IPv4 side %s, tunnel MTU %u, backend %s, "
+	    "ICMP source %s", addr6_ntop(&c->tep6, a, sizeof(a)),
+	    g->cfg.ifname, c->mtu, g->be->name, c->icmp_source == 0 ? "auto" :
+	    addr4_ntop(c->icmp_source, b, sizeof(b)));
 	*out = g;
 	return 0;
 fail:

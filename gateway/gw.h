@@ -74,7 +74,9 @@ struct gw_bpf;
 struct gw_tun {
 	int			 tun_fd, raw_fd;
 	int			 ifindex;
-	struct knl		*nl;
+	struct knl		*nl;		/* the control thread's */
+	struct knl		*nl_pkt;	/* the data-plane thread's:
+						 * icmp-source auto */
 	struct pump		 pump;
 	struct gw_counters	 ctr;
 	struct log_ratelimit	 rl_log;

@@ -70,6 +70,28 @@ set_tep4(struct conf_ctx *cx, void *obj, const char *v)
 	return 0;
 }
 
+/* auto, or an address of ours on the IPv4 side (RFC 6890: tep4's
+ * 192.0.0.0/24 is not globally reachable, and PMTUD behind a bogon
+ * filter needs our frag-needed) */
+static int
+set_icmp_source(struct conf_ctx *cx, void *obj, const char *v)
+{
+	struct gw_settings *g = obj;
+	const char *what;
+	uint32_t a;
+
+	if (strcmp(v, "auto") == 0) {
+		g->icmp_source = 0;
+		return 0;
+	}
+	if (!addr4_parse(v, &a, NULL))
+		return conf_bad(cx, "auto or an IPv4 address", NULL);
+	if ((what = gw_special4(a, a)) != NULL)
+		return conf_bad(cx, "auto or a unicast IPv4 address", what);
+	g->icmp_source = a;
+	return 0;
+}
+
 static int
 set_backend(struct conf_ctx *cx, void *obj, const char *v)
 {
@@ -89,6 +111,7 @@ set_backend(struct conf_ctx *cx, void *obj, const char *v)
 const struct conf_key gw_keys[] = {
 	CONF_KEY_FUNC("gateway", "tep6", false, set_tep6),
 	CONF_KEY_FUNC("gateway", "tep4", false, set_tep4),
+	CONF_KEY_FUNC("gateway", "icmp-source", false, set_icmp_source),
 	/* 1280: the IPv6 minimum link MTU (RFC 8200 5) */
 	CONF_KEY_U32("gateway", "mtu", GS, mtu, 1280, 65535,
 	    "a number 1280-65535"),
@@ -143,6 +166,8 @@ gw_settings_print(FILE *f, const struct gw_settings *g,
 	fprintf(f, "tep6 = %s\n", addr6_ntop(gw_settings_tep6(g, listen,
 	    n_listen), a, sizeof(a)));
 	fprintf(f, "tep4 = %s\n", addr4_ntop(g->tep4, a, sizeof(a)));
+	fprintf(f, "icmp-source = %s\n", g->icmp_source == 0 ? "auto" :
+	    addr4_ntop(g->icmp_source, a, sizeof(a)));
 	fprintf(f, "mtu = %u\n", g->mtu);
 	fprintf(f, "backend = %s\n", backend_names[g->backend]);
 	fprintf(f, "ifname = %s\nmss-clamp = %s\n", g->ifname,

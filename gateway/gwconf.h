@@ -29,7 +29,7 @@ struct gwd_conf {
 	struct in6_addr	 listen[GWD_MAX_LISTEN];	/* default :: */
 	unsigned	 n_listen;
 	uint16_t	 port;
-	struct gw_settings gw;		/* tep6, tep4, mtu, ifname, mss-clamp */
+	struct gw_settings gw;		/* tep6, tep4, icmp-source, mtu, ... */
 	struct range4	*pools;		/* sorted, disjoint */
 	unsigned	 n_pools;
 	char		 control_socket[GWD_SUN_PATH];

@@ -12,7 +12,7 @@ static const char *const verdict_names[] = {
 	[RFC2473_OK] = "ok",
 	[RFC2473_MALFORMED] = "malformed",
 	[RFC2473_NOT_IPV4] = "not-ipv4",
-	[RFC2473_FRAGMENT] = "fragment",
+	[RFC2473_NOT_ECT] = "not-ect",
 	[RFC2473_UNKNOWN_CLIENT] = "unknown-client",
 	[RFC2473_SPOOFED_SOURCE] = "spoofed-source",
 	[RFC2473_EXPIRED] = "expired",
@@ -25,16 +25,13 @@ static const char *const verdict_names[] = {
 
 static const char *const drop_names[] = {
 	[RFC2473_DROP_NONE] = "none",
-	[RFC2473_DROP_OUTER_MALFORMED] = "outer-malformed",
-	[RFC2473_DROP_EXT_HEADER] = "ext-header",
-	[RFC2473_DROP_IPV6_FRAGMENT] = "ipv6-fragment",
-	[RFC2473_DROP_NOT_IPIP] = "not-ipip",
 	[RFC2473_DROP_INNER_NOT_IPV4] = "inner-not-ipv4",
 	[RFC2473_DROP_INNER_MALFORMED] = "inner-malformed",
 	[RFC2473_DROP_UNKNOWN_CLIENT] = "unknown-client",
 	[RFC2473_DROP_SPOOFED_ADDR] = "spoofed-source",
 	[RFC2473_DROP_SPOOFED_PORT] = "spoofed-port",
 	[RFC2473_DROP_EXPIRED] = "expired",
+	[RFC2473_DROP_CE_NOT_ECT] = "ce-not-ect",
 	[RFC2473_DROP_NO_BINDING] = "no-binding",
 	[RFC2473_DROP_SHARED_NO_PORT] = "shared-no-port",
 	[RFC2473_DROP_TTL_EXCEEDED] = "ttl-exceeded",
@@ -102,18 +99,42 @@ drop(struct rfc2473_tep *tep, struct rfc2473_result *res,
 
 /* ---- decapsulation ---- */
 
+#define ECN_MASK	0x03
+#define ECN_NOT_ECT	0x00
+#define ECN_CE		0x03
+
+/* RFC 6040 4.2, normal mode: the outer CE goes into an ECT inner header;
+ * -1 when the inner packet is not-ECT and cannot carry it.  The other
+ * outer codepoints leave the inner header as it is (Linux's
+ * INET_ECN_decapsulate and the bpf path do the same). */
+static int
+ecn_decap(uint8_t tclass, uint8_t *ip)
+{
+	uint16_t old;
+
+	if ((tclass & ECN_MASK) != ECN_CE || (ip[1] & ECN_MASK) == ECN_CE)
+		return 0;
+	if ((ip[1] & ECN_MASK) == ECN_NOT_ECT)
+		return -1;
+	old = be16_get(ip);
+	ip[1] |= ECN_CE;
+	be16_put(ip + 10, inet_csum_adjust(be16_get(ip + 10), old,
+	    be16_get(ip)));
+	return 0;
+}
+
 /* RFC 7596 6.2: forward only when (outer src6, inner src4[, port])
- * matches one binding.  The inner packet is `len` bytes at pkt + off. */
-static enum rfc2473_verdict
-decap_check(const uint8_t *pkt, size_t off, size_t len,
-    const struct in6_addr *src6, struct rfc2473_tep *tep, int64_t now,
+ * matches one binding. */
+enum rfc2473_verdict
+rfc2473_decap_inner(uint8_t *ip, size_t len, const struct in6_addr *src6,
+    uint8_t tclass, struct rfc2473_tep *tep, int64_t now,
     struct rfc2473_result *res)
 {
-	const uint8_t *ip = pkt + off;
 	struct ipv4_info ii;
 	struct binding *b;
 	bool known = false, port_bad = false;
 
+	memset(res, 0, sizeof(*res));
 	if (len == 0)
 		return drop(tep, res, RFC2473_MALFORMED,
 		    RFC2473_DROP_INNER_MALFORMED);
@@ -146,7 +167,9 @@ decap_check(const uint8_t *pkt, size_t off, size_t len,
 	res->binding = b;
 	if (binding_expired(b, now))
 		return drop(tep, res, RFC2473_EXPIRED, RFC2473_DROP_EXPIRED);
-	res->off = off;
+	if (ecn_decap(tclass, ip) != 0)
+		return drop(tep, res, RFC2473_NOT_ECT,
+		    RFC2473_DROP_CE_NOT_ECT);
 	res->len = len;
 	b->ctr.pkts_up++;
 	b->ctr.bytes_up += len;
@@ -154,77 +177,6 @@ decap_check(const uint8_t *pkt, size_t off, size_t len,
 	tep->st.decap_pkts++;
 	tep->st.decap_bytes += len;
 	return RFC2473_OK;
-}
-
-enum rfc2473_verdict
-rfc2473_decap_inner(const uint8_t *pkt, size_t len,
-    const struct in6_addr *src6, struct rfc2473_tep *tep, int64_t now,
-    struct rfc2473_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	return decap_check(pkt, 0, len, src6, tep, now, res);
-}
-
-/* RFC 8200 4: walk to the upper layer.  Hop-by-hop only first, routing
- * only when spent (segments left 0, else it would be ours to forward),
- * destination options skipped (RFC 2473 5.1's encapsulation limit lives
- * there and only matters to nested tunnel entry points). */
-enum rfc2473_verdict
-rfc2473_decap(const uint8_t *pkt, size_t len, struct rfc2473_tep *tep,
-    int64_t now, struct rfc2473_result *res)
-{
-	struct in6_addr src6;
-	size_t plen, end, cur = IPV6_HDR_LEN, hl;
-	uint8_t nh;
-
-	memset(res, 0, sizeof(*res));
-	if (len < IPV6_HDR_LEN || pkt[0] >> 4 != 6)
-		return drop(tep, res, RFC2473_MALFORMED,
-		    RFC2473_DROP_OUTER_MALFORMED);
-	plen = be16_get(pkt + 4);
-	/* 0 is a jumbogram (RFC 2675), never a 4in6 packet */
-	if (plen == 0 || plen > len - IPV6_HDR_LEN)
-		return drop(tep, res, RFC2473_MALFORMED,
-		    RFC2473_DROP_OUTER_MALFORMED);
-	end = IPV6_HDR_LEN + plen;
-	nh = pkt[6];
-	for (int n = 0;; n++) {
-		switch (nh) {
-		case RFC2473_NH_IPV4:
-			memcpy(&src6, pkt + 8, sizeof(src6));
-			return decap_check(pkt, cur, end - cur, &src6, tep, now,
-			    res);
-		case IPPROTO_FRAGMENT:
-			return drop(tep, res, RFC2473_FRAGMENT,
-			    RFC2473_DROP_IPV6_FRAGMENT);
-		case IPPROTO_HOPOPTS:
-			if (n != 0)
-				return drop(tep, res, RFC2473_MALFORMED,
-				    RFC2473_DROP_EXT_HEADER);
-			/* FALLTHROUGH */
-		case IPPROTO_DSTOPTS:
-		case IPPROTO_ROUTING:
-			if (n >= RFC2473_MAX_EXTHDRS)
-				return drop(tep, res, RFC2473_MALFORMED,
-				    RFC2473_DROP_EXT_HEADER);
-			if (end - cur < 8)
-				return drop(tep, res, RFC2473_MALFORMED,
-				    RFC2473_DROP_OUTER_MALFORMED);
-			hl = ((size_t)pkt[cur + 1] + 1) * 8;
-			if (hl > end - cur)
-				return drop(tep, res, RFC2473_MALFORMED,
-				    RFC2473_DROP_OUTER_MALFORMED);
-			if (nh == IPPROTO_ROUTING && pkt[cur + 3] != 0)
-				return drop(tep, res, RFC2473_MALFORMED,
-				    RFC2473_DROP_EXT_HEADER);
-			nh = pkt[cur];
-			cur += hl;
-			break;
-		default:
-			return drop(tep, res, RFC2473_NOT_IPV4,
-			    RFC2473_DROP_NOT_IPIP);
-		}
-	}
 }
 
 /* ---- encapsulation ---- */

@@ -5,15 +5,18 @@
  * devices and the ICMP rate limit.  A `struct rfc2473_tep` holds the
  * configuration, the binding table and the counters.
  *
- * Decapsulation (client -> IPv4 network):
- *   rfc2473_decap()        a whole IPv6 packet, as read from a TUN device;
- *   rfc2473_decap_inner()  the payload and the outer source, as read from
- *                          a raw IPPROTO_IPIP IPv6 socket.
- *   On OK, res->off/res->len locate the inner IPv4 packet in the input.
+ * Decapsulation (client -> IPv4 network), rfc2473_decap_inner(): the
+ *   payload, the outer source and traffic class, as a raw IPPROTO_IPIP
+ *   IPv6 socket gives them.  The kernel has already checked the outer
+ *   header, walked its extension headers and reassembled IPv6 fragments,
+ *   so what is left to check is the inner packet and the binding.
+ *   On OK, res->len is the inner packet's length (all of the input).
  *   The inner TTL is left alone: the kernel decrements it when it
  *   forwards the packet written to the IPv4 TUN.
- *   IPv6 fragments of tunnel packets are dropped (verdict FRAGMENT) and
- *   counted; clients are told the tunnel MTU and must not need them.
+ *   RFC 6040 4.2 (normal mode, as Linux's ip6_tunnel and the bpf fast
+ *   path): an outer CE mark is carried into an ECT(0)/ECT(1) inner
+ *   header (its checksum updated); CE over a not-ECT inner packet cannot
+ *   be carried, and the packet is dropped (verdict NOT_ECT).
  *   Shared addresses: a non-first IPv4 fragment carries no port, so it
  *   passes when the outer source holds a binding on the inner source
  *   address (the first fragment was port-checked); a first fragment or
@@ -48,7 +51,6 @@ struct binding;
 struct binding_table;
 
 #define RFC2473_NH_IPV4		4
-#define RFC2473_MAX_EXTHDRS	8	/* more is an attack, not a tunnel */
 #define RFC2473_DEFAULT_MTU	1500	/* outer; inner 1460, RFC 6333 5.3 */
 #define RFC2473_DEFAULT_HOPLIMIT 64
 #define RFC2473_MIN_MTU		1280	/* RFC 8200 5 */
@@ -56,8 +58,8 @@ struct binding_table;
 enum rfc2473_verdict {
 	RFC2473_OK = 0,
 	RFC2473_MALFORMED,	/* truncated, bad lengths or checksum */
-	RFC2473_NOT_IPV4,	/* next header not 4, inner version not 4 */
-	RFC2473_FRAGMENT,	/* IPv6 fragment of a tunnel packet */
+	RFC2473_NOT_IPV4,	/* inner version not 4 */
+	RFC2473_NOT_ECT,	/* outer CE over a not-ECT inner packet */
 	RFC2473_UNKNOWN_CLIENT,	/* no binding for the outer source */
 	RFC2473_SPOOFED_SOURCE,	/* inner source or port not the client's */
 	RFC2473_EXPIRED,	/* the binding has expired */
@@ -69,19 +71,19 @@ enum rfc2473_verdict {
 	RFC2473_VERDICT_MAX
 };
 
-/* Why a packet was dropped; the names are what `dstmctl stats` shows. */
+/* Why a packet was dropped; the names are what `dstmctl stats` shows.
+ * Only what the data plane can meet: the outer header's faults (bad
+ * lengths, extension headers, IPv6 fragments to reassemble) are the
+ * kernel's, before any backend sees the packet. */
 enum rfc2473_drop {
 	RFC2473_DROP_NONE = 0,
-	RFC2473_DROP_OUTER_MALFORMED,	/* IPv6 header or extension header */
-	RFC2473_DROP_EXT_HEADER,	/* routing with segments left, ... */
-	RFC2473_DROP_IPV6_FRAGMENT,
-	RFC2473_DROP_NOT_IPIP,		/* upper layer is not IPv4 */
 	RFC2473_DROP_INNER_NOT_IPV4,
 	RFC2473_DROP_INNER_MALFORMED,
 	RFC2473_DROP_UNKNOWN_CLIENT,
 	RFC2473_DROP_SPOOFED_ADDR,
 	RFC2473_DROP_SPOOFED_PORT,
 	RFC2473_DROP_EXPIRED,
+	RFC2473_DROP_CE_NOT_ECT,	/* RFC 6040 4.2 */
 	RFC2473_DROP_NO_BINDING,
 	RFC2473_DROP_SHARED_NO_PORT,	/* shared address, port unknown */
 	RFC2473_DROP_TTL_EXCEEDED,
@@ -116,7 +118,7 @@ struct rfc2473_tep {
 
 struct rfc2473_result {
 	struct binding	*binding;	/* the binding used, when found */
-	size_t		 off, len;	/* decap OK: inner packet in input */
+	size_t		 len;		/* decap OK: the inner packet */
 	size_t		 out_len;	/* encap OK: bytes written to out */
 	uint16_t	 mtu;		/* TOO_BIG, FRAGMENT_NEEDED: limit */
 	enum rfc2473_drop drop;		/* why, when not OK */
@@ -127,11 +129,9 @@ int	 rfc2473_config_check(const struct rfc2473_config *c);
 uint16_t rfc2473_inner_mtu(const struct rfc2473_config *c);
 uint16_t rfc2473_mss(const struct rfc2473_config *c);
 
-enum rfc2473_verdict rfc2473_decap(const uint8_t *pkt, size_t len,
+enum rfc2473_verdict rfc2473_decap_inner(uint8_t *pkt, size_t len,
+	    const struct in6_addr *src6, uint8_t tclass,
 	    struct rfc2473_tep *tep, int64_t now, struct rfc2473_result *res);
-enum rfc2473_verdict rfc2473_decap_inner(const uint8_t *pkt, size_t len,
-	    const struct in6_addr *src6, struct rfc2473_tep *tep, int64_t now,
-	    struct rfc2473_result *res);
 enum rfc2473_verdict rfc2473_encap(const uint8_t *pkt, size_t len,
 	    struct rfc2473_tep *tep, int64_t now, uint8_t *out, size_t cap,
 	    struct rfc2473_result *res);

@@ -119,6 +119,11 @@ int	knl_route4_del(struct knl *k, const struct knl_route4 *r);
 /* 1 if a route matching every non-zero field exists, else 0.  Dumps the
  * whole table: for setup and checks, not for hot paths. */
 int	knl_route4_exists(struct knl *k, const struct knl_route4 *r);
+/* The source address the kernel would use to reach dst (RTM_GETROUTE's
+ * RTA_PREFSRC, "ip route get" src) into *src; -ENETUNREACH and the like
+ * when there is no route, -EADDRNOTAVAIL when it names no source.  One
+ * round trip: fit for a rate-limited packet path, not for every packet. */
+int	knl_route4_src(struct knl *k, uint32_t dst, uint32_t *src);
 int	knl_route6_add(struct knl *k, const struct knl_route6 *r, int flags);
 int	knl_route6_del(struct knl *k, const struct knl_route6 *r);
 int	knl_route6_exists(struct knl *k, const struct knl_route6 *r);

@@ -257,6 +257,32 @@ knl_route4_exists(struct knl *k, const struct knl_route4 *r)
 }
 
 int
+knl_route4_src(struct knl *k, uint32_t dst, uint32_t *src)
+{
+	struct rtnl_route *rt = NULL;
+	struct nl_addr *a = NULL, *ps;
+	uint32_t v = htonl(dst);
+	int rc;
+
+	if ((rc = knl_mkaddr(AF_INET, &v, 32, &a)) < 0)
+		return rc;
+	k->kerr = 0;
+	rc = knl_result(k, rtnl_route_lookup(k->sk, a, &rt));
+	nl_addr_put(a);
+	if (rc < 0)
+		return rc;
+	ps = rtnl_route_get_pref_src(rt);
+	if (ps == NULL || nl_addr_get_len(ps) != 4) {
+		rc = -EADDRNOTAVAIL;
+	} else {
+		knl_addr_bytes(ps, &v, 4);
+		*src = ntohl(v);
+	}
+	rtnl_route_put(rt);
+	return rc;
+}
+
+int
 knl_route6_add(struct knl *k, const struct knl_route6 *r, int flags)
 {
 	struct rkey key;

@@ -7,8 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-/* control space for one IPV6_PKTINFO, the only ancillary data we use */
-#define PKTINFO_SPACE	CMSG_SPACE(sizeof(struct in6_pktinfo))
+#ifndef IPV6_FLOWINFO_SEND
+#define IPV6_FLOWINFO_SEND	33	/* linux/in6.h; not in glibc */
+#endif
+
+/* control space for the ancillary data we use: IPV6_PKTINFO and
+ * IPV6_TCLASS (an int), either way */
+#define CTL_SPACE	(CMSG_SPACE(sizeof(struct in6_pktinfo)) + \
+			    CMSG_SPACE(sizeof(int)))
 
 /* Per-message state of one batch; sized to sit on the stack. */
 struct batch {
@@ -17,7 +23,7 @@ struct batch {
 	struct sockaddr_in6	sa[RAW6_BATCH];
 	union {
 		struct cmsghdr	align;
-		uint8_t		buf[PKTINFO_SPACE];
+		uint8_t		buf[CTL_SPACE];
 	}			ctl[RAW6_BATCH];
 };
 
@@ -32,6 +38,8 @@ raw6_open(const struct in6_addr *local)
 	if (fd == -1)
 		return -errno;
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+	    sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on,
 	    sizeof(on)) == -1) {
 		rc = -errno;
 		goto out;
@@ -65,6 +73,21 @@ raw6_set_hoplimit(int fd, int hops)
 		return -EINVAL;
 	if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops,
 	    sizeof(hops)) == -1)
+		return -errno;
+	return 0;
+}
+
+int
+raw6_set_flowlabel(int fd)
+{
+	int on = 1, off = 0;
+
+	/* without IPV6_FLOWINFO_SEND the kernel ignores sin6_flowinfo; with
+	 * auto labels on, it would replace a 0 with its own hash */
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, &on,
+	    sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &off,
+	    sizeof(off)) == -1)
 		return -errno;
 	return 0;
 }
@@ -116,6 +139,7 @@ recv_done(struct batch *b, unsigned int i, struct raw6_pkt *p)
 	struct msghdr *m = &b->msg[i].msg_hdr;
 	struct in6_pktinfo pi;
 	struct cmsghdr *c;
+	int tc;
 
 	p->len = b->msg[i].msg_len;
 	p->truncated = (m->msg_flags & MSG_TRUNC) != 0;
@@ -127,14 +151,21 @@ recv_done(struct batch *b, unsigned int i, struct raw6_pkt *p)
 		memset(&p->src, 0, sizeof(p->src));
 	memset(&p->dst, 0, sizeof(p->dst));
 	p->ifindex = 0;
+	p->tclass = 0;
+	p->flowlabel = 0;
 	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level != IPPROTO_IPV6 ||
-		    c->cmsg_type != IPV6_PKTINFO ||
-		    c->cmsg_len < CMSG_LEN(sizeof(pi)))
+		if (c->cmsg_level != IPPROTO_IPV6)
 			continue;
-		memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-		p->dst = pi.ipi6_addr;
-		p->ifindex = pi.ipi6_ifindex;
+		if (c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			p->dst = pi.ipi6_addr;
+			p->ifindex = pi.ipi6_ifindex;
+		} else if (c->cmsg_type == IPV6_TCLASS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(tc))) {
+			memcpy(&tc, CMSG_DATA(c), sizeof(tc));
+			p->tclass = (uint8_t)tc;
+		}
 	}
 }
 
@@ -184,11 +215,14 @@ send_prep(struct batch *b, unsigned int i, const struct raw6_pkt *p)
 	struct msghdr *m = &b->msg[i].msg_hdr;
 	struct in6_pktinfo pi;
 	struct cmsghdr *c;
+	int tc = p->tclass;
 
 	memset(m, 0, sizeof(*m));
 	memset(&b->sa[i], 0, sizeof(b->sa[i]));
 	b->sa[i].sin6_family = AF_INET6;
 	b->sa[i].sin6_addr = p->dst;
+	/* the label alone: the class goes as IPV6_TCLASS */
+	b->sa[i].sin6_flowinfo = htonl(p->flowlabel & 0xfffff);
 	b->iov[i].iov_base = p->buf;
 	b->iov[i].iov_len = p->len;
 	m->msg_name = &b->sa[i];
@@ -196,12 +230,18 @@ send_prep(struct batch *b, unsigned int i, const struct raw6_pkt *p)
 	m->msg_iov = &b->iov[i];
 	m->msg_iovlen = 1;
 	b->msg[i].msg_len = 0;
-	if (IN6_IS_ADDR_UNSPECIFIED(&p->src))
-		return;
 	memset(b->ctl[i].buf, 0, sizeof(b->ctl[i].buf));
 	m->msg_control = b->ctl[i].buf;
-	m->msg_controllen = sizeof(b->ctl[i].buf);
+	m->msg_controllen = CMSG_SPACE(sizeof(tc));
 	c = CMSG_FIRSTHDR(m);
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_TCLASS;
+	c->cmsg_len = CMSG_LEN(sizeof(tc));
+	memcpy(CMSG_DATA(c), &tc, sizeof(tc));
+	if (IN6_IS_ADDR_UNSPECIFIED(&p->src))
+		return;
+	m->msg_controllen = sizeof(b->ctl[i].buf);
+	c = CMSG_NXTHDR(m, c);
 	c->cmsg_level = IPPROTO_IPV6;
 	c->cmsg_type = IPV6_PKTINFO;
 	c->cmsg_len = CMSG_LEN(sizeof(pi));

@@ -4,12 +4,16 @@
  *   - receive: the kernel strips the IPv6 header (and extension headers,
  *     after reassembly); the data is the inner IPv4 packet.  The outer
  *     source comes as the sender address, the outer destination and the
- *     input interface as IPV6_PKTINFO (always enabled here).
+ *     input interface as IPV6_PKTINFO, the outer traffic class as
+ *     IPV6_TCLASS (both always enabled here).
  *   - send: the data is the IPv4 packet; the kernel builds the IPv6 header
- *     (next header 4, hop limit from raw6_set_hoplimit()) and picks the
- *     source unless one is given (IPV6_PKTINFO; it must be local).  A
- *     packet larger than the path MTU is fragmented by the kernel
- *     (RFC 2473 7.3: the tunnel entry point may fragment the outer packet).
+ *     (next header 4, hop limit from raw6_set_hoplimit(), the traffic
+ *     class of each packet as IPV6_TCLASS ancillary data) and picks the
+ *     source unless one is given (IPV6_PKTINFO; it must be local).  The
+ *     flow label is the kernel's own (a hash of the outer addresses)
+ *     unless raw6_set_flowlabel() made it each packet's.  A packet larger
+ *     than the path MTU is fragmented by the kernel (RFC 2473 7.3: the
+ *     tunnel entry point may fragment the outer packet).
  *
  * Every raw IPIP socket sees a copy of EVERY 4in6 packet delivered to the
  * host, whatever its destination, unless bound to an address (then only
@@ -44,15 +48,22 @@ struct raw6_pkt {
 	struct in6_addr	 dst;		/* outer destination (:: = kernel's
 					 * choice on send, unknown on
 					 * receive) */
+	uint8_t		 tclass;	/* outer traffic class: DSCP and
+					 * ECN (RFC 6040) */
+	uint32_t	 flowlabel;	/* send: 20 bits, used when the
+					 * socket has raw6_set_flowlabel() */
 	int		 ifindex;	/* receive: input interface */
 	bool		 truncated;	/* receive: cap was too small */
 };
 
-/* local may be NULL (all destinations), else bound to it.  Returns the fd: O_NONBLOCK,
- * O_CLOEXEC, IPV6_RECVPKTINFO on. */
+/* local may be NULL (all destinations), else bound to it.  Returns the
+ * fd: O_NONBLOCK, O_CLOEXEC, IPV6_RECVPKTINFO and IPV6_RECVTCLASS on. */
 int	raw6_open(const struct in6_addr *local);
 void	raw6_close(int fd);
 int	raw6_set_hoplimit(int fd, int hops);		/* 1..255, -1 default */
+/* Send each packet's p->flowlabel as is, 0 included (IPV6_FLOWINFO_SEND
+ * on, IPV6_AUTOFLOWLABEL off). */
+int	raw6_set_flowlabel(int fd);
 /* SO_RCVBUF/SO_SNDBUF, with the FORCE variants when privileged (bytes;
  * 0 leaves one unchanged) */
 int	raw6_set_bufsize(int fd, int rcvbuf, int sndbuf);

@@ -20,6 +20,16 @@ SPID=$BG_PID
 wait_for 5 port_open "$NS_GW" $PORT
 check "rpcdstmd with co-located gateway is up" port_open "$NS_GW" $PORT
 CTL() { "$BUILD/dstmctl" -s "$T_TMP/ctl.sock" "$@"; }
+# listen NS OUT pkt.py-receiver-args...: run a receiver in NS, its answer
+# into OUT, its PID in $RPID; back once its socket is open
+listen() {
+	local ns=$1 out=$2
+	shift 2
+	rm -f "$T_TMP/ready"
+	PKT_READY=$T_TMP/ready ip netns exec "$ns" $PKT "$@" >"$out" &
+	RPID=$!
+	wait_for 5 test -e "$T_TMP/ready"
+}
 counter() { CTL stats | awk -v k="$1" '$1 == k { print $2 }'; }
 
 lease_of() {	# lease_of NS SRC6: alloc from NS, print the address
@@ -37,18 +47,33 @@ check "the gateway holds two bindings" test "$(counter gateway.bindings)" = 2
 expect_eq "the $BACKEND backend runs" 1 "$(counter gateway.backend.$BACKEND)"
 
 # 1. valid: inner source = lease, outer source = the lease's client
-# the receivers are raw sockets: a packet sent before one exists is lost
-raw_open() { ip netns exec "$1" ss -Hwan | grep -q .; }
-recv_v4() {
-	ip netns exec "$NS_V4" $PKT recv4 "$1" 3 >"$T_TMP/got" & RPID=$!
-	wait_for 3 raw_open "$NS_V4"
-}
+recv_v4() { listen "$NS_V4" "$T_TMP/got" recv4 "$1" 3; }
 recv_v4 9001
 sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.10 9001 hello-v4)
 wait $RPID
 want=$($PKT forwarded "$sent")
 expect_eq "valid 4in6 is decapsulated and forwarded exactly (TTL-1)" \
 	"equal" "$($PKT cmp "$want" "$(cat "$T_TMP/got")")"
+
+# 1b. a tunnel packet larger than the client's link: the client's kernel
+# fragments the IPv6 packet, the gateway's kernel reassembles it (the bpf
+# program passes fragments on to it: punt-ext-header) and the tun path
+# decapsulates the whole; the IPv4 host gets it (in IPv4 fragments, DF
+# being clear) exactly as sent, TTL-1
+reasm() { ip netns exec "$NS_GW" awk '$1 == "Ip6ReasmOKs" { print $2 }' /proc/net/snmp6; }
+punts=$(counter gateway.bpf.punt-ext-header)
+reasm_before=$(reasm)
+listen "$NS_V4" "$T_TMP/got" recv4 9011 3
+sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.10 9011 big size=4000 df=0)
+wait $RPID
+expect_eq "a 4000-byte inner packet in IPv6 fragments is reassembled and forwarded exactly" \
+	"equal" "$($PKT cmp "$($PKT forwarded "$sent")" "$(cat "$T_TMP/got")")"
+expect_eq "the gateway's kernel reassembled it (Ip6ReasmOKs + 1)" \
+	"$((reasm_before + 1))" "$(reasm)"
+if [ "$BACKEND" = bpf ]; then
+	check "bpf: the kernel path let the fragments through (punt-ext-header)" \
+		test "$(counter gateway.bpf.punt-ext-header)" -gt "$punts"
+fi
 
 # 2. spoofed inner source: c1 claims c2's address
 before=$(counter gateway.drop.spoofed-source)
@@ -77,10 +102,9 @@ ip -n "$NS_C1" -6 addr del 2001:db8:1::99/64 dev eth0
 
 # 4. return path: the v4 host answers both clients; each gets its own
 for n in 1 2; do
-	ns=NS_C$n; lease=L$n
-	ip netns exec "${!ns}" $PKT recv4in6 950$n 3 >"$T_TMP/got$n" &
-	eval "R$n=\$!"
-	wait_for 3 raw_open "${!ns}"
+	ns=NS_C$n
+	listen "${!ns}" "$T_TMP/got$n" recv4in6 950$n 3
+	eval "R$n=\$RPID"
 done
 s1=$(ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L1" 9501 to-c1)
 s2=$(ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L2" 9502 to-c2)
@@ -91,13 +115,27 @@ expect_eq "return traffic reaches client 2 from the TEP, exact" \
 	"2001:db8:1::1 $($PKT forwarded "$s2")" "$(cat "$T_TMP/got2")"
 
 # 5. no binding: traffic to a free pool address is dropped, host
-# unreachable is sent back
+# unreachable is sent back, from the gateway's own address on the IPv4
+# side (icmp-source auto: the source of its route back to the sender),
+# not from tep4 192.0.0.1, which RFC 6890 has not globally reachable
 before=$(counter gateway.drop.no-binding)
+listen "$NS_V4" "$T_TMP/icmp" recv4icmp 3
 ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 198.51.100.200 9600 nobody >/dev/null
+wait $RPID
 wait_for 3 test "$(counter gateway.drop.no-binding)" -gt "$before"
 check "traffic to an unbound pool address is dropped and counted" \
 	test "$(counter gateway.drop.no-binding)" -gt "$before"
 check "ICMP host unreachable sent for it" test "$(counter gateway.icmp.sent)" -ge 1
+expect_eq "host unreachable reaches the IPv4 host from 203.0.113.1 (icmp-source auto)" \
+	"203.0.113.1 3 1 0 203.0.113.10 198.51.100.200" "$(cat "$T_TMP/icmp")"
+
+# 5b. DF set and too big for the tunnel (inner MTU 1460): frag-needed
+# with the tunnel's MTU, from the same address, so PMTUD works
+listen "$NS_V4" "$T_TMP/icmp" recv4icmp 3
+ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L1" 9601 too-big size=1480 >/dev/null
+wait $RPID
+expect_eq "frag-needed (MTU 1460) reaches the IPv4 host from 203.0.113.1" \
+	"203.0.113.1 3 4 1460 203.0.113.10 $L1" "$(cat "$T_TMP/icmp")"
 
 # 6. release removes the binding at once
 ip netns exec "$NS_C2" "$BUILD/tests/dstm_call" -s 2001:db8:1::1 -p $PORT \

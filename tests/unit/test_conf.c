@@ -488,6 +488,7 @@ START_TEST(print_is_canonical)
 	    "[pool]\nrange = 198.51.100.0/24\n\n"
 	    "[clients]\nmax-leases-per-client = 1\nrate-limit = 20\n\n"
 	    "[gateway]\nenable = no\ntep6 = ::\ntep4 = 192.0.0.1\n"
+	    "icmp-source = auto\n"
 	    "mtu = 1460\nbackend = tun\nifname = dti0\nmss-clamp = no\n";
 	struct server_conf c;
 	char *out;

@@ -467,6 +467,8 @@ START_TEST(raw6_loopback)
 
 	tx.buf = pkt;
 	tx.len = mkudp(pkt, A_LOCAL, A_REMOTE, 5000, 53, "4in6 payload");
+	tx.tclass = 0xb9;		/* DSCP 46 (EF), ECN ECT(1) */
+	ck_assert_int_eq(raw6_set_flowlabel(a), 0);
 	ck_assert_int_eq(raw6_send(a, &tx), 0);
 
 	/* every IPIP socket gets a copy: b, and the sender a itself */
@@ -476,6 +478,7 @@ START_TEST(raw6_loopback)
 	ck_assert(IN6_IS_ADDR_LOOPBACK(&rx.src));
 	ck_assert(IN6_IS_ADDR_LOOPBACK(&rx.dst));
 	ck_assert_int_eq(rx.ifindex, lo);
+	ck_assert_uint_eq(rx.tclass, 0xb9);	/* sent, and received */
 	ck_assert(!rx.truncated);
 	memset(buf, 0, sizeof(buf));
 	raw6_recv_n(a, &rx, 1);
@@ -510,6 +513,7 @@ START_TEST(raw6_batch)
 		tx[i].buf = out[i];
 		tx[i].len = mkudp(out[i], A_LOCAL, A_REMOTE, 5000, 53, msg);
 		tx[i].dst = in6addr_loopback;	/* kernel picks the source */
+		tx[i].tclass = (uint8_t)(i * 0x41);	/* every ECN codepoint */
 	}
 	for (i = 0; i < 8; i++) {
 		rx[i].buf = in[i];
@@ -522,6 +526,7 @@ START_TEST(raw6_batch)
 		ck_assert_uint_eq(rx[i].len, tx[i].len);
 		ck_assert_mem_eq(rx[i].buf, tx[i].buf, tx[i].len);
 		ck_assert(IN6_IS_ADDR_LOOPBACK(&rx[i].src));
+		ck_assert_uint_eq(rx[i].tclass, tx[i].tclass);
 	}
 	raw6_close(a);
 	raw6_close(b);
