@@ -145,12 +145,14 @@ tun_be_open(struct gw *g)
 	t->raw_fd = rc;
 	raw6_set_bufsize(t->raw_fd, 4 << 20, 4 << 20);
 	/* the outer header rfc2473 computes, as the bpf path writes it */
-	if ((rc = raw6_set_hoplimit(t->raw_fd, g->tep.cfg.hop_limit)) != 0 ||
-	    (rc = raw6_set_flowlabel(t->raw_fd)) != 0) {
-		log_warnx("gateway: raw IPIP socket options: %s",
+	if ((rc = raw6_set_hoplimit(t->raw_fd, g->tep.cfg.hop_limit)) != 0) {
+		log_warnx("gateway: raw IPIP socket hop limit: %s",
 		    strerror(-rc));
 		return rc;
 	}
+	if ((rc = raw6_set_flowlabel(t->raw_fd)) != 0)
+		log_warnx("gateway: the kernel picks the outer flow labels: %s",
+		    strerror(-rc));
 	snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", name);
 	return 0;
 }
