@@ -406,6 +406,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	if (s->gw_local != NULL && (nc.gw.tep6_set != s->conf.gw.tep6_set ||
 	    memcmp(&nc.gw.tep6, &s->conf.gw.tep6, sizeof(nc.gw.tep6)) != 0 ||
 	    nc.gw.tep4 != s->conf.gw.tep4 || nc.gw.mtu != s->conf.gw.mtu ||
+	    nc.gw.icmp_source != s->conf.gw.icmp_source ||
+	    nc.gw.backend != s->conf.gw.backend ||
 	    strcmp(nc.gw.ifname, s->conf.gw.ifname) != 0 ||
 	    nc.gw.mss_clamp != s->conf.gw.mss_clamp)) {
 		gw_kept = true;
@@ -425,8 +427,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    s->leases.bound.count + s->leases.n_static, restart ?
 	    "; listen, port, state-dir, control-socket, journal-sync and "
 	    "[gateway] enable/remote changes take effect at restart" : "",
-	    gw_kept ? "; [gateway] tep6, tep4, mtu, ifname and mss-clamp "
-	    "changes take effect at restart" : "");
+	    gw_kept ? "; [gateway] tep6, tep4, icmp-source, mtu, backend, "
+	    "ifname and mss-clamp changes take effect at restart" : "");
 	log_info("%s", msg);
 	return 0;
 refuse:
