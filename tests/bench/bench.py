@@ -11,10 +11,19 @@
       the offered rate; the best rate is the highest completed rate of a
       step within 2.5% failures.
   bench.py udpramp OUT --tag k=v... --rx SHELLCMD --tx SHELLCMD [--steps N]
+           [--cpus 0,1]
       packets/s through a path: first as fast as the sender can (the
       delivered rate at saturation), then bisect for the highest offered
       rate delivered with at most 0.1% loss.  {rate} in --tx; --rx is
-      started first and prints "ready".
+      started first and prints "ready".  --cpus: how busy those CPUs
+      were during each step (/proc/stat: everyone's work, a hint of
+      saturation or of other load).
+  bench.py udpcpu OUT --tag k=v... --rx SHELLCMD --tx SHELLCMD --rate R
+           --cpus 0,1 [--pids "PID..."]
+      CPU time per packet at one fixed offered rate: the CPU time of the
+      sender and receiver (udp_flow's cpu_us), of every thread of PIDs
+      (the daemons) and of those CPUs' ksoftirqd, divided by the packets
+      received.  Meant with RPS off (see cmd_udpcpu).
   bench.py table PART FILE      print one part's table
   bench.py final DIR JSON PNG   merge DIR/*.jsonl and DIR/machine.json into
                                 JSON, plot lease rates into PNG, print the
@@ -49,10 +58,11 @@ def load(path):
 
 
 def tags_of(pairs):
+    """k=v pairs; a v of digits is a number"""
     t = {}
     for p in pairs or []:
         k, _, v = p.partition("=")
-        t[k] = v
+        t[k] = int(v) if v.isdigit() else v
     return t
 
 
@@ -170,15 +180,71 @@ def cmd_ramp(a):
     print("  best %s/s" % fmt_rate(best["rate"] if best else None))
 
 
-def run_udp_step(rx, tx, rate):
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_busy(cpus):
+    """{cpu: busy seconds} from /proc/stat: user, nice, system, irq and
+    softirq (not idle, iowait, or steal: time the hypervisor gave to
+    someone else)"""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            w = line.split()
+            if w[0].startswith("cpu") and w[0][3:].isdigit() and \
+                    int(w[0][3:]) in cpus:
+                v = list(map(int, w[1:9]))
+                out[int(w[0][3:])] = (v[0] + v[1] + v[2] + v[5] + v[6]) / HZ
+    return out
+
+
+def cpu_fields(cpus, b0, b1, secs):
+    """how busy each CPU was over a step (/proc/stat, everyone's work)"""
+    return {"cpu%d_busy_pct" % c: round(100.0 * (b1[c] - b0[c]) / secs, 1)
+            if secs else 0 for c in cpus}
+
+
+def task_ns(pids):
+    """CPU time (ns, scheduler's sum_exec_runtime) of every thread of
+    these processes"""
+    tot = 0
+    for pid in pids:
+        try:
+            for t in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                    tot += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return tot
+
+
+def softirqd_pids(cpus):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/comm" % d) as f:
+                    if f.read().strip() in ["ksoftirqd/%d" % c for c in cpus]:
+                        out.append(int(d))
+            except OSError:
+                pass
+    return out
+
+
+def run_udp_step(rx, tx, rate, cpus=None, pids=None):
     rxp = subprocess.Popen(["bash", "-c", rx], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
     first = rxp.stdout.readline()          # {"ready":true}
     if "ready" not in first:
         rxp.kill()
         return None
+    pids, kpids = pids or [], softirqd_pids(cpus or [])
+    b0, t0 = cpu_busy(cpus or []), time.monotonic()
+    p0, k0 = task_ns(pids), task_ns(kpids)
     t = subprocess.run(["bash", "-c", tx.replace("{rate}", str(rate))],
                        capture_output=True, text=True, timeout=120)
+    b1, t1 = cpu_busy(cpus or []), time.monotonic()
+    p1, k1 = task_ns(pids), task_ns(kpids)
     try:
         rest, _ = rxp.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -188,19 +254,63 @@ def run_udp_step(rx, tx, rate):
     if s is None or r is None:
         return None
     lost = s["sent"] - r["received"]
-    return {"offered_pps": rate, "sent": s["sent"], "sent_pps": s["pps"],
-            "received": r["received"], "pps": r["pps"], "mbps": r["mbps"],
-            "lost": lost, "loss_pct": 100.0 * lost / s["sent"] if s["sent"]
-            else 100.0, "reordered": r["reordered"],
-            "lat_p50_us": r["lat_p50_us"], "lat_p99_us": r["lat_p99_us"],
-            "lat_max_us": r["lat_max_us"]}
+    rec = {"offered_pps": rate, "sent": s["sent"], "sent_pps": s["pps"],
+           "received": r["received"], "pps": r["pps"], "mbps": r["mbps"],
+           "lost": lost, "loss_pct": 100.0 * lost / s["sent"] if s["sent"]
+           else 100.0, "reordered": r["reordered"],
+           "lat_p50_us": r["lat_p50_us"], "lat_p99_us": r["lat_p99_us"],
+           "lat_max_us": r["lat_max_us"]}
+    if cpus:
+        rec.update(cpu_fields(cpus, b0, b1, t1 - t0))
+    rec.update(tx_cpu_us=s.get("cpu_us"), rx_cpu_us=r.get("cpu_us"),
+               daemons_cpu_us=(p1 - p0) // 1000,
+               softirqd_cpu_us=(k1 - k0) // 1000)
+    return rec
+
+
+def cpus_of(a):
+    return [int(c) for c in a["cpus"].split(",") if c != ""] \
+        if a.get("cpus") else None
+
+
+def cmd_udpcpu(a):
+    """CPU time per packet of one path at a fixed rate: the sender's and
+    the receiver's own time (getrusage), the daemons' threads and the
+    ksoftirqd threads of the pinned CPUs (schedstat).  The caller turns
+    RPS off, so the kernel's receive and forwarding work runs in the
+    context of the task that sent the packet and is charged to it, not to
+    whatever else (other sessions' jobs) happened to run on the other
+    core.  Other processes' load does not enter it."""
+    out, tags, cpus = a["out"], tags_of(a["tag"]), cpus_of(a) or []
+    pids = [int(p) for p in a.get("pids", "").split()]
+    label = "%s %s B" % (row_key(tags), tags.get("payload", ""))
+    print("    %-20s" % label, end="", flush=True)
+    r = run_udp_step(a["rx"], a["tx"], a["rate"], cpus, pids)
+    if r is None or not r["received"] or r.get("tx_cpu_us") is None:
+        print(" [failed]")
+        emit(out, dict(tags, type="cpu", error="step failed"))
+        return
+    n = r["received"]
+    per = lambda us: round(us * 1000.0 / n)
+    r.update(cpu_sender_ns_per_pkt=per(r["tx_cpu_us"]),
+             cpu_receiver_ns_per_pkt=per(r["rx_cpu_us"]),
+             cpu_daemons_ns_per_pkt=per(r["daemons_cpu_us"]),
+             cpu_softirqd_ns_per_pkt=per(r["softirqd_cpu_us"]),
+             cpu_ns_per_pkt=per(r["tx_cpu_us"] + r["rx_cpu_us"] +
+                                r["daemons_cpu_us"] + r["softirqd_cpu_us"]))
+    emit(out, dict(tags, type="cpu", **r))
+    print(" %s pkt/s offered, %.2f%% lost: %s ns/pkt (sender %s, receiver "
+          "%s, daemons %s, ksoftirqd %s)" % (
+              fmt_rate(a["rate"]), r["loss_pct"], r["cpu_ns_per_pkt"],
+              r["cpu_sender_ns_per_pkt"], r["cpu_receiver_ns_per_pkt"],
+              r["cpu_daemons_ns_per_pkt"], r["cpu_softirqd_ns_per_pkt"]))
 
 
 def cmd_udpramp(a):
-    out, tags = a["out"], tags_of(a["tag"])
-    label = "%s %s B" % (tags.get("path", ""), tags.get("payload", ""))
+    out, tags, cpus = a["out"], tags_of(a["tag"]), cpus_of(a)
+    label = "%s %s B" % (row_key(tags), tags.get("payload", ""))
     print("    %-20s" % label, end="", flush=True)
-    sat = run_udp_step(a["rx"], a["tx"], 0)
+    sat = run_udp_step(a["rx"], a["tx"], 0, cpus)
     if sat is None:
         print(" [failed]")
         emit(out, dict(tags, type="best", error="step failed"))
@@ -211,7 +321,7 @@ def cmd_udpramp(a):
     lo, hi, best = 0, int(sat["sent_pps"] * 1.05), None
     rate = round2(sat["pps"] * 0.9)
     for _ in range(a["steps"]):
-        r = run_udp_step(a["rx"], a["tx"], rate)
+        r = run_udp_step(a["rx"], a["tx"], rate, cpus)
         if r is None:
             break
         emit(out, dict(tags, type="step", **r))
@@ -345,49 +455,202 @@ def table_scale(recs):
                      "lookup4 ns", "lookup6 ns", "unbind/bind ns"])
 
 
+def row_key(r):
+    """native, or the backend a tunnel row was measured with (results
+    from before there were backends: tun)"""
+    if r.get("path") == "tunnel":
+        return r.get("backend") or "tun"
+    return r.get("path", "")
+
+
+def dp_keys(recs):
+    """native first, then the backends in the order they ran"""
+    keys = []
+    for r in recs:
+        k = row_key(r)
+        if r.get("type") in ("best", "cpu") and k and k not in keys:
+            keys.append(k)
+    return sorted(keys, key=lambda k: k != "native")
+
+
+def dp_find(recs, key, **kw):
+    for r in recs:
+        if row_key(r) == key and all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+
+
+def dp_rounds(recs, key, test):
+    """the "best" records of every round of one test on one path"""
+    return sorted([r for r in recs if row_key(r) == key and
+                   r.get("type") == "best" and r.get("test") == test],
+                  key=lambda r: r.get("round", 1))
+
+
+def dp_best(recs, key, test, field):
+    """the round with the highest FIELD: the machine's other load only
+    ever takes rate away"""
+    rs = [r for r in dp_rounds(recs, key, test) if r.get(field) is not None]
+    return max(rs, key=lambda r: r[field]) if rs else None
+
+
+TCP_TESTS = (("tcp", "TCP up (c1 -> v4), iperf3"),
+             ("tcp_down", "TCP down (v4 -> c1), iperf3"))
+
+
 def table_dataplane(recs):
+    keys = dp_keys(recs)
+    native = bool(keys) and keys[0] == "native"
+    tunnels = [k for k in keys if k != "native"] if native else []
     rows = []
-    for what in ("udp64", "udp1400", "tcp"):
-        t = find(recs, type="best", test=what, path="tunnel") or {}
-        n = find(recs, type="best", test=what, path="native") or {}
-        if what == "tcp":
-            tv, nv = t.get("mbps"), n.get("mbps")
-            rows.append(["TCP, iperf3, 1 stream", "Mbit/s",
-                         "%.0f" % tv if tv else "-",
-                         "%.0f" % nv if nv else "-", ratio(tv, nv)])
-            continue
-        size = what[3:]
-        tv, nv = t.get("nodrop_pps"), n.get("nodrop_pps")
-        rows.append(["UDP %s B, <=0.1%% loss" % size, "pkt/s", fmt_rate(tv),
-                     fmt_rate(nv), ratio(tv, nv)])
-        rows.append(["  the same in Mbit/s", "Mbit/s",
-                     "%.0f" % t["nodrop_mbps"] if t.get("nodrop_mbps") else "-",
-                     "%.0f" % n["nodrop_mbps"] if n.get("nodrop_mbps") else "-",
-                     ""])
-        un = lambda r: ("%s (%.0f%% lost)" % (fmt_rate(r["max_pps"]),
-                                              r["max_loss_pct"])
-                        if r.get("max_pps") is not None else "-")
-        rows.append(["  unpaced sender: delivered", "pkt/s", un(t), un(n), ""])
-    table(rows, ["measurement", "unit", "tunnel", "native", "tunnel/native"],
-          ["<", "<", ">", ">", ">"])
+
+    def line(name, unit, vals, fmt, ratios=True):
+        """a row: one value per path, then each tunnel / native"""
+        cells = [fmt(v) if v is not None else "-" for v in vals]
+        rat = [ratio(v, vals[0]) if ratios else "" for v in vals[1:]] \
+            if native else []
+        rows.append([name, unit] + cells + rat)
+
+    nround = max([r.get("round", 1) for r in recs] or [1])
+
+    def each(test, field, fmt):
+        if nround > 1:
+            line("    each round", "", [" / ".join(
+                fmt(r[field]) if r.get(field) is not None else "-"
+                for r in dp_rounds(recs, k, test)) for k in keys],
+                 str, False)
+
+    for size in ("64", "1400"):
+        best = [dp_best(recs, k, "udp" + size, "nodrop_pps") or {}
+                for k in keys]
+        line("UDP %s B, <=0.1%% loss" % size, "pkt/s",
+             [b.get("nodrop_pps") for b in best], fmt_rate)
+        each("udp" + size, "nodrop_pps", fmt_rate)
+        line("  the same in Mbit/s", "Mbit/s",
+             [b.get("nodrop_mbps") for b in best], lambda v: "%.0f" % v,
+             False)
+        line("  unpaced sender: delivered", "pkt/s",
+             [(dp_best(recs, k, "udp" + size, "max_pps") or {}).get(
+                 "max_pps") for k in keys], fmt_rate, False)
+    for test, name in TCP_TESTS:
+        line(name, "Mbit/s", [(dp_best(recs, k, test, "mbps") or {}).get(
+            "mbps") for k in keys], lambda v: "%.0f" % v)
+        each(test, "mbps", lambda v: "%.0f" % v)
+    cpu = [dp_find(recs, k, type="cpu") or {} for k in keys]
+    rate = next((c.get("offered_pps") for c in cpu if c), None)
+    if rate:
+        line("CPU per packet, 64 B at %s pkt/s" % fmt_rate(rate), "ns",
+             [c.get("cpu_ns_per_pkt") for c in cpu], lambda v: "%.0f" % v)
+        for part in ("sender", "receiver", "daemons", "softirqd"):
+            line("  %s" % {"softirqd": "ksoftirqd"}.get(part, part), "ns",
+                 [c.get("cpu_%s_ns_per_pkt" % part) for c in cpu],
+                 lambda v: "%.0f" % v, False)
+    table(rows, ["measurement", "unit"] + keys +
+          ["%s/native" % k for k in tunnels],
+          ["<", "<"] + [">"] * (len(keys) + len(tunnels)))
+    if nround > 1:
+        print("  (best of %d rounds, every path measured in turn in each "
+              "round; the machine's other\n   load only takes rate away)"
+              % nround)
     print("  (unpaced: the sender as fast as it goes, a picture of overload, "
-          "not compared)")
+          "not compared;\n   CPU: the CPU time of our own tasks per packet "
+          "received, RPS off so the kernel's\n   work runs in the sending "
+          "task's context: sender = its system calls and all the\n   "
+          "kernel forwarding done inline; daemons = rpcd + rpcdstmd)")
+    for r in [x for x in recs if x.get("type") == "fastpath"]:
+        print("  %s: %s" % (r.get("backend"), ", ".join(
+            "%s %s" % (k, "{:,}".format(v)) for k, v in
+            sorted(r.get("counters", {}).items()))))
+
+
+def churn_source(r):
+    if r.get("source") == "maps":
+        return "maps (%s bindings)" % "{:,}".format(r.get("bindings", 0))
+    return "server"
 
 
 def table_churn(recs):
     rows = []
     for r in [x for x in recs if x.get("type") == "flow"]:
-        rows.append([r["phase"], fmt_rate(r.get("updates_per_s")),
+        moved = r.get("gateway_counters") or {}
+        rows.append([r.get("backend", "tun"), churn_source(r), r["phase"],
+                     fmt_rate(r.get("updates_per_s")),
                      fmt_rate(r["flow_pps"]), "{:,}".format(r["sent"]),
                      "{:,}".format(r["lost"]), "%.3f" % r["loss_pct"],
                      r["reordered"], "%.0f" % r["lat_p50_us"],
-                     "%.0f" % r["lat_p99_us"], "%.0f" % r["lat_max_us"]])
-    table(rows, ["phase", "updates/s", "flow pkt/s", "sent", "lost", "loss %",
-                 "reord", "p50 us", "p99 us", "max us"])
+                     "%.0f" % r["lat_p99_us"], "%.0f" % r["lat_max_us"],
+                     " ".join("%s=%s" % (k.replace("gateway.", ""), v)
+                              for k, v in sorted(moved.items())) or "-"])
+    table(rows, ["backend", "churn source", "phase", "updates/s",
+                 "flow pkt/s", "sent", "lost", "loss %", "reord", "p50 us",
+                 "p99 us", "max us", "counters moved"],
+          ["<", "<", "<"] + [">"] * 9 + ["<"])
+    for r in [x for x in recs if x.get("type") == "server_alone"]:
+        print("  the server alone, gateway off, same load: %s updates/s "
+              "(p50 %s us, p99 %s us)" % (fmt_rate(r.get("updates_per_s")),
+                                          r.get("update_p50_us"),
+                                          r.get("update_p99_us")))
+
+
+def kbpf_rows(recs):
+    """per size: the maps, the flow's loss-free rate in every round (the
+    sizes were measured in turns), the churn; ratios to the first size,
+    round by round and of the best rounds"""
+    out = []
+    for m in [x for x in recs if x.get("type") == "maps"]:
+        n = m["bindings"]
+        udp = sorted([x for x in recs if x.get("type") == "best" and
+                      x.get("test") == "udp64" and x.get("bindings") == n],
+                     key=lambda x: x.get("round", 1))
+        pps = [u.get("nodrop_pps") or 0 for u in udp]
+        ch = find(recs, type="flow", phase="churn", bindings=n) or {}
+        out.append(dict(m, pps=pps, best_pps=max(pps) if pps else None,
+                        churn=ch))
+    for r in out:
+        b = out[0]
+        r["rounds_ratio"] = [x / y if y else None
+                             for x, y in zip(r["pps"], b["pps"])]
+        r["ratio"] = (r["best_pps"] / b["best_pps"]
+                      if r["best_pps"] and b["best_pps"] else None)
+    return out
+
+
+def table_kbpf(recs):
+    rows, prev = [], None
+    kb = kbpf_rows(recs)
+    for r in kb:
+        marg = "-"
+        if prev and r["bindings"] > prev["bindings"]:
+            marg = "%.0f" % ((r["memlock_total"] - prev["memlock_total"]) /
+                             (r["bindings"] - prev["bindings"]))
+        ch = r["churn"]
+        rows.append(["{:,}".format(r["bindings"]),
+                     "%.1f" % (r["memlock_total"] / 1048576.0),
+                     "%.1f" % (r["memlock_elems"] / 1048576.0), marg,
+                     fmt_rate(r.get("fill_per_s")),
+                     " / ".join(fmt_rate(p) for p in r["pps"]),
+                     " / ".join("-" if x is None else "%.2f" % x
+                                for x in r["rounds_ratio"]),
+                     "-" if r["ratio"] is None else "%.2fx" % r["ratio"],
+                     fmt_rate(ch.get("updates_per_s")),
+                     "%s / %s" % ("{:,}".format(ch["lost"]),
+                                  "{:,}".format(ch["sent"])) if ch else "-"])
+        prev = r
+    table(rows, ["bindings", "maps MB", "hash elems MB", "B/binding",
+                 "fill/s", "UDP 64 B pkt/s by round", "x first by round",
+                 "x first", "churn upd/s", "flow lost/sent"])
+    if kb:
+        print("  (maps MB: memlock of every map of the gateway program, "
+              "%s slots: the per-CPU\n   counters and the hash buckets are "
+              "fixed, the hash maps' elements grow with the\n   bindings; "
+              "B/binding: extra memlock per extra binding; x first: best "
+              "round\n   against the first size's best round)"
+              % "{:,}".format(kb[0]["slots"]))
 
 
 TABLES = {"lease_rate": table_lease_rate, "scale": table_scale,
-          "dataplane": table_dataplane, "churn": table_churn}
+          "dataplane": table_dataplane, "churn": table_churn,
+          "kbpf": table_kbpf}
 
 
 # ---------------------------------------------------------------- final
@@ -457,7 +720,7 @@ def plot(recs, png, machine):
 def cmd_final(d, out_json, png):
     machine = json.load(open(os.path.join(d, "machine.json")))
     doc = {"machine": machine, "parts": {}}
-    for part in ("lease_rate", "scale", "dataplane", "churn"):
+    for part in ("lease_rate", "scale", "dataplane", "churn", "kbpf"):
         doc["parts"][part] = load(os.path.join(d, part + ".jsonl"))
     notes = os.path.join(d, "notes.jsonl")
     doc["notes"] = [r["note"] for r in load(notes)]
@@ -505,21 +768,57 @@ def summary(doc):
                      "%.0f B/binding" % r["bytes_per_binding"],
                      "lookup4 %.0f ns, lookup6 %.0f ns" % (
                          r["lookup4_ns"], r["lookup6_ns"]), ""])
+    kb = kbpf_rows(P.get("kbpf", []))
+    if kb:
+        first, last = kb[0], max(kb, key=lambda r: r["bindings"])
+        rows.append(["2 scale", "%s / %s bindings in the BPF maps" % (
+            "{:,}".format(first["bindings"]), "{:,}".format(last["bindings"])),
+            "%.0f B per binding (%.0f MB at %s)" % (
+                (last["memlock_total"] - first["memlock_total"]) /
+                max(1, last["bindings"] - first["bindings"]),
+                last["memlock_total"] / 1048576.0,
+                "{:,}".format(last["bindings"])),
+            "UDP 64 B %s / %s pkt/s (best of %d)" % (
+                fmt_rate(first["best_pps"]), fmt_rate(last["best_pps"]),
+                len(last["pps"])),
+            ratio(last["best_pps"], first["best_pps"])])
     dp = P["dataplane"]
+    keys = [k for k in dp_keys(dp) if k != "native"]
     for what, unit in (("udp64", "pkt/s"), ("udp1400", "pkt/s"),
-                       ("tcp", "Mbit/s")):
-        t = find(dp, type="best", test=what, path="tunnel")
-        n = find(dp, type="best", test=what, path="native")
-        k = "mbps" if what == "tcp" else "nodrop_pps"
-        tv, nv = t and t.get(k), n and n.get(k)
-        name = ("TCP iperf3" if what == "tcp" else
-                "UDP %s B, <=0.1%% loss" % what[3:])
-        rows.append(["3 data plane", name,
-                     "tunnel %s %s" % (fmt_rate(tv), unit),
-                     "native %s %s" % (fmt_rate(nv), unit), ratio(tv, nv)])
+                       ("tcp", "Mbit/s"), ("tcp_down", "Mbit/s")):
+        k = "mbps" if what.startswith("tcp") else "nodrop_pps"
+        n = dp_best(dp, "native", what, k)
+        nv = n and n.get(k)
+        name = {"tcp": "TCP up, iperf3", "tcp_down": "TCP down, iperf3"}.get(
+            what, "UDP %s B, <=0.1%% loss" % what[3:])
+        for key in keys:
+            t = dp_best(dp, key, what, k)
+            tv = t and t.get(k)
+            if tv is None and nv is None:
+                continue
+            rows.append(["3 data plane", name,
+                         "%s %s %s" % (key, fmt_rate(tv), unit),
+                         "native %s %s" % (fmt_rate(nv), unit),
+                         ratio(tv, nv)])
+    n = dp_find(dp, "native", type="cpu")
+    for key in keys:
+        c = dp_find(dp, key, type="cpu")
+        if c and c.get("cpu_ns_per_pkt") is not None:
+            rows.append(["3 data plane", "CPU per packet, 64 B at %s/s" %
+                         fmt_rate(c["offered_pps"]), "%s %s ns" % (
+                             key, "{:,}".format(c["cpu_ns_per_pkt"])),
+                         "native %s ns" % "{:,}".format(
+                             (n or {}).get("cpu_ns_per_pkt", 0)),
+                         ratio(c["cpu_ns_per_pkt"],
+                               (n or {}).get("cpu_ns_per_pkt"))])
+    for r in [x for x in P["churn"] if x.get("type") == "server_alone"]:
+        rows.append(["4 churn", "server alone, gateway off",
+                     "%s updates/s" % fmt_rate(r.get("updates_per_s")),
+                     "no flow", ""])
     for r in [x for x in P["churn"] if x.get("type") == "flow"]:
         if r["phase"] == "churn":
-            rows.append(["4 churn", "binding updates while a flow runs",
+            rows.append(["4 churn", "%s, %s" % (r.get("backend", "tun"),
+                                                churn_source(r)),
                          "%s updates/s" % fmt_rate(r.get("updates_per_s")),
                          "flow lost %d of %s" % (r["lost"],
                                                  "{:,}".format(r["sent"])),
@@ -535,7 +834,7 @@ def main(argv):
         print(__doc__)
         return 2
     op = argv[1]
-    if op in ("ramp", "udpramp"):
+    if op in ("ramp", "udpramp", "udpcpu"):
         a = {"out": argv[2], "tag": [], "kind": "dstm", "start": 1000,
              "max": 1000000, "steps": 10, "first": 0, "first_next": False,
              "timeout": 120, "pause": 0.3, "rx": "", "tx": "", "cmd": []}
@@ -553,14 +852,16 @@ def main(argv):
             v = argv[i + 1]
             if key == "tag":
                 a["tag"].append(v)
-            elif key in ("start", "max", "steps", "first", "timeout"):
+            elif key in ("start", "max", "steps", "first", "timeout",
+                         "rate"):
                 a[key] = int(v)
             elif key == "pause":
                 a[key] = float(v)
             else:
                 a[key] = v
             i += 2
-        (cmd_ramp if op == "ramp" else cmd_udpramp)(a)
+        {"ramp": cmd_ramp, "udpramp": cmd_udpramp,
+         "udpcpu": cmd_udpcpu}[op](a)
         return 0
     if op == "table":
         TABLES[argv[2]](load(argv[3]))

@@ -41,8 +41,8 @@ command -v python3 >/dev/null || { echo "bench: python3 missing" >&2; exit 1; }
 make -s -f Makefile -f tests/bench/bench.mk BUILD="$BUILD" bench-tools ||
 	exit 1
 for b in rpcdstmd rpcd dstmctl tests/dstm_load tests/dstm_call \
-    tests/bench/dstm_rate tests/bench/udp_flow tests/bench/bench_binding \
-    tests/bench/bench_journal; do
+    tests/dstm_kbpf tests/bench/dstm_rate tests/bench/udp_flow \
+    tests/bench/bench_binding tests/bench/bench_journal; do
 	[ -x "$BUILD/$b" ] || { echo "bench: $BUILD/$b missing" >&2; exit 1; }
 done
 
@@ -145,7 +145,7 @@ print(json.dumps({"note": sys.argv[1]}))' "$2 exited with status $rc" \
 }
 part 1 "Part 1: lease rate, dstm against ISC Kea" lease_rate.sh
 part 2 "Part 2: scale: leases in one server, bindings in the gateway" scale.sh
-part 3 "Part 3: data plane, tunnel against plain IPv6 forwarding" dataplane.sh
+part 3 "Part 3: data plane, tun and bpf against plain IPv6 forwarding" dataplane.sh
 
 mkdir -p "$TOP/results"
 OUT=$TOP/results/bench-$STAMP-$COMMIT

@@ -4,11 +4,15 @@
  * receiver counts what arrived, what was lost or reordered, and the
  * one-way latency.  IPv4 or IPv6, sendmmsg/recvmmsg in batches.
  *
- * usage: udp_flow send DST PORT [-l PAYLOAD] [-r PPS] [-t SECS]
+ * usage: udp_flow send DST PORT [-l PAYLOAD] [-r PPS] [-t SECS] [-B]
  *            -r 0 (default): as fast as the socket takes them
+ *            -B: paced in bursts of 32 (sleep until a whole batch is
+ *            due): cheap pacing, for the CPU cost per packet
  *        udp_flow recv ADDR PORT [-t MAXSECS] [-i IDLE_MS]
  *            stops IDLE_MS after the last datagram (default 500), or at
  *            MAXSECS; prints one JSON line either way
+ * Both print "cpu_us": the CPU time the process used (getrusage), for
+ * the CPU cost per packet.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +44,18 @@ now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* user + system time of this process so far, microseconds */
+static long long
+cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
 static int
 resolve(const char *host, const char *port, struct sockaddr_storage *ss,
     socklen_t *len)
@@ -58,7 +75,7 @@ resolve(const char *host, const char *port, struct sockaddr_storage *ss,
 
 static int
 do_send(const struct sockaddr_storage *dst, socklen_t dlen, size_t payload,
-    double pps, double secs)
+    double pps, double secs, int burst)
 {
 	static uint8_t buf[BATCH][MAXLEN];
 	struct mmsghdr mm[BATCH];
@@ -89,10 +106,14 @@ do_send(const struct sockaddr_storage *dst, socklen_t dlen, size_t payload,
 		unsigned n = due - sent > BATCH ? BATCH : (unsigned)(due - sent);
 		int k;
 
-		if (n == 0) {
+		if (n == 0 || (burst && n < BATCH)) {
 			struct timespec ts = { 0, 20000 };
 
-			nanosleep(&ts, NULL);
+			if (burst)	/* until sent + BATCH are due */
+				ts.tv_nsec = (long)((double)(sent + BATCH) *
+				    1e9 / pps) - (long)(now - t0);
+			if (ts.tv_nsec > 0 && ts.tv_nsec < 1000000000)
+				nanosleep(&ts, NULL);
 			now = now_ns();
 			continue;
 		}
@@ -115,9 +136,10 @@ do_send(const struct sockaddr_storage *dst, socklen_t dlen, size_t payload,
 		now = now_ns();
 	}
 	printf("{\"sent\":%llu,\"send_errors\":%llu,\"secs\":%.3f,"
-	    "\"pps\":%.0f,\"payload\":%zu}\n", (unsigned long long)sent,
-	    (unsigned long long)errors, (now - t0) / 1e9,
-	    (double)sent / ((now - t0) / 1e9), payload);
+	    "\"pps\":%.0f,\"payload\":%zu,\"cpu_us\":%lld}\n",
+	    (unsigned long long)sent, (unsigned long long)errors,
+	    (now - t0) / 1e9, (double)sent / ((now - t0) / 1e9), payload,
+	    cpu_us());
 	close(fd);
 	return 0;
 }
@@ -206,7 +228,8 @@ do_recv(const struct sockaddr_storage *bind_to, socklen_t blen,
 	qsort(lat, nlat, sizeof(*lat), cmp_i64);
 	printf("{\"received\":%llu,\"bytes\":%llu,\"secs\":%.3f,\"pps\":%.0f,"
 	    "\"mbps\":%.1f,\"max_seq\":%llu,\"lost\":%lld,\"reordered\":%llu,"
-	    "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"lat_max_us\":%.1f}\n",
+	    "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"lat_max_us\":%.1f,"
+	    "\"cpu_us\":%lld}\n",
 	    (unsigned long long)count, (unsigned long long)bytes, secs,
 	    secs > 0 ? count / secs : 0.0,
 	    secs > 0 ? bytes * 8 / secs / 1e6 : 0.0,
@@ -215,7 +238,7 @@ do_recv(const struct sockaddr_storage *bind_to, socklen_t blen,
 	    (unsigned long long)reordered,
 	    nlat ? lat[(nlat - 1) / 2] / 1e3 : 0.0,
 	    nlat ? lat[(size_t)((double)(nlat - 1) * 0.99)] / 1e3 : 0.0,
-	    nlat ? lat[nlat - 1] / 1e3 : 0.0);
+	    nlat ? lat[nlat - 1] / 1e3 : 0.0, cpu_us());
 	free(lat);
 	close(fd);
 	return 0;
@@ -225,7 +248,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: udp_flow send DST PORT [-l PAYLOAD] [-r PPS] "
-	    "[-t SECS]\n       udp_flow recv ADDR PORT [-t MAXSECS] "
+	    "[-t SECS] [-B]\n       udp_flow recv ADDR PORT [-t MAXSECS] "
 	    "[-i IDLE_MS]\n");
 	exit(2);
 }
@@ -237,7 +260,7 @@ main(int argc, char **argv)
 	socklen_t len;
 	double pps = 0, secs = 2;
 	unsigned long payload = 64;
-	int ch, idle_ms = 500, sending;
+	int ch, idle_ms = 500, sending, burst = 0;
 
 	if (argc < 4)
 		usage();
@@ -247,8 +270,9 @@ main(int argc, char **argv)
 	if (resolve(argv[2], argv[3], &ss, &len) != 0)
 		usage();
 	optind = 4;
-	while ((ch = getopt(argc, argv, "l:r:t:i:")) != -1) {
+	while ((ch = getopt(argc, argv, "l:r:t:i:B")) != -1) {
 		switch (ch) {
+		case 'B': burst = 1; break;
 		case 'l': payload = strtoul(optarg, NULL, 10); break;
 		case 'r': pps = strtod(optarg, NULL); break;
 		case 't': secs = strtod(optarg, NULL); break;
@@ -257,8 +281,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (payload < sizeof(struct stamp) || payload > MAXLEN || pps < 0 ||
-	    secs <= 0 || secs > 3600 || idle_ms <= 0)
+	    secs <= 0 || secs > 3600 || idle_ms <= 0 || (burst && pps <= 0))
 		usage();
-	return sending ? do_send(&ss, len, payload, pps, secs) :
+	return sending ? do_send(&ss, len, payload, pps, secs, burst) :
 	    do_recv(&ss, len, secs, idle_ms);
 }

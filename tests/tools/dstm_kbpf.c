@@ -6,12 +6,22 @@
  *
  * usage: dstm_kbpf gw -t TEP6 -i TUN -u UPLINK [-u UPLINK...] [-m MTU]
  *            [-b A4=CLIENT6[,ports=MIN-MAX][,exp=SECS]] ... [-o FILE]
+ *            [-N MAX_BINDINGS] [-c]
  *            exp: seconds from now (negative: already expired); the
  *            bindings get counter slots 0, 1, ... in order
+ *            -c: commands on stdin (make bench), one JSON line each:
+ *              fill N     synthetic bindings 100.64.0.1=2001:db8:ff::1,
+ *                         ... grown or shrunk to N (< 2^21)
+ *              churn SECS bind and unbind other synthetic bindings (a
+ *                         window of 256 live) for SECS, as the gateway's
+ *                         bpf backend does (slot cleared, then bound)
+ *              maps       the process's BPF maps: entries, memlock
+ *              stats      the counters to the -o file, as SIGUSR1
  *        dstm_kbpf client -s SRC6 -t TEP6 -i TUN -u UPLINK -l LEASE4
  *            [-o FILE]
  *        dstm_kbpf probe      exit 0 if BPF is usable, else say why
  */
+#include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -21,7 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "kernel/kbpf.h"
 #include "kernel/nl.h"
@@ -52,7 +65,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: dstm_kbpf gw -t TEP6 -i TUN -u UPLINK... [-m MTU] "
-	    "[-b A4=CLIENT6[,ports=MIN-MAX][,exp=SECS]]... [-o FILE]\n"
+	    "[-b A4=CLIENT6[,ports=MIN-MAX][,exp=SECS]]... [-o FILE] "
+	    "[-N MAX] [-c]\n"
 	    "       dstm_kbpf client -s SRC6 -t TEP6 -i TUN -u UPLINK "
 	    "-l LEASE4 [-o FILE]\n"
 	    "       dstm_kbpf probe\n");
@@ -162,6 +176,200 @@ wait_signals(void)
 		sigsuspend(&none);
 }
 
+/* ---- command mode (-c): the maps at size and their update rate ---- */
+
+#define CHURN_WINDOW	256	/* churned bindings live at once */
+
+struct synth {
+	struct kbpf_gw	*g;
+	uint32_t	 base;	/* first counter slot after the -b bindings */
+	uint32_t	 max;	/* max_bindings */
+	uint32_t	 n;	/* synthetic bindings 1..n are bound */
+};
+
+/* synthetic binding i of set 0 (fill: 100.64.0.0 + i = 2001:db8:ff::i)
+ * or set 1 (churn: 100.96.0.0 + i = 2001:db8:fe::i), i < 2^21: map keys
+ * only, in RFC 6598 space, never in a packet */
+#define SYNTH_MAX	0x1fffff
+
+static void
+synth_pair(unsigned set, uint32_t i, uint32_t *a4, struct in6_addr *c6)
+{
+	i &= SYNTH_MAX;
+	*a4 = (set == 0 ? 0x64400000u : 0x64600000u) + i;
+	memset(c6, 0, sizeof(*c6));
+	c6->s6_addr[0] = 0x20;
+	c6->s6_addr[1] = 0x01;
+	c6->s6_addr[2] = 0x0d;
+	c6->s6_addr[3] = 0xb8;
+	c6->s6_addr[4] = 0x00;
+	c6->s6_addr[5] = set == 0 ? 0xff : 0xfe;
+	c6->s6_addr[13] = (uint8_t)(i >> 16);
+	c6->s6_addr[14] = (uint8_t)(i >> 8);
+	c6->s6_addr[15] = (uint8_t)i;
+}
+
+/* what be_bpf.c does for a new binding: a fresh counter slot, then bind */
+static int
+synth_bind(struct kbpf_gw *g, unsigned set, uint32_t i, uint32_t slot)
+{
+	struct in6_addr c6;
+	uint32_t a4;
+	int rc;
+
+	synth_pair(set, i, &a4, &c6);
+	if ((rc = kbpf_gw_binding_counters_clear(g, slot)) != 0)
+		return rc;
+	return kbpf_gw_bind(g, a4, &c6, 0, 65535, 0, slot);
+}
+
+static int
+synth_unbind(struct kbpf_gw *g, unsigned set, uint32_t i)
+{
+	struct in6_addr c6;
+	uint32_t a4;
+
+	synth_pair(set, i, &a4, &c6);
+	return kbpf_gw_unbind(g, a4, &c6);
+}
+
+static void
+cmd_fill(struct synth *sy, unsigned long want)
+{
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	unsigned long added = 0, removed = 0, errors = 0;
+	double secs;
+
+	if (want > SYNTH_MAX || sy->base + want + CHURN_WINDOW > sy->max) {
+		printf("{\"error\":\"fill %lu does not fit -N %u\"}\n", want,
+		    sy->max);
+		return;
+	}
+	for (; sy->n < want; sy->n++, added++)
+		if (synth_bind(sy->g, 0, sy->n + 1, sy->base + sy->n) != 0)
+			errors++;
+	for (; sy->n > want; sy->n--, removed++)
+		if (synth_unbind(sy->g, 0, sy->n) != 0)
+			errors++;
+	secs = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	printf("{\"fill\":%u,\"added\":%lu,\"removed\":%lu,\"errors\":%lu,"
+	    "\"secs\":%.3f,\"per_s\":%.0f}\n", sy->n, added, removed, errors,
+	    secs, secs > 0 ? (double)(added + removed) / secs : 0.0);
+}
+
+static void
+cmd_churn(struct synth *sy, double secs)
+{
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC), end, t = t0;
+	unsigned long binds = 0, unbinds = 0, errors = 0;
+	uint32_t j, slot0 = sy->max - CHURN_WINDOW;
+
+	end = t0 + (int64_t)(secs * 1e9);
+	for (j = 0; t < end; j++) {
+		if (j >= CHURN_WINDOW) {
+			if (synth_unbind(sy->g, 1, j - CHURN_WINDOW + 1) != 0)
+				errors++;
+			unbinds++;
+		}
+		if (synth_bind(sy->g, 1, j + 1, slot0 + j % CHURN_WINDOW) != 0)
+			errors++;
+		binds++;
+		if ((j & 63) == 63)
+			t = clock_ns(CLOCK_MONOTONIC);
+	}
+	t = clock_ns(CLOCK_MONOTONIC);
+	/* the window left over, not timed */
+	for (uint32_t k = j > CHURN_WINDOW ? j - CHURN_WINDOW : 0; k < j; k++)
+		(void)synth_unbind(sy->g, 1, k + 1);
+	printf("{\"churn_secs\":%.3f,\"updates\":%lu,\"binds\":%lu,"
+	    "\"unbinds\":%lu,\"errors\":%lu,\"per_s\":%.0f,\"bindings\":%u}\n",
+	    (double)(t - t0) / 1e9, binds + unbinds, binds, unbinds, errors,
+	    (double)(binds + unbinds) * 1e9 / (double)(t - t0), sy->n);
+}
+
+/* this process's BPF maps (the skeleton's, found by their fds) with
+ * what the kernel charges for each: memlock in /proc/self/fdinfo is the
+ * map's memory use, elements included for maps allocated as used */
+static void
+cmd_maps(void)
+{
+	struct bpf_map_info info;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/fd");
+	const char *sep = "";
+	char path[64], line[128];
+	unsigned long long memlock;
+	bool map;
+	FILE *f;
+
+	printf("{\"maps\":[");
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		uint32_t len = sizeof(info);
+
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		map = false;
+		memlock = 0;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, "map_type:", 9) == 0)
+				map = true;
+			(void)sscanf(line, "memlock: %llu", &memlock);
+		}
+		fclose(f);
+		memset(&info, 0, sizeof(info));
+		if (!map || bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+			continue;
+		printf("%s{\"name\":\"%s\",\"type\":%u,\"key\":%u,\"value\":%u,"
+		    "\"max\":%u,\"flags\":%u,\"memlock\":%llu}", sep, info.name,
+		    info.type, info.key_size, info.value_size,
+		    info.max_entries, info.map_flags, memlock);
+		sep = ",";
+	}
+	if (d != NULL)
+		closedir(d);
+	printf("]}\n");
+}
+
+static void
+command_loop(struct synth *sy, const char *out, unsigned nb)
+{
+	struct kbpf_counter ctr[KBPF_GW_STAT_MAX];
+	char line[128];
+	unsigned long n;
+	double x;
+	sigset_t all;
+
+	/* signals interrupt the read (no SA_RESTART) */
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	while (!got_term) {
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			if (feof(stdin) || !ferror(stdin) || errno != EINTR)
+				break;
+			clearerr(stdin);
+			continue;
+		}
+		if (sscanf(line, "fill %lu", &n) == 1)
+			cmd_fill(sy, n);
+		else if (sscanf(line, "churn %lf", &x) == 1 && x > 0 && x < 3600)
+			cmd_churn(sy, x);
+		else if (strncmp(line, "maps", 4) == 0)
+			cmd_maps();
+		else if (strncmp(line, "stats", 5) == 0) {
+			if (kbpf_gw_counters(sy->g, ctr) == 0)
+				dump(out, ctr, KBPF_GW_STAT_MAX,
+				    kbpf_gw_counter_name, sy->g, nb);
+			printf("{\"stats\":true}\n");
+		} else
+			printf("{\"error\":\"unknown command\"}\n");
+		fflush(stdout);
+	}
+}
+
 static int
 run_gw(int argc, char **argv)
 {
@@ -171,9 +379,10 @@ run_gw(int argc, char **argv)
 	struct kbpf_gw *g;
 	const char *tun = NULL, *out = NULL;
 	unsigned nb = 0;
+	bool commands = false;
 	int ch, fd, rc;
 
-	while ((ch = getopt(argc, argv, "t:i:u:m:b:o:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:i:u:m:b:o:N:c")) != -1) {
 		switch (ch) {
 		case 't':
 			if (!addr6_parse(optarg, &c.tep6, NULL))
@@ -197,6 +406,12 @@ run_gw(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
+		case 'N':
+			c.max_bindings = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			commands = true;
+			break;
 		default:
 			usage();
 		}
@@ -217,7 +432,14 @@ run_gw(int argc, char **argv)
 		}
 	printf("ready\n");
 	fflush(stdout);
-	for (;;) {
+	if (commands) {
+		struct synth sy = { .g = g, .base = nb, .max = c.max_bindings ?
+		    c.max_bindings : KBPF_DEFAULT_BINDINGS };
+
+		command_loop(&sy, out, nb);
+		got_term = 1;
+	}
+	while (!got_term) {
 		wait_signals();
 		if (got_usr1) {
 			got_usr1 = 0;
