@@ -10,6 +10,7 @@
 static const struct gw_backend *const backends[] = {
 	&gw_backend_tun,
 	&gw_backend_bpf,
+	&gw_backend_ip6tnl,
 };
 
 const char *
@@ -27,6 +28,7 @@ open_backend(struct gw *g)
 
 	if (g->cfg.backend != GW_BACKEND_AUTO) {
 		g->be = g->cfg.backend == GW_BACKEND_BPF ? &gw_backend_bpf :
+		    g->cfg.backend == GW_BACKEND_IP6TNL ? &gw_backend_ip6tnl :
 		    &gw_backend_tun;
 		return g->be->open(g);
 	}
