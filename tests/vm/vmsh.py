@@ -69,6 +69,7 @@ def main():
     if a[0] == "-t":
         timeout = float(a[1])
         a = a[2:]
-    return run(path, " ".join(a), timeout)
+    # one line: the VM's init runs each line in its own sh
+    return run(path, " ".join(a).replace("\n", " "), timeout)
 
 sys.exit(main())
