@@ -22,7 +22,7 @@ cp -a "$kdir/lib/modules" "$root/lib/"
 # programs, and every library they load (ldd's absolute paths)
 progs=("$(command -v ip)")
 for p in rpcdstmd rpcd dstmctl dstmgwd; do progs+=("$BUILD/$p"); done
-for p in "$BUILD"/tests/dstm_call "$BUILD"/tests/dstm_gwbench; do
+for p in "$BUILD"/tests/dstm_call "$BUILD"/tests/dstm_gwcall "$BUILD"/tests/dstm_gwbench; do
 	[ -x "$p" ] && progs+=("$p")
 done
 for p in "${progs[@]}"; do
