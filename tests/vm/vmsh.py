@@ -7,7 +7,7 @@ socket: qemu keeps them open, so nothing is lost between two commands.
 `vmsh.py PIPE --wait-ready SECONDS` waits for the VM to answer at all."""
 import os, re, select, sys, time
 
-def run(path, cmd, timeout):
+def run(path, cmd, timeout, quiet=False):
     deadline = time.time() + timeout
     rfd = os.open(path + ".out", os.O_RDONLY | os.O_NONBLOCK)
     wfd = os.open(path + ".in", os.O_WRONLY)
@@ -24,6 +24,8 @@ def run(path, cmd, timeout):
         while True:
             left = deadline - time.time()
             if left <= 0:
+                if quiet:
+                    return 124
                 sys.stdout.write(buf.decode(errors="replace"))
                 sys.stderr.write("vmsh: timeout after %.0fs: %s\n" %
                                  (timeout, cmd))
@@ -61,8 +63,10 @@ def main():
     if a[0] == "--wait-ready":
         end = time.time() + float(a[1])
         while time.time() < end:
+            # quiet: while the kernel boots, nothing answers
             if os.path.exists(path + ".in") and run(
-                    path, "true", min(3, max(1, end - time.time()))) == 0:
+                    path, "true", min(3, max(1, end - time.time())),
+                    quiet=True) == 0:
                 return 0
             time.sleep(0.2)
         return 1
