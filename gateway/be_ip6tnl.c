@@ -230,10 +230,19 @@ dev_create(struct gw *g, struct tnl_dev *d, const struct in6_addr *client)
 	k.remote = *client;
 	k.mtu = g->cfg.mtu;
 	rc = knl_ip6tnl_add(t->nl, &k);
-	if (rc == -EEXIST && (rc = knl_link_index(t->nl, k.name)) > 0) {
-		/* the name is there but not in our table: take it over */
-		int ifindex = rc;
+	if (rc == -EEXIST) {
+		int ifindex = knl_link_index(t->nl, k.name);
 
+		/* no such name: another device has these end points */
+		if (ifindex < 0) {
+			char a[ADDR_STRLEN];
+
+			log_warnx("gateway: ip6tnl: %s already has a tunnel: "
+			    "one address per client", addr6_ntop(client, a,
+			    sizeof(a)));
+			return -EEXIST;
+		}
+		/* the name is there but not in our table: take it over */
 		if ((rc = knl_ip6tnl_change(t->nl, ifindex, &k)) == 0)
 			rc = ifindex;
 	}

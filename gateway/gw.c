@@ -155,10 +155,14 @@ int
 gw_bind(struct gw *g, uint32_t addr, const struct in6_addr *client,
     int64_t expires)
 {
-	struct binding moved, b;
+	struct binding moved, b, *old;
+	bool fresh;
 	int rc;
 
 	pthread_mutex_lock(&g->lock);
+	old = binding_lookup4(&g->bt, addr, 0);
+	fresh = old == NULL || memcmp(&old->client, client,
+	    sizeof(*client)) != 0;
 	/* the address moved to another client: the old binding goes */
 	rc = binding_set_whole(&g->bt, addr, client, expires, &moved);
 	if (rc == 0)
@@ -168,8 +172,13 @@ gw_bind(struct gw *g, uint32_t addr, const struct in6_addr *client,
 	 * us, so its updates keep their order */
 	if (moved.addr4 != 0 && g->be->unbind != NULL)
 		g->be->unbind(g, &moved);
-	if (rc == 0 && g->be->bind != NULL)
-		rc = g->be->bind(g, &b);
+	if (rc == 0 && g->be->bind != NULL &&
+	    (rc = g->be->bind(g, &b)) != 0 && fresh) {
+		/* the data plane cannot carry it (ip6tnl): not bound */
+		pthread_mutex_lock(&g->lock);
+		binding_unset_whole(&g->bt, addr, client, NULL);
+		pthread_mutex_unlock(&g->lock);
+	}
 	return rc;
 }
 

@@ -74,6 +74,12 @@ check "the SYNC after the restart sweeps what it does not bind" \
 expect_eq "and keeps what it binds" "$I5" "$(ifx dtic6336405)"
 expect_eq "gateway.ip6tnl.devices" 1 "$(counter gateway.ip6tnl.devices)"
 
+GW bind 198.51.100.8 2001:db8:1::20 15 >/dev/null
+check "a second address for one client gets no device (one per pair of end points)" \
+	gone dtic6336408
+check "the log says why" vm_sh "grep -q '2001:db8:1::20 already has a tunnel' /tmp/gwd.log"
+expect_eq "and the gateway does not hold it" 1 "$(counter gateway.bindings)"
+
 vm_sh "kill \$(cat /tmp/gwd.pid)"
 check "dstmgwd stops on SIGTERM" wait_for 20 vm_sh "! kill -0 \$(cat /tmp/gwd.pid) 2>/dev/null"
 check "no dti device left" vm_sh "! $IP link | grep -q ' dti'"
