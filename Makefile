@@ -1,6 +1,7 @@
 # dstm - Dual Stack Transition Mechanism suite.  Plain GNU make.
 #   make            build everything
 #   make check      unit (Check) + integration tests, ends "N passed, M failed"
+#   make check-vm   only the VM lab's cases (ip6tnl under qemu)
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -93,7 +94,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
-.PHONY: all check unit integration asan deps install uninstall clean fuzz demo bench
+.PHONY: all check check-vm unit integration asan deps install uninstall clean fuzz demo bench
 all: $(SBIN)
 
 $(BUILD)/rpc/dstm.h: $(RPC_X)
@@ -165,6 +166,10 @@ $(BUILD)/tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
 
 check: all $(UNIT_BIN) $(TOOL_BIN)
 	$(Q)BUILD=$(BUILD) tests/run.sh
+
+# only the VM lab's cases (backend ip6tnl on a Debian kernel under qemu)
+check-vm: all $(TOOL_BIN)
+	$(Q)BUILD=$(BUILD) ONLY='vm_*' tests/run.sh
 
 asan:
 	$(Q)$(MAKE) BUILD=build-asan CC=gcc \

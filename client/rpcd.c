@@ -28,6 +28,7 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "rpc/status.h"
+#include "kernel/ip6tnl.h"
 #include "kernel/nl.h"
 #include "kernel/raw6.h"
 #include "kernel/tun.h"
@@ -50,7 +51,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: rpcd [-dnv] [-f FILE] [-load] [-s SERVER] [-p PORT] "
 	    "[-m always|ondemand] [-i IFNAME]\n"
-	    "  -load    create the 4over6 interface (a TUN device, dti0)\n"
+	    "  -load    create the 4over6 interface (a TUN device, dti0; with "
+	    "backend\n"
+	    "           ip6tnl a kernel ip6tnl device, loading ip6_tunnel)\n"
 	    "           without it, IFNAME must exist (ip tuntap add dev dti0 "
 	    "mode tun)\n"
 	    "  -s, -p   server (IPv6 address or DNS name) and port (0: ask "
@@ -349,12 +352,33 @@ addr_set(uint32_t addr, uint32_t peer, bool add)
 		    addr4_ntop(addr, b, sizeof(b)), rpcd.ifname, strerror(-rc));
 }
 
+/* backend ip6tnl: dti0's far end is the lease's TEP, and it is up only
+ * while a lease is */
+static void
+kernel_tunnel(const struct in6_addr *tep6, unsigned mtu, bool up)
+{
+	struct knl_ip6tnl k = { .local = rpcd.source, .mtu = mtu };
+	char a[ADDR_STRLEN];
+	int rc;
+
+	if (tep6 != NULL)
+		k.remote = *tep6;
+	if (up && (rc = knl_ip6tnl_change(rpcd.nl, rpcd.ifindex, &k)) != 0)
+		log_warnx("%s: remote %s: %s", rpcd.ifname, addr6_ntop(
+		    &k.remote, a, sizeof(a)), strerror(-rc));
+	if ((rc = knl_link_set_up(rpcd.nl, rpcd.ifindex, up)) != 0)
+		log_warnx("%s %s: %s", rpcd.ifname, up ? "up" : "down",
+		    strerror(-rc));
+}
+
 static void
 configure(void)
 {
 	const struct eng_lease *l = &rpcd.eng.lease;
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
 
+	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL)
+		kernel_tunnel(&l->tep6, l->mtu, true);
 	knl_link_set_mtu(rpcd.nl, rpcd.ifindex, l->mtu);
 	if (!rpcd.conf.ondemand) {
 		addr_set(l->addr, l->tep4, true);
@@ -380,6 +404,8 @@ deconfigure(uint32_t addr, uint32_t peer)
 		routes(false);
 		addr_set(addr, peer, false);
 	}
+	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL)
+		kernel_tunnel(NULL, 0, false);
 	log_info("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
 	    rpcd.ifname);
 }
@@ -448,6 +474,55 @@ open_interface(void)
 		return -1;
 	}
 	return fd;
+}
+
+/* Backend ip6tnl: dti0 as a kernel device, local = our source; its
+ * remote follows the lease (kernel_tunnel).  With -load we make it
+ * (loading ip6_tunnel first), else it must exist as an ip6tnl device. */
+static int
+find_ip6tnl(void *arg, const struct knl_ip6tnl *k,
+    const struct knl_link_stats *st)
+{
+	(void)st;
+	return strcmp(k->name, arg) == 0 ? k->ifindex : 0;
+}
+
+static int
+open_kernel_interface(void)
+{
+	struct knl_ip6tnl k;
+	char why[256];
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.name, sizeof(k.name), "%s", rpcd.conf.ifname);
+	k.local = rpcd.source;
+	k.mtu = 1460;
+	if (rpcd.load) {
+		if (knl_ip6tnl_load(why, sizeof(why)) != 0) {
+			log_warnx("cannot create %s: %s", k.name, why);
+			return -1;
+		}
+		rc = knl_ip6tnl_add(rpcd.nl, &k);
+		if (rc == -EOPNOTSUPP)
+			log_warnx("cannot create %s: kernel has no ip6_tunnel",
+			    k.name);
+		else if (rc < 0)
+			log_warnx("cannot create %s (ip6tnl): %s", k.name,
+			    strerror(-rc));
+		if (rc < 0)
+			return -1;
+		rpcd.kernel_made = true;
+	} else if ((rc = knl_ip6tnl_list(rpcd.nl, find_ip6tnl, k.name)) <= 0) {
+		log_warnx("%s is not an ip6tnl device (without -load it must "
+		    "exist: ip -6 tunnel add %s mode ipip6 local OURS)", k.name,
+		    k.name);
+		return -1;
+	}
+	rpcd.ifindex = rc;
+	snprintf(rpcd.ifname, sizeof(rpcd.ifname), "%s", k.name);
+	knl_disable_ipv6(k.name, true);	/* an IPv4 interface */
+	return tunnel_kernel_start(&rpcd.tun, rpcd.nl, rpcd.ifindex);
 }
 
 static void
@@ -641,6 +716,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "rpcd: no server (-s or [client] server)\n");
 		return 2;
 	}
+	if (rpcd.conf.ondemand && rpcd.conf.backend == RPCD_BACKEND_IP6TNL) {
+		fprintf(stderr, "rpcd: backend ip6tnl needs always mode "
+		    "(on-demand leases on the first packet, which only the tun "
+		    "path sees)\n");
+		return 2;
+	}
 	log_init(foreground, verbose, "rpcd");
 	eng_init(&rpcd.eng, rpcd.conf.ondemand, (uint64_t)getpid() ^
 	    (uint64_t)time(NULL));
@@ -650,7 +731,9 @@ main(int argc, char **argv)
 	 * threads must not take our signals */
 	if ((sfd = daemon_start(foreground, rpcd.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-sfd));
-	if ((tfd = open_interface()) < 0)
+	tfd = -1;
+	if (rpcd.conf.backend != RPCD_BACKEND_IP6TNL &&
+	    (tfd = open_interface()) < 0)
 		return 1;
 	/* our source address: the raw socket is bound to it */
 	while (find_source() != 0) {
@@ -661,12 +744,20 @@ main(int argc, char **argv)
 		if (poll(&p, 1, 2000) > 0)
 			return 1;
 	}
-	if ((raw = raw6_open(&rpcd.source)) < 0)
-		fatalx("raw IPIP socket: %s", strerror(-raw));
-	if ((rc = tunnel_start(&rpcd.tun, tfd, raw, rpcd.conf.ondemand ?
-	    RPCD_PLACEHOLDER : 0)) != 0)
-		fatalx("tunnel: %s", strerror(-rc));
-	start_fast_path();
+	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL) {
+		/* dti0's local address is our source: made after it */
+		if (open_kernel_interface() != 0)
+			return 1;
+		log_info("backend ip6tnl: %s is a kernel ip6tnl device",
+		    rpcd.ifname);
+	} else {
+		if ((raw = raw6_open(&rpcd.source)) < 0)
+			fatalx("raw IPIP socket: %s", strerror(-raw));
+		if ((rc = tunnel_start(&rpcd.tun, tfd, raw,
+		    rpcd.conf.ondemand ? RPCD_PLACEHOLDER : 0)) != 0)
+			fatalx("tunnel: %s", strerror(-rc));
+		start_fast_path();
+	}
 	if (rpcd.conf.ondemand) {
 		/* traffic is routed into dti0 from the start, sourced from
 		 * the placeholder; see tunnel.h */
@@ -695,6 +786,8 @@ main(int argc, char **argv)
 		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, false);
 	}
 	tunnel_stop(&rpcd.tun);		/* closes dti0 (and it goes, if ours) */
+	if (rpcd.kernel_made)
+		knl_ip6tnl_del(rpcd.nl, rpcd.ifindex);
 	unlink(rpcd.conf.control_socket);
 	drop_client();
 	knl_close(rpcd.nl);

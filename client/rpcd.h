@@ -29,6 +29,7 @@ struct rpcd {
 	struct rpcd_conf conf;
 	char		 conf_path[4096];
 	bool		 load;
+	bool		 kernel_made;	/* backend ip6tnl: we made dti0 */
 	struct knl	*nl;
 	int		 ifindex;
 	char		 ifname[16];

@@ -47,6 +47,7 @@ static const char *const backend_names[] = {
 	[RPCD_BACKEND_TUN] = "tun",
 	[RPCD_BACKEND_BPF] = "bpf",
 	[RPCD_BACKEND_AUTO] = "auto",
+	[RPCD_BACKEND_IP6TNL] = "ip6tnl",
 };
 
 const char *
@@ -67,7 +68,7 @@ set_backend(struct conf_ctx *cx, void *obj, const char *v)
 			c->backend = (enum rpcd_backend)i;
 			return 0;
 		}
-	return conf_bad(cx, "tun, bpf or auto", NULL);
+	return conf_bad(cx, "tun, bpf, ip6tnl or auto", NULL);
 }
 
 static int
@@ -123,6 +124,11 @@ check(struct conf_ctx *cx)
 		return conf_fail(cx, conf_seen(cx, "client", "backend")->line,
 		    "backend: bpf needs mode = always (on-demand runs on the "
 		    "tun path; auto picks tun then)");
+	/* a kernel device has no first packet to lease on */
+	if (c->ondemand && c->backend == RPCD_BACKEND_IP6TNL)
+		return conf_fail(cx, conf_seen(cx, "client", "backend")->line,
+		    "backend: ip6tnl needs mode = always (on-demand leases on "
+		    "the first packet, which only the tun path sees)");
 	return 0;
 }
 

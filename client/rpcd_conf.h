@@ -19,8 +19,10 @@
 #define RPCD_MAX_ROUTES		64
 
 /* the data plane: tun (userspace), bpf (tc-BPF fast path in front of
- * tun; always mode only), auto (bpf when it loads and the mode allows) */
-enum rpcd_backend { RPCD_BACKEND_TUN, RPCD_BACKEND_BPF, RPCD_BACKEND_AUTO };
+ * tun; always mode only), auto (bpf when it loads and the mode allows),
+ * ip6tnl (dti0 is a kernel ip6tnl device; always mode only) */
+enum rpcd_backend { RPCD_BACKEND_TUN, RPCD_BACKEND_BPF, RPCD_BACKEND_AUTO,
+	RPCD_BACKEND_IP6TNL };
 
 struct rpcd_conf {
 	char		 server[256];	/* IPv6 literal or DNS name */

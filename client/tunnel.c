@@ -12,6 +12,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/inet.h"
+#include "kernel/ip6tnl.h"
 #include "kernel/kbpf.h"
 #include "kernel/nl.h"
 #include "kernel/raw6.h"
@@ -211,6 +212,18 @@ tunnel_start(struct tunnel *t, int tun_fd, int raw_fd, uint32_t placeholder)
 	return pump_start(&t->pump, tun_fd, raw_fd, &tunnel_pump_ops, t);
 }
 
+int
+tunnel_kernel_start(struct tunnel *t, struct knl *nl, int ifindex)
+{
+	memset(t, 0, sizeof(*t));
+	pthread_mutex_init(&t->lock, NULL);
+	t->tun_fd = t->raw_fd = t->trigger_fd = -1;
+	t->pump.ep_fd = t->pump.stop_fd = -1;
+	t->knl = nl;
+	t->kernel_ifindex = ifindex;
+	return 0;
+}
+
 void
 tunnel_set_lease(struct tunnel *t, uint32_t addr, const struct in6_addr *tep6)
 {
@@ -295,6 +308,28 @@ tunnel_counters(struct tunnel *t,
 
 	for (int i = 0; i < TC_COUNT; i++)
 		v[i] = atomic_load(&t->ctr[i]);
+	if (t->kernel_ifindex > 0) {
+		struct knl_link_stats st = { 0 };
+
+		/* tx: IPv4 routed into dti0, sent to the TEP; rx: what the
+		 * device took from the TEP */
+		if (knl_link_stats(t->knl, t->kernel_ifindex, &st) == 0) {
+			v[TC_TX_PKTS] += st.tx_packets;
+			v[TC_TX_BYTES] += st.tx_bytes;
+			v[TC_RX_PKTS] += st.rx_packets;
+			v[TC_RX_BYTES] += st.rx_bytes;
+		}
+		for (int i = 0; i < TC_COUNT; i++)
+			fn(arg, counter_names[i], v[i]);
+		fn(arg, "tunnel.backend.tun", 0);
+		fn(arg, "tunnel.backend.bpf", 0);
+		fn(arg, "tunnel.backend.ip6tnl", 1);
+		fn(arg, "tunnel.ip6tnl.rx-dropped", st.rx_dropped);
+		fn(arg, "tunnel.ip6tnl.rx-errors", st.rx_errors);
+		fn(arg, "tunnel.ip6tnl.tx-dropped", st.tx_dropped);
+		fn(arg, "tunnel.ip6tnl.tx-errors", st.tx_errors);
+		return;
+	}
 	fast = t->fast != NULL && kbpf_client_counters(t->fast, k) == 0;
 	if (fast) {
 		v[TC_TX_PKTS] += k[KBPF_CL_FWD_UP].pkts;
@@ -309,6 +344,7 @@ tunnel_counters(struct tunnel *t,
 		fn(arg, counter_names[i], v[i]);
 	fn(arg, "tunnel.backend.tun", t->fast == NULL);
 	fn(arg, "tunnel.backend.bpf", t->fast != NULL);
+	fn(arg, "tunnel.backend.ip6tnl", 0);
 	for (int i = 0; fast && i < KBPF_CL_STAT_MAX; i++) {
 		if (from_kernel[i] != 0)
 			continue;	/* counted under the tunnel's names */

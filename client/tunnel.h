@@ -12,7 +12,11 @@
  * packets are queued and the control side is woken to lease at once.
  *
  * With backend bpf, kernel programs (kernel/kbpf.h) in front of this
- * path carry the lease's traffic; what they punt still comes here. */
+ * path carry the lease's traffic; what they punt still comes here.
+ *
+ * With backend ip6tnl, dti0 is a kernel ip6tnl device (kernel/ip6tnl.h)
+ * and the kernel carries everything: no thread, no raw socket; the
+ * counters are the device's. */
 #ifndef DSTM_TUNNEL_H
 #define DSTM_TUNNEL_H
 
@@ -39,6 +43,7 @@ enum tun_counter {
 };
 
 struct kbpf_client;
+struct knl;
 
 struct tunnel {
 	int		 tun_fd, raw_fd;
@@ -55,6 +60,8 @@ struct tunnel {
 	_Atomic int64_t	 last_activity;	/* unix seconds, either way */
 	_Atomic uint64_t ctr[TC_COUNT];
 	struct kbpf_client *fast;	/* backend bpf: the kernel path */
+	struct knl	*knl;		/* backend ip6tnl: for its counters */
+	int		 kernel_ifindex;	/* backend ip6tnl: dti0 */
 };
 
 const char *tunnel_counter_name(enum tun_counter c);
@@ -62,6 +69,9 @@ const char *tunnel_counter_name(enum tun_counter c);
 int  tunnel_start(struct tunnel *t, int tun_fd, int raw_fd,
 	uint32_t placeholder);
 void tunnel_stop(struct tunnel *t);
+/* Backend ip6tnl: the kernel device ifindex is the data plane; nl (not
+ * owned, the caller's thread) reads its counters.  0 or -errno. */
+int  tunnel_kernel_start(struct tunnel *t, struct knl *nl, int ifindex);
 /* Backend bpf: tc programs on dti0 (tun_ifindex) and on the interface
  * that holds src6 carry the lease's packets in the kernel; the thread
  * keeps what they punt.  Always mode only (on-demand's first packet and

@@ -222,6 +222,31 @@ range4_find(const struct range4 *r, unsigned n, uint32_t a)
 	return false;
 }
 
+int
+range4_prefixes(const struct range4 *r,
+    int (*fn)(void *arg, uint32_t addr, uint8_t len), void *arg)
+{
+	uint64_t a = r->first, last = r->last;
+	int rc;
+
+	while (a <= last) {
+		uint8_t len = 32;
+
+		/* grow the block while aligned and inside the range */
+		while (len > 0) {
+			uint64_t size = 1ull << (33 - len);
+
+			if ((a & (size - 1)) != 0 || a + size - 1 > last)
+				break;
+			len--;
+		}
+		if ((rc = fn(arg, (uint32_t)a, len)) != 0)
+			return rc;
+		a += 1ull << (32 - len);
+	}
+	return 0;
+}
+
 const char *
 range4_ntop(const struct range4 *r, char *buf, size_t len)
 {

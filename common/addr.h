@@ -44,6 +44,11 @@ const char *range4_ntop(const struct range4 *r, char *buf, size_t len);
 /* `a` in one of `n` sorted, disjoint ranges (binary search) */
 bool range4_find(const struct range4 *r, unsigned n, uint32_t a);
 
+/* Calls fn for each of the fewest CIDR prefixes that cover r exactly, in
+ * ascending order; returns fn's first non-zero result, else 0. */
+int range4_prefixes(const struct range4 *r,
+	int (*fn)(void *arg, uint32_t addr, uint8_t len), void *arg);
+
 uint32_t prefix4_mask(uint8_t len);
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
 

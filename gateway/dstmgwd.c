@@ -265,6 +265,7 @@ main(int argc, char **argv)
 	/* what needs privileges and can fail, before detaching */
 	gw_config_init(&gc, &d.conf.gw, gwd_conf_tep6(&d.conf), d.conf.pools,
 	    d.conf.n_pools);
+	gc.table_by_sync = true;	/* from the server, after a restart */
 	if ((rc = gw_open(&gc, &d.gw)) != 0)
 		fatalx("cannot open the gateway: %s", strerror(-rc));
 	gwsvc_init(&d.svc, d.gw, &d.conf);

@@ -25,8 +25,10 @@
 #define GW_IFNAMSIZ		16	/* IFNAMSIZ: 15 characters and NUL */
 
 /* the data plane: tun (userspace), bpf (tc-BPF fast path in front of
- * tun), auto (bpf when it loads, else tun) */
-enum gw_backend_kind { GW_BACKEND_TUN, GW_BACKEND_BPF, GW_BACKEND_AUTO };
+ * tun), auto (bpf when it loads, else tun), ip6tnl (a kernel ip6tnl
+ * device per binding) */
+enum gw_backend_kind { GW_BACKEND_TUN, GW_BACKEND_BPF, GW_BACKEND_AUTO,
+	GW_BACKEND_IP6TNL };
 
 struct gw_settings {
 	struct in6_addr	 tep6;		/* default: first specific listen */
@@ -79,6 +81,10 @@ struct gw_config {
 	enum gw_backend_kind backend;
 	struct range4	*routes;	/* the pool, routed into the TUN */
 	unsigned	 n_routes;
+	/* dstmgwd: the table arrives by SYNC, so what a previous run left
+	 * in the kernel (ip6tnl devices) waits for it rather than for
+	 * gw_start */
+	bool		 table_by_sync;
 };
 
 /* The run-time config from the [gateway] settings, the TEP in use and
@@ -113,7 +119,7 @@ bool gw_binding_counters(struct gw *g, uint32_t addr,
  * behind `dstmctl stats` for rpcdstmd and dstmgwd alike. */
 typedef void gw_counter_fn(void *arg, const char *name, uint64_t value);
 void gw_counters(struct gw *g, gw_counter_fn *fn, void *arg);
-/* The backend that runs: "tun" or "bpf". */
+/* The backend that runs: "tun", "bpf" or "ip6tnl". */
 const char *gw_backend_name(const struct gw *g);
 
 

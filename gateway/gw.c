@@ -10,6 +10,7 @@
 static const struct gw_backend *const backends[] = {
 	&gw_backend_tun,
 	&gw_backend_bpf,
+	&gw_backend_ip6tnl,
 };
 
 const char *
@@ -27,6 +28,7 @@ open_backend(struct gw *g)
 
 	if (g->cfg.backend != GW_BACKEND_AUTO) {
 		g->be = g->cfg.backend == GW_BACKEND_BPF ? &gw_backend_bpf :
+		    g->cfg.backend == GW_BACKEND_IP6TNL ? &gw_backend_ip6tnl :
 		    &gw_backend_tun;
 		return g->be->open(g);
 	}
@@ -155,10 +157,14 @@ int
 gw_bind(struct gw *g, uint32_t addr, const struct in6_addr *client,
     int64_t expires)
 {
-	struct binding moved, b;
+	struct binding moved, b, *old;
+	bool fresh;
 	int rc;
 
 	pthread_mutex_lock(&g->lock);
+	old = binding_lookup4(&g->bt, addr, 0);
+	fresh = old == NULL || memcmp(&old->client, client,
+	    sizeof(*client)) != 0;
 	/* the address moved to another client: the old binding goes */
 	rc = binding_set_whole(&g->bt, addr, client, expires, &moved);
 	if (rc == 0)
@@ -168,8 +174,13 @@ gw_bind(struct gw *g, uint32_t addr, const struct in6_addr *client,
 	 * us, so its updates keep their order */
 	if (moved.addr4 != 0 && g->be->unbind != NULL)
 		g->be->unbind(g, &moved);
-	if (rc == 0 && g->be->bind != NULL)
-		rc = g->be->bind(g, &b);
+	if (rc == 0 && g->be->bind != NULL &&
+	    (rc = g->be->bind(g, &b)) != 0 && fresh) {
+		/* the data plane cannot carry it (ip6tnl): not bound */
+		pthread_mutex_lock(&g->lock);
+		binding_unset_whole(&g->bt, addr, client, NULL);
+		pthread_mutex_unlock(&g->lock);
+	}
 	return rc;
 }
 

@@ -5,7 +5,8 @@
  * tunnel settings (rfc2473.c's checks and counters) and the counter
  * names.  A backend only carries packets: `tun` (be_tun.c, userspace: a
  * TUN device and a raw IPIP socket) runs anywhere; `bpf` (be_bpf.c) puts
- * tc-BPF programs in front of it and keeps it as the slow path.  The table is shared
+ * tc-BPF programs in front of it and keeps it as the slow path; `ip6tnl`
+ * (be_ip6tnl.c) hands each binding to a kernel tunnel device.  The table is shared
  * with the data plane under g->lock, held for lookups, updates and
  * encapsulation, never across a send or a write: neither side waits on
  * the other's I/O.  Backend hooks for table changes run outside the lock,
@@ -65,10 +66,12 @@ struct gw_backend {
 	void	(*counters)(struct gw *g, gw_counter_fn *fn, void *arg);
 };
 
-extern const struct gw_backend gw_backend_tun, gw_backend_bpf;
+extern const struct gw_backend gw_backend_tun, gw_backend_bpf,
+	gw_backend_ip6tnl;
 
 struct pset;
 struct gw_bpf;
+struct gw_ip6tnl;
 
 /* be_tun.c's state (the bpf backend runs it as its slow path) */
 struct gw_tun {
@@ -100,6 +103,7 @@ struct gw {
 	pthread_mutex_t			 lock;
 	struct gw_tun			 tun;
 	struct gw_bpf			*bpf;		/* be_bpf.c */
+	struct gw_ip6tnl		*ip6tnl;	/* be_ip6tnl.c */
 };
 
 /* Replace the whole table (standalone gateway: SYNC). */

@@ -23,6 +23,7 @@ static const char *const backend_names[] = {
 	[GW_BACKEND_TUN] = "tun",
 	[GW_BACKEND_BPF] = "bpf",
 	[GW_BACKEND_AUTO] = "auto",
+	[GW_BACKEND_IP6TNL] = "ip6tnl",
 };
 
 const char *
@@ -103,7 +104,7 @@ set_backend(struct conf_ctx *cx, void *obj, const char *v)
 			g->backend = (enum gw_backend_kind)i;
 			return 0;
 		}
-	return conf_bad(cx, "tun, bpf or auto", NULL);
+	return conf_bad(cx, "tun, bpf, ip6tnl or auto", NULL);
 }
 
 #define GS	struct gw_settings
@@ -132,6 +133,11 @@ gw_settings_check(struct conf_ctx *cx, const struct gw_settings *g)
 		    "does not clamp the TCP MSS (mss-clamp = yes at line %d); "
 		    "use tun, or auto, which picks tun then",
 		    conf_seen(cx, "gateway", "mss-clamp")->line);
+	/* nor does the kernel's ip6tnl device */
+	if (g->backend == GW_BACKEND_IP6TNL && g->mss_clamp)
+		return conf_fail(cx, e != NULL ? e->line : 0, "backend: ip6tnl "
+		    "does not clamp the TCP MSS (mss-clamp = yes at line %d); "
+		    "use tun", conf_seen(cx, "gateway", "mss-clamp")->line);
 	return 0;
 }
 

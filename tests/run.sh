@@ -84,6 +84,20 @@ for t in tests/integration/*.sh; do
 	done
 done
 
+# the VM lab (tests/vm/t_*.sh, as vm_NAME): the ip6tnl backend on a
+# Debian kernel under qemu, when qemu and busybox-static are here
+vm_why=$(bash -c '. tests/vm/vm.sh 2>/dev/null; vm_available' 2>&1)
+for t in tests/vm/t_*.sh; do
+	[ -f "$t" ] || continue
+	name=vm_$(basename "$t" .sh | sed 's/^t_//')
+	[[ $name == $ONLY ]] || continue
+	if [ -n "$vm_why" ]; then
+		echo "SKIP $name ($vm_why; bash tests/deps.sh installs it)"
+		continue
+	fi
+	run_integration "$t" "$name"
+done
+
 # the packet parser's fuzz harness, briefly (make fuzz runs it longer)
 if [ -z "${NO_FUZZ:-}" ] && [[ fuzz == $ONLY ]]; then
 	log=$logdir/fuzz.log

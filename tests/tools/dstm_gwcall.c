@@ -4,14 +4,16 @@
  * Exit 0 when the RPC completed (whatever the DSTM status), 3 when not.
  *
  * usage: dstm_gwcall -s GW6 [-p PORT] [-b SRC6] OP [ARGS]
- *   OP: null | stats | bind A4 CLIENT6 GEN | unbind A4 CLIENT6 GEN |
+ *   OP: null | stats | bind A4 CLIENT6 GEN [SECS] | unbind A4 CLIENT6 GEN |
  *       sync GEN [A4/CLIENT6 ...]
+ *   SECS: the binding expires that many seconds from now (default never)
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/addr.h"
@@ -108,10 +110,14 @@ main(int argc, char **argv)
 		dstm_bind_args a;
 
 		memset(&a, 0, sizeof(a));
-		if (argc - optind != 3 || parse_binding(argv[optind],
+		if ((argc - optind != 3 && (argc - optind != 4 ||
+		    op[0] != 'b')) || parse_binding(argv[optind],
 		    argv[optind + 1], &a.b) != 0)
 			return 2;
 		a.generation = strtoull(argv[optind + 2], NULL, 10);
+		if (argc - optind == 4)
+			a.b.expires = (int64_t)time(NULL) +
+			    strtoll(argv[optind + 3], NULL, 10);
 		cs = op[0] == 'b' ? dstmgw_bind_1(&a, &r, cl) :
 		    dstmgw_unbind_1(&a, &r, cl);
 		if (cs == RPC_SUCCESS)
