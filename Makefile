@@ -17,7 +17,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 BUILD    ?= build
 
-PKGS     := libtirpc libnl-route-3.0
+PKGS     := libtirpc libnl-route-3.0 libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)

@@ -27,6 +27,8 @@
 #include "common/daemon.h"
 #include "common/fdset.h"
 #include "common/log.h"
+#include "kernel/priv.h"
+#include "kernel/sandbox.h"
 #include "rpc/dstm.h"
 #include "server/push.h"
 
@@ -56,6 +58,7 @@ static struct fdset own_fds;
 static bool rpcbind_registered;
 static int ctl_fd = -1;
 static char ctl_path[PATH_MAX];
+static struct priv_user run_as;		/* -u */
 
 int64_t
 srv_now(void)
@@ -67,13 +70,15 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: rpcdstmd [-dnv] [-f FILE]\n"
+	    "usage: rpcdstmd [-dnv] [-f FILE] [-u USER]\n"
 	    "  -d       stay in the foreground, log to stderr\n"
 	    "  -f FILE  configuration file (default %s)\n"
 	    "  -n       check the configuration, print it in canonical form, "
 	    "exit\n"
+	    "  -u USER  run as USER after start-up (default %s; root keeps "
+	    "root)\n"
 	    "  -v       verbose (debug) logging\n", DSTM_SYSCONFDIR
-	    "/rpcdstmd.conf");
+	    "/rpcdstmd.conf", PRIV_DEFAULT_USER);
 	exit(2);
 }
 
@@ -257,6 +262,7 @@ static void
 rpcbind_register(const struct server_conf *c)
 {
 	bool any = false;
+	bool as_user = !run_as.keep_root && geteuid() == 0 && run_as.uid != 0;
 
 	if (c->rpcbind == RPCBIND_NO)
 		return;
@@ -281,11 +287,17 @@ rpcbind_register(const struct server_conf *c)
 		if (rpcb_unset(DSTM_PROG, DSTM_V1, nc))
 			log_debug("rpcbind: replaced an old %s registration",
 			    listeners[i].netid);
+		/* rpcbind lets only the owner (or root) unset: register
+		 * as the user we run as later, so that the stop can */
+		if (as_user && seteuid(run_as.uid) != 0)
+			log_warn("rpcbind: seteuid %u", (unsigned)run_as.uid);
 		if (rpcb_set(DSTM_PROG, DSTM_V1, nc, &nb))
 			any = true;
 		else
 			log_warnx("rpcbind: cannot register %s",
 			    listeners[i].netid);
+		if (as_user && seteuid(0) != 0)
+			fatal("seteuid 0");
 		freenetconfigent(nc);
 	}
 	if (!any && c->rpcbind == RPCBIND_YES)
@@ -317,6 +329,8 @@ control_open(const struct server_conf *c)
 	int fd;
 
 	if ((fd = ctlsock_open(c->control_socket, c->control_mode,
+	    run_as.keep_root ? (uid_t)-1 : run_as.uid,
+	    run_as.keep_root ? (gid_t)-1 : run_as.gid,
 	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
 		return fd;
 	ctl_fd = fd;
@@ -507,8 +521,10 @@ event_loop(struct server *s, int sfd)
 				drain_udp(s, &listeners[k]);
 		if (s->want_reload) {
 			s->want_reload = false;
+			daemon_notify("RELOADING=1");
 			rc = srv_reload(s, msg, sizeof(msg));
 			(void)rc;
+			daemon_notify("READY=1");
 		}
 		srv_expire(s);
 		/* group commit: one journal sync for the round's changes
@@ -526,12 +542,52 @@ event_loop(struct server *s, int sfd)
 	free(pfd);
 }
 
+/* After start-up, before any thread: the user of -u, and only what the
+ * running server still needs (README "Privileges"): CAP_NET_ADMIN with a
+ * co-located gateway, whose pool routes follow a reload and whose tc
+ * programs are detached at exit; CAP_BPF for its map updates on kernels
+ * that check it on every bpf() call.  A server without a gateway keeps
+ * none. */
+static void
+drop_privileges(struct server *s)
+{
+	const char *be = colocate_backend(s);
+	uint64_t caps = 0;
+	char err[256], c[128];
+	int rc;
+
+	if (run_as.keep_root) {
+		log_info("running as root with every capability (-u %s), "
+		    "without seccomp", run_as.name);
+		return;
+	}
+	if (be != NULL) {
+		caps |= PRIV_CAP(CAP_NET_ADMIN);
+		if (strcmp(be, "bpf") == 0 && priv_bpf_needs_cap())
+			caps |= PRIV_CAP(CAP_BPF);
+	}
+	/* the journal's compaction creates and renames files there */
+	if ((rc = priv_own_dir(&run_as, s->conf.state_dir)) != 0)
+		startup_fail("state-dir %s: cannot give it to user %s: %s%s",
+		    s->conf.state_dir, run_as.name, strerror(-rc), rc ==
+		    -ENOTDIR ? " (it holds more than files: give the "
+		    "server a directory of its own)" : "");
+	if (priv_drop(&run_as, caps, err, sizeof(err)) != 0)
+		startup_fail("cannot drop privileges: %s", err);
+	if (sandbox_enter(SANDBOX_RPCDSTMD, err, sizeof(err)) != 0)
+		startup_fail("cannot enter the sandbox: %s", err);
+	log_info("running as %s (uid %u), capabilities: %s; seccomp on",
+	    run_as.name, (unsigned)getuid(), priv_caps_str(caps, c,
+	    sizeof(c)));
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct server server;
 	struct daemon_opts o = {
 		.conf_path = DSTM_SYSCONFDIR "/rpcdstmd.conf",
+		.user = PRIV_DEFAULT_USER,
 	};
 	char err[CONF_ERRLEN];
 	int sfd, pidfd;
@@ -553,6 +609,10 @@ main(int argc, char **argv)
 	if (realpath(o.conf_path, server.conf_path) == NULL)
 		snprintf(server.conf_path, sizeof(server.conf_path), "%s",
 		    o.conf_path);
+	if (priv_lookup(o.user, &run_as, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rpcdstmd: %s\n", err);
+		return 1;
+	}
 	log_init(o.foreground, o.verbose, "rpcdstmd");
 
 	rc = lease_table_init(&server.leases, server.conf.ranges,
@@ -588,6 +648,7 @@ main(int argc, char **argv)
 	 * threads must not take our signals */
 	if ((sfd = daemon_start(o.foreground, server.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-sfd));
+	drop_privileges(&server);
 	if ((rc = colocate_start(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
@@ -603,10 +664,12 @@ main(int argc, char **argv)
 	    server.leases.bound.count + server.leases.n_static,
 	    server.conf.lease_time, server.conf.journal_sync ? " (sync)" :
 	    " (no sync)");
+	daemon_notify("READY=1");
 
 	event_loop(&server, sfd);
 
 	log_info("shutting down");
+	daemon_notify("STOPPING=1");
 	rpcbind_unregister();
 	colocate_close(&server);
 	push_close(&server);

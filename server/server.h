@@ -143,6 +143,8 @@ int  colocate_start(struct server *s);
 void colocate_close(struct server *s);
 /* after a reload: route the (new) pool into the gateway's TUN */
 void colocate_reroute(struct server *s);
+/* the running gateway's data plane ("tun", "bpf"), or NULL: none */
+const char *colocate_backend(const struct server *s);
 
 /* rpcdstmd.c */
 /* Reload the config file: 0 on success, -1 with msg filled. */
