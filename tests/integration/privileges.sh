@@ -181,6 +181,56 @@ expect_eq "-u root: uid 0, no seccomp" "0 0" \
 check "-u root: says so" grep -q "running as root with every capability" "$LOG"
 kill_pid "$SPID"
 
+# --- started as the systemd unit starts it: as dstm, with the start-up
+# capabilities ambient (etc/rpcdstmd.service), Type=notify.  Without the
+# gateway: /dev/net/tun may be root's alone here (Debian makes it 0666),
+# and a server without a gateway keeps no capability at all ---
+NCONF=$T_TMP/nogw.conf
+lab_server_conf "$NCONF" $PORT
+sed -i 's/^enable = yes/enable = no/' "$NCONF"
+START_CAPS=-all,+net_admin,+net_raw,+bpf,+perfmon
+python3 - "$T_TMP/notify.sock" >"$T_TMP/notify.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+try:
+    while True:
+        m = s.recv(256).decode()
+        print(m, flush=True)
+        if m == "STOPPING=1":
+            break
+except socket.timeout:
+    pass
+PY
+NPID=$!
+wait_for 5 test -S "$T_TMP/notify.sock"
+chmod 0666 "$T_TMP/notify.sock"
+: >"$LOG"
+bg_in "$NS_GW" "$LOG" env NOTIFY_SOCKET="$T_TMP/notify.sock" setpriv \
+	--reuid=dstm --regid=dstm --init-groups --bounding-set=$START_CAPS \
+	--inh-caps=$START_CAPS --ambient-caps=$START_CAPS \
+	"$BUILD/rpcdstmd" -d -f "$NCONF"
+SPID=$BG_PID
+wait_for 10 grep -q READY=1 "$T_TMP/notify.out"
+check "as a unit starts it (user dstm, ambient capabilities): READY=1 sent" \
+	grep -qx READY=1 "$T_TMP/notify.out"
+st=/proc/$SPID/status
+expect_eq "... it keeps no capability, no_new_privs, seccomp" \
+	"0000000000000000 0000000000000000 0000000000000000 1 2" \
+	"$(field $st CapEff) $(field $st CapPrm) $(field $st CapAmb) $(field $st NoNewPrivs) $(field $st Seccomp)"
+out=$(ip netns exec "$NS_C1" "$BUILD/tests/dstm_call" -s 2001:db8:1::1 -p $PORT \
+	-b 2001:db8:1::10 alloc)
+expect_eq "... and leases" ok "$(awk '{ print $2; exit }' <<<"$out")"
+kill -HUP "$SPID"
+wait_for 5 bash -c "grep -c READY=1 '$T_TMP/notify.out' | grep -qx 2"
+check "... SIGHUP: RELOADING=1 then READY=1" bash -c \
+	"grep -x 'RELOADING=1' '$T_TMP/notify.out' && [ \$(grep -cx READY=1 '$T_TMP/notify.out') -eq 2 ]"
+kill -TERM "$SPID"; wait "$SPID"
+expect_eq "... SIGTERM: exit 0" 0 "$?"
+wait "$NPID"
+check "... STOPPING=1" grep -qx STOPPING=1 "$T_TMP/notify.out"
+
 # --- the filters: a forbidden call ends the process with SIGSYS ---
 SB=$BUILD/tests/dstm_sandbox
 for p in rpcdstmd dstmgwd rpcd; do
