@@ -52,7 +52,8 @@ void conn_scan(const struct pollfd *svc, int n, const struct fdset *own,
 	int64_t now_ms);
 /* `fd` completed a request now. */
 void conn_active(int fd, int64_t now_ms);
-/* Close the connections idle past the timeout; when no reply is held. */
+/* Close the connections idle past the timeout (at most once a second);
+ * when no reply is held, right after a conn_scan(). */
 void conn_expire(int64_t now_ms);
 /* counters for `dstmctl stats` */
 void conn_counters(void (*fn)(void *arg, const char *name, uint64_t v),

@@ -582,8 +582,11 @@ event_loop(struct server *s, int sfd)
 				conn_scan(svc_pollfd, svc_max_pollfd, &own_fds,
 				    now_ms);
 			last_scan = now_ms;
+			/* right after a scan: a descriptor libtirpc closed
+			 * is forgotten before its number can come back in
+			 * another thread's socket */
+			conn_expire(now_ms);
 		}
-		conn_expire(now_ms);
 		store_maybe_compact(s);
 	}
 }
