@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "common/fdset.h"
-#include "common/hash.h"
 #include "common/log.h"
+#include "server/pfxcount.h"
 
 struct conn {
 	int64_t		 last_ms;	/* accepted, or its last request */
@@ -27,19 +27,12 @@ struct conn {
 	bool		 has_prefix;
 };
 
-struct pfx {
-	uint64_t	 key;
-	uint32_t	 n;		/* 0: empty slot */
-};
-
 static struct conn_limits lim;
 static struct conn *tab;	/* by descriptor */
 static int tab_len;
 static int *live;		/* the tracked descriptors, dense */
 static int n_live, live_cap;
-static struct pfx *pfx;		/* open addressing, linear probing */
-static uint32_t pfx_cap, pfx_used;
-static uint64_t seed;
+static struct pfxcount pfx;	/* connections per source /64 */
 static uint32_t gen;
 static int null_fd = -1;
 static int ep_fd = -1;
@@ -50,93 +43,17 @@ static uint64_t n_idle, n_refused, n_evicted;
 int
 conn_setup(const struct conn_limits *l, int epfd)
 {
+	uint64_t seed;
+
 	lim = *l;
 	ep_fd = epfd;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
+	pfxcount_init(&pfx, seed);
 	if (null_fd < 0 &&
 	    (null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
 	return 0;
-}
-
-/* ---- per-prefix counts ---- */
-
-static uint32_t
-pfx_slot(uint64_t key)
-{
-	uint32_t i = (uint32_t)hash_mix64(key ^ seed) & (pfx_cap - 1);
-
-	while (pfx[i].n != 0 && pfx[i].key != key)
-		i = (i + 1) & (pfx_cap - 1);
-	return i;
-}
-
-static uint32_t
-pfx_count(uint64_t key)
-{
-	return pfx_cap == 0 ? 0 : pfx[pfx_slot(key)].n;
-}
-
-static bool
-pfx_grow(void)
-{
-	struct pfx *old = pfx;
-	uint32_t oc = pfx_cap, nc = oc ? oc * 2 : 1024;
-
-	if ((pfx = calloc(nc, sizeof(*pfx))) == NULL) {
-		pfx = old;
-		return false;
-	}
-	pfx_cap = nc;
-	for (uint32_t i = 0; i < oc; i++)
-		if (old[i].n != 0)
-			pfx[pfx_slot(old[i].key)] = old[i];
-	free(old);
-	return true;
-}
-
-static bool
-pfx_inc(uint64_t key)
-{
-	uint32_t i;
-
-	if ((pfx_used + 1) * 2 > pfx_cap && !pfx_grow())
-		return false;
-	i = pfx_slot(key);
-	if (pfx[i].n == 0) {
-		pfx[i].key = key;
-		pfx_used++;
-	}
-	pfx[i].n++;
-	return true;
-}
-
-static void
-pfx_dec(uint64_t key)
-{
-	uint32_t i, j, k;
-
-	if (pfx_cap == 0 || pfx[i = pfx_slot(key)].n == 0 || --pfx[i].n > 0)
-		return;
-	/* backward-shift deletion keeps every probe chain whole */
-	pfx_used--;
-	for (j = i;;) {
-		pfx[i].n = 0;
-		for (;;) {
-			j = (j + 1) & (pfx_cap - 1);
-			if (pfx[j].n == 0)
-				return;
-			k = (uint32_t)hash_mix64(pfx[j].key ^ seed) &
-			    (pfx_cap - 1);
-			/* stays unless its home is cyclically in (i, j] */
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		pfx[i] = pfx[j];
-		i = j;
-	}
 }
 
 /* ---- the table ---- */
@@ -167,7 +84,7 @@ forget(int fd)
 	if (!c->used)
 		return;
 	if (c->has_prefix)
-		pfx_dec(c->prefix);
+		pfxcount_dec(&pfx, c->prefix);
 	last = live[--n_live];
 	live[c->pos] = last;
 	tab[last].pos = c->pos;
@@ -204,7 +121,8 @@ adopt(int fd, int64_t now_ms)
 		memcpy(&key, &((struct sockaddr_in6 *)&ss)->sin6_addr,
 		    sizeof(key));
 		has = true;
-		if (lim.per_prefix != 0 && pfx_count(key) >= lim.per_prefix)
+		if (lim.per_prefix != 0 &&
+		    pfxcount_get(&pfx, key) >= lim.per_prefix)
 			return false;
 	}
 	if (n_live == live_cap) {
@@ -215,7 +133,7 @@ adopt(int fd, int64_t now_ms)
 		live = l;
 		live_cap = nc;
 	}
-	if (has && !pfx_inc(key))
+	if (has && !pfxcount_inc(&pfx, key))
 		return true;
 	if (ep_fd >= 0) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -347,12 +265,10 @@ conn_free(void)
 {
 	free(tab);
 	free(live);
-	free(pfx);
+	pfxcount_free(&pfx);
 	tab = NULL;
 	live = NULL;
-	pfx = NULL;
 	tab_len = n_live = live_cap = 0;
-	pfx_cap = pfx_used = 0;
 	if (null_fd >= 0)
 		close(null_fd);
 	null_fd = -1;
