@@ -1,9 +1,13 @@
 /* sandbox.c - the seccomp allow-lists (see sandbox.h).
  *
- * Derived from strace of the whole test suite (every integration script,
- * both data planes) from the moment each daemon drops its privileges:
- * what the event loops, the data-plane threads, the journal, reloads,
- * the control socket, rpcbind, BPF map updates and shutdown call.
+ * Derived from strace of the integration tests (strace -f on each daemon
+ * of server_rpc, dstmctl, client_e2e, gw_standalone, gw_packets,
+ * server_crash, server_rpcbind, server_expiry, server_fdlimit and
+ * privileges, both data planes) from the moment the filter is in: what
+ * the event loops, the data-plane threads, the journal and its
+ * compaction, reloads, the control socket, rpcbind, BPF map updates and
+ * shutdown call; plus glibc's variants of the same calls, the
+ * resolver's (rpcd), and the few that rare paths make (named below).
  * Nothing here runs a program, mounts, traces, loads modules or BPF
  * programs, or changes identity: those happen at start-up or never. */
 #include "kernel/sandbox.h"
@@ -25,34 +29,33 @@
 /* every daemon: memory, threads, time, signals, descriptors, sockets,
  * files (config reload, /etc/hosts and NSS, the journal, pid file) */
 static const char *const base_calls[] = {
-	/* memory and threads */
+	/* memory and threads (mremap: glibc's realloc of a big block) */
 	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise",
-	"futex", "set_robust_list", "rseq", "sched_yield",
-	"sched_getaffinity", "exit", "exit_group", "gettid", "getpid",
-	"restart_syscall",
-	/* signals (signalfd, the blocked set, our own SIGSYS report) */
-	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
-	"signalfd4", "tgkill",
-	/* time */
+	"futex", "set_robust_list", "rseq", "exit", "exit_group",
+	"getpid", "gettid", "restart_syscall",
+	/* signals (the blocked set, our own SIGSYS report) */
+	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "tgkill",
+	/* time (the vDSO's fallbacks; libtirpc's back-off when out of
+	 * descriptors) */
 	"clock_gettime", "clock_getres", "gettimeofday", "time",
 	"nanosleep", "clock_nanosleep",
 	/* identity, read only */
-	"getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
-	"getgroups", "capget", "uname", "getrandom",
-	/* descriptors */
-	"read", "write", "readv", "writev", "pread64", "pwrite64", "lseek",
-	"close", "dup", "dup2", "dup3", "fcntl", "eventfd2", "pipe2",
-	"poll", "ppoll", "epoll_create1", "epoll_ctl", "epoll_wait",
-	"epoll_pwait", "select", "pselect6",
-	/* files */
-	"openat", "open", "fstat", "newfstatat", "stat", "lstat", "statx",
-	"access", "faccessat", "faccessat2", "readlink", "readlinkat",
-	"getdents64", "fsync", "fdatasync", "ftruncate", "rename",
-	"renameat", "renameat2", "unlink", "unlinkat", "getcwd",
+	"getuid", "geteuid", "getrandom",
+	/* descriptors (dup3: conn.c closes a connection) */
+	"read", "write", "writev", "pread64", "lseek", "close", "dup3",
+	"fcntl", "eventfd2", "poll", "epoll_create1", "epoll_ctl",
+	"epoll_wait",
+	/* files: the config on reload, NSS, the journal and its
+	 * compaction, the control socket and pid file at exit (glibc's
+	 * variants of each call side by side) */
+	"openat", "open", "newfstatat", "fstat", "stat", "lstat", "statx",
+	"access", "faccessat", "faccessat2", "fsync", "fdatasync",
+	"ftruncate", "rename", "renameat", "renameat2", "unlink",
+	"unlinkat",
 	/* sockets (the domain is checked below) */
-	"connect", "accept", "accept4", "bind", "listen", "shutdown",
-	"getsockname", "getpeername", "setsockopt", "getsockopt",
-	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+	"connect", "accept", "accept4", "bind", "getsockname",
+	"getpeername", "setsockopt", "getsockopt", "sendto", "recvfrom",
+	"sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
 	NULL
 };
 
