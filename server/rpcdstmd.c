@@ -647,6 +647,8 @@ conn_cap(void)
 {
 	unsigned own = ctl_fd >= 0 ? 1 : 0, limit = fd_limit / 5 * 4;
 
+	if (fd_limit == 0)
+		return 0;	/* unknown: no cap of ours */
 	for (unsigned i = 0; i < n_listeners; i++)
 		own += 1 + listeners[i].n_dup;
 	return limit > own + 2 ? limit - own - 2 : 1;
