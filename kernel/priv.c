@@ -306,5 +306,10 @@ priv_drop(const struct priv_user *u, uint64_t caps, char *err, size_t len)
 		snprintf(err, len, "no_new_privs not set");
 		return -EPERM;
 	}
+#if defined(__SANITIZE_ADDRESS__)
+	/* LeakSanitizer stops our threads with ptrace at exit: a sanitizer
+	 * build stays dumpable after the uid change */
+	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
 	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef DSTM_SANDBOX_H
 #define DSTM_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum sandbox_prog {
@@ -18,6 +19,9 @@ enum sandbox_prog {
 
 /* 0, or -errno with `err` filled. */
 int  sandbox_enter(enum sandbox_prog p, char *err, size_t len);
+
+/* false in a sanitizer build, whose filters only log (sandbox.c) */
+bool sandbox_enforcing(void);
 
 /* The names a program's list allows, one a line (tests, docs). */
 void sandbox_print(enum sandbox_prog p, void (*fn)(const char *name));

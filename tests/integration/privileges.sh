@@ -233,7 +233,13 @@ check "... STOPPING=1" grep -qx STOPPING=1 "$T_TMP/notify.out"
 
 # --- the filters: a forbidden call ends the process with SIGSYS ---
 SB=$BUILD/tests/dstm_sandbox
+ENFORCING=yes
+if [ "$("$SB" rpcd mode)" = log ]; then
+	ok "sanitizer build: the filters log instead of killing (not checked)"
+	ENFORCING=no
+fi
 for p in rpcdstmd dstmgwd rpcd; do
+	[ $ENFORCING = yes ] || break
 	check "$p filter: an allowed call and a thread" \
 		bash -c "'$SB' $p getpid && '$SB' $p thread"
 	for c in execve fork ptrace packet setuid mount; do

@@ -5,6 +5,7 @@
  *
  * usage: dstm_sandbox rpcdstmd|dstmgwd|rpcd CALL
  *   CALL: getpid | thread (a thread, allowed) | list (print the list) |
+ *         mode (print "kill", or "log" in a sanitizer build) |
  *         execve | fork | ptrace | packet (an AF_PACKET socket) |
  *         setuid | mount */
 #include <linux/if_ether.h>
@@ -49,6 +50,10 @@ main(int argc, char **argv)
 	if (p == SANDBOX_COUNT)
 		return 2;
 	call = argv[2];
+	if (strcmp(call, "mode") == 0) {
+		printf("%s\n", sandbox_enforcing() ? "kill" : "log");
+		return 0;
+	}
 	if (strcmp(call, "list") == 0) {
 		sandbox_print(p, print_one);
 		return 0;
