@@ -4,7 +4,8 @@
 #   make check-vm   only the VM lab's cases (ip6tnl under qemu)
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make deps       install the Debian packages the build and tests need
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also the systemd units in
+#                   SYSTEMDUNITDIR and the user dstm the daemons run as)
 #   make fuzz       libFuzzer harnesses (clang)
 # V=1 shows the commands.
 
@@ -12,13 +13,16 @@ PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+DSTM_USER ?= dstm
 DESTDIR  ?=
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 BUILD    ?= build
 
-PKGS     := libtirpc libnl-route-3.0
+PKGS     := libtirpc libnl-route-3.0 libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -188,17 +192,38 @@ demo: all
 bench: all $(TOOL_BIN)
 	$(Q)BUILD=$(BUILD) tests/bench/run.sh
 
+# the daemons run as $(DSTM_USER) after start-up: the user is created
+# here when installing into this system (DESTDIR empty), else by
+# systemd-sysusers from $(SYSUSERSDIR)/dstm.conf on the target
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/dstm
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/dstm \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(SBIN) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	for f in etc/*.conf; do \
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/dstm/$$(basename $$f) ] || \
 	    install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/dstm/; done
+	for f in etc/*.service; do \
+	  sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/dstm|$(SYSCONFDIR)/dstm|g' \
+	    -e 's|^User=dstm|User=$(DSTM_USER)|' -e 's|^Group=dstm|Group=$(DSTM_USER)|' \
+	    $$f > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$f) && \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$f); done
+	sed 's/^u dstm /u $(DSTM_USER) /' etc/dstm.sysusers > $(DESTDIR)$(SYSUSERSDIR)/dstm.conf
+	@if [ -z "$(DESTDIR)" ] && ! getent passwd $(DSTM_USER) >/dev/null; then \
+	  if [ "$(DSTM_USER)" = dstm ] && command -v systemd-sysusers >/dev/null; then \
+	    systemd-sysusers $(SYSUSERSDIR)/dstm.conf; \
+	  else \
+	    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+	      --shell /usr/sbin/nologin --comment "dstm daemons" $(DSTM_USER); \
+	  fi; echo "created the system user $(DSTM_USER)"; fi
+	@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+	  systemctl daemon-reload; fi
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(SBIN)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard etc/*.service)))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/dstm.conf
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
 

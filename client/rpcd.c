@@ -30,7 +30,9 @@
 #include "rpc/status.h"
 #include "kernel/ip6tnl.h"
 #include "kernel/nl.h"
+#include "kernel/priv.h"
 #include "kernel/raw6.h"
+#include "kernel/sandbox.h"
 #include "kernel/tun.h"
 #include "rpc/dstm.h"
 
@@ -50,7 +52,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: rpcd [-dnv] [-f FILE] [-load] [-s SERVER] [-p PORT] "
-	    "[-m always|ondemand] [-i IFNAME]\n"
+	    "[-m always|ondemand] [-i IFNAME] [-u USER]\n"
 	    "  -load    create the 4over6 interface (a TUN device, dti0; with "
 	    "backend\n"
 	    "           ip6tnl a kernel ip6tnl device, loading ip6_tunnel)\n"
@@ -61,9 +63,11 @@ usage(void)
 	    "  -m       always: lease at start and keep it; ondemand: lease "
 	    "when IPv4\n"
 	    "           traffic appears, release after idle-time\n"
+	    "  -u USER  run as USER after start-up (default %s; root keeps "
+	    "root)\n"
 	    "  -d -v -n foreground, debug, print the configuration and exit\n"
 	    "  -f FILE  configuration (default %s/rpcd.conf)\n",
-	    DSTM_SYSCONFDIR);
+	    PRIV_DEFAULT_USER, DSTM_SYSCONFDIR);
 	exit(2);
 }
 
@@ -599,7 +603,9 @@ loop(int sfd)
 			svc_getreq_poll(pfd, ready);
 		if (rpcd.want_reload) {
 			rpcd.want_reload = false;
+			daemon_notify("RELOADING=1");
 			reload();
+			daemon_notify("READY=1");
 		}
 		if (clock_mono_ms() >= rpcd.eng.next_ms)
 			rpcd_perform(eng_step(&rpcd.eng, EV_TIMER, NULL, 0,
@@ -642,11 +648,39 @@ start_fast_path(void)
 		    "load (%s)", strerror(-rc));
 }
 
+/* After start-up: the user of -u, with CAP_NET_ADMIN for the address,
+ * routes and MTU of every lease (and the tc programs detached at exit),
+ * CAP_BPF for the fast path's lease map where the kernel checks it
+ * (README "Privileges").  The tunnel thread exists already: it loses
+ * every capability with the uid change, and seccomp covers it too. */
+static void
+drop_privileges(const struct priv_user *u)
+{
+	uint64_t caps = PRIV_CAP(CAP_NET_ADMIN);
+	char err[256], c[128];
+
+	if (u->keep_root) {
+		log_info("running as root with every capability (-u %s), "
+		    "without seccomp", u->name);
+		return;
+	}
+	if (rpcd.tun.fast != NULL && priv_bpf_needs_cap())
+		caps |= PRIV_CAP(CAP_BPF);
+	if (priv_drop(u, caps, err, sizeof(err)) != 0)
+		fatalx("cannot drop privileges: %s", err);
+	if (sandbox_enter(SANDBOX_RPCD, err, sizeof(err)) != 0)
+		fatalx("cannot enter the sandbox: %s", err);
+	log_info("running as %s (uid %u), capabilities: %s; seccomp on",
+	    u->name, (unsigned)getuid(), priv_caps_str(caps, c, sizeof(c)));
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *path = DSTM_SYSCONFDIR "/rpcd.conf", *server = NULL;
 	const char *port = NULL, *mode = NULL, *ifname = NULL;
+	const char *user = PRIV_DEFAULT_USER;
+	struct priv_user pu;
 	int ch, foreground = 0, check = 0, verbose = 0, sfd, raw, tfd, rc;
 	int pidfd = -1;
 	char err[CONF_ERRLEN];
@@ -663,8 +697,9 @@ main(int argc, char **argv)
 			argc--;
 			i--;
 		}
-	while ((ch = getopt(argc, argv, "df:i:m:np:s:vh")) != -1) {
+	while ((ch = getopt(argc, argv, "df:i:m:np:s:u:vh")) != -1) {
 		switch (ch) {
+		case 'u': user = optarg; break;
 		case 'd': foreground = 1; break;
 		case 'f': path = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -722,6 +757,10 @@ main(int argc, char **argv)
 		    "path sees)\n");
 		return 2;
 	}
+	if (priv_lookup(user, &pu, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rpcd: %s\n", err);
+		return 1;
+	}
 	log_init(foreground, verbose, "rpcd");
 	eng_init(&rpcd.eng, rpcd.conf.ondemand, (uint64_t)getpid() ^
 	    (uint64_t)time(NULL));
@@ -765,12 +804,15 @@ main(int argc, char **argv)
 		routes(true);
 	}
 	rpcd.ctl_fd = ctlsock_open(rpcd.conf.control_socket, 0600,
-	    DSTM_RPCD_PROG, DSTM_RPCD_V1, rpcd_dispatch);
+	    pu.keep_root ? (uid_t)-1 : pu.uid,
+	    pu.keep_root ? (gid_t)-1 : pu.gid, DSTM_RPCD_PROG, DSTM_RPCD_V1, rpcd_dispatch);
 	if (rpcd.ctl_fd < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    rpcd.conf.control_socket, strerror(-rpcd.ctl_fd));
+	drop_privileges(&pu);
 	log_info("started: %s mode on %s, server %s", rpcd.conf.ondemand ?
 	    "on-demand" : "always", rpcd.ifname, rpcd.conf.server);
+	daemon_notify("READY=1");
 	if (!rpcd.conf.ondemand)
 		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0,
 		    clock_mono_ms()));
@@ -778,6 +820,7 @@ main(int argc, char **argv)
 	loop(sfd);
 
 	log_info("stopping");
+	daemon_notify("STOPPING=1");
 	if (rpcd.eng.configured)
 		rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
 		    clock_mono_ms()));

@@ -12,7 +12,8 @@
 #include "common/log.h"
 
 int
-ctlsock_open(const char *path, unsigned mode, rpcprog_t prog, rpcvers_t vers,
+ctlsock_open(const char *path, unsigned mode, uid_t dir_uid, gid_t dir_gid,
+    rpcprog_t prog, rpcvers_t vers,
     void (*dispatch)(struct svc_req *, SVCXPRT *))
 {
 	struct sockaddr_un sun;
@@ -32,8 +33,13 @@ ctlsock_open(const char *path, unsigned mode, rpcprog_t prog, rpcvers_t vers,
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		if (mkdir(dir, 0755) == 0) {
+			if ((dir_uid != (uid_t)-1 || dir_gid != (gid_t)-1) &&
+			    chown(dir, dir_uid, dir_gid) != 0)
+				log_warn("chown %s", dir);
+		} else if (errno != EEXIST) {
 			log_warn("mkdir %s", dir);
+		}
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
 		rc = -errno;

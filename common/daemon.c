@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -17,18 +20,54 @@
 int
 daemon_getopt(int argc, char **argv, struct daemon_opts *o)
 {
+	char opts[64];
 	int ch;
 
-	while ((ch = getopt(argc, argv, "df:nvh")) != -1) {
+	snprintf(opts, sizeof(opts), "df:nu:vh%s", o->extra ? o->extra : "");
+	while ((ch = getopt(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'd': o->foreground = true; break;
 		case 'f': o->conf_path = optarg; break;
 		case 'n': o->check = true; break;
+		case 'u': o->user = optarg; break;
 		case 'v': o->verbose++; break;
-		default: return -EINVAL;
+		case 'h':
+		case '?':
+		case ':':
+			return -EINVAL;
+		default:
+			if (o->extra_fn == NULL ||
+			    o->extra_fn(ch, optarg, o->extra_ctx) != 0)
+				return -EINVAL;
 		}
 	}
 	return optind == argc ? 0 : -EINVAL;
+}
+
+void
+daemon_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun;
+	socklen_t len;
+	size_t n;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    (n = strlen(path)) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, n);
+	if (sun.sun_path[0] == '@')	/* abstract namespace */
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sun, len) < 0)
+		log_debug("sd_notify %s: %s", state, strerror(errno));
+	close(fd);
 }
 
 int
@@ -66,7 +105,10 @@ pidfile_remove(const char *path, int fd)
 {
 	if (fd < 0)
 		return;
-	unlink(path);
+	/* after the privilege drop the directory may not be ours to
+	 * change: leave an empty file then, as the lock goes with us */
+	if (unlink(path) != 0 && ftruncate(fd, 0) != 0)
+		log_debug("pidfile %s: %s", path, strerror(errno));
 	close(fd);
 }
 

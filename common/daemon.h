@@ -5,17 +5,29 @@
 
 #include <stdbool.h>
 
-/* The command line of rpcdstmd and dstmgwd: [-dnv] [-f FILE]. */
+/* The command line of rpcdstmd and dstmgwd: [-dnv] [-f FILE] [-u USER]
+ * and the program's own options. */
 struct daemon_opts {
 	const char	*conf_path;	/* -f; preset it to the default */
+	const char	*user;		/* -u; preset it to the default */
 	bool		 foreground;	/* -d: stay attached, log to stderr */
 	bool		 check;		/* -n: print the configuration, exit */
 	int		 verbose;	/* -v, counted */
+	/* more options: getopt letters (with ':' for an argument) and a
+	 * function that takes each (0, or -EINVAL: usage) */
+	const char	*extra;
+	int		(*extra_fn)(int ch, const char *arg, void *ctx);
+	void		*extra_ctx;
 };
 
 /* Parse argv into `o`: 0, or -EINVAL on an unknown option or an operand
  * (the caller prints its usage). */
 int  daemon_getopt(int argc, char **argv, struct daemon_opts *o);
+
+/* Tell systemd (Type=notify) how we are: "READY=1", "RELOADING=1",
+ * "STOPPING=1"; nothing when $NOTIFY_SOCKET is not set.  The protocol
+ * is one datagram on a UNIX socket (sd_notify(3)); no libsystemd. */
+void daemon_notify(const char *state);
 
 /* Write our pid to `path` (O_CREAT, locked); returns the fd, or -errno
  * (-EWOULDBLOCK: another instance holds the lock). */

@@ -24,6 +24,8 @@
 #include "gateway/gw.h"
 #include "gateway/gw_svc.h"
 #include "gateway/gwconf.h"
+#include "kernel/priv.h"
+#include "kernel/sandbox.h"
 #include "rpc/dstm.h"
 
 /* non-blocking connections with bounded records, so a slow or hostile
@@ -47,13 +49,15 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: dstmgwd [-dnv] [-f FILE]\n"
+	    "usage: dstmgwd [-dnv] [-f FILE] [-u USER]\n"
 	    "  -d       stay in the foreground, log to stderr\n"
 	    "  -f FILE  configuration file (default %s)\n"
 	    "  -n       check the configuration, print it in canonical form, "
 	    "exit\n"
+	    "  -u USER  run as USER after start-up (default %s; root keeps "
+	    "root)\n"
 	    "  -v       verbose (debug) logging\n",
-	    DSTM_SYSCONFDIR "/dstmgwd.conf");
+	    DSTM_SYSCONFDIR "/dstmgwd.conf", PRIV_DEFAULT_USER);
 	exit(2);
 }
 
@@ -225,10 +229,37 @@ event_loop(struct gwd *d)
 			char msg[DSTM_MAX_MSG];
 
 			d->want_reload = false;
+			daemon_notify("RELOADING=1");
 			(void)gwd_reload(d, msg, sizeof(msg));
+			daemon_notify("READY=1");
 		}
 	}
 	free(pfd);
+}
+
+/* After start-up, before the data-plane thread: the user of -u, with
+ * CAP_NET_ADMIN (the pool routes follow a reload; the tc programs are
+ * detached at exit) and CAP_BPF where the kernel checks it on map
+ * updates (README "Privileges"). */
+static void
+drop_privileges(struct gwd *d, const struct priv_user *u)
+{
+	uint64_t caps = PRIV_CAP(CAP_NET_ADMIN);
+	char err[256], c[128];
+
+	if (u->keep_root) {
+		log_info("running as root with every capability (-u %s), "
+		    "without seccomp", u->name);
+		return;
+	}
+	if (strcmp(gw_backend_name(d->gw), "bpf") == 0 && priv_bpf_needs_cap())
+		caps |= PRIV_CAP(CAP_BPF);
+	if (priv_drop(u, caps, err, sizeof(err)) != 0)
+		fatalx("cannot drop privileges: %s", err);
+	if (sandbox_enter(SANDBOX_DSTMGWD, err, sizeof(err)) != 0)
+		fatalx("cannot enter the sandbox: %s", err);
+	log_info("running as %s (uid %u), capabilities: %s; seccomp on",
+	    u->name, (unsigned)getuid(), priv_caps_str(caps, c, sizeof(c)));
 }
 
 int
@@ -237,7 +268,9 @@ main(int argc, char **argv)
 	static struct gwd d;
 	struct daemon_opts o = {
 		.conf_path = DSTM_SYSCONFDIR "/dstmgwd.conf",
+		.user = PRIV_DEFAULT_USER,
 	};
+	struct priv_user u;
 	struct gw_config gc;
 	char err[CONF_ERRLEN];
 	int pidfd, rc;
@@ -253,6 +286,10 @@ main(int argc, char **argv)
 		gwd_conf_print(stdout, &d.conf);
 		gwd_conf_free(&d.conf);
 		return 0;
+	}
+	if (priv_lookup(o.user, &u, err, sizeof(err)) != 0) {
+		fprintf(stderr, "dstmgwd: %s\n", err);
+		return 1;
 	}
 	log_init(o.foreground, o.verbose, "dstmgwd");
 	d.ctl_fd = -1;
@@ -275,11 +312,13 @@ main(int argc, char **argv)
 		if (listen_gw(&d.conf.listen[i], d.conf.port) != 0)
 			fatalx("cannot listen on port %u", d.conf.port);
 	if ((d.ctl_fd = ctlsock_open(d.conf.control_socket, 0600,
+	    u.keep_root ? (uid_t)-1 : u.uid, u.keep_root ? (gid_t)-1 : u.gid,
 	    DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    d.conf.control_socket, strerror(-d.ctl_fd));
 	if ((d.sfd = daemon_start(o.foreground, d.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-d.sfd));
+	drop_privileges(&d, &u);
 	/* threads do not survive fork: start the data plane after it */
 	if ((rc = gw_start(d.gw)) != 0)
 		fatalx("cannot start the data plane: %s", strerror(-rc));
@@ -287,10 +326,12 @@ main(int argc, char **argv)
 	    "0, waiting for a SYNC", d.conf.n_pools,
 	    d.conf.n_pools == 1 ? "" : "s", d.conf.n_allow,
 	    d.conf.n_allow == 1 ? "" : "s");
+	daemon_notify("READY=1");
 
 	event_loop(&d);
 
 	log_info("shutting down");
+	daemon_notify("STOPPING=1");
 	gw_close(d.gw);
 	if (d.ctl_fd >= 0)
 		unlink(d.conf.control_socket);

@@ -97,3 +97,9 @@ colocate_reroute(struct server *s)
 		log_warnx("gateway: cannot route the new pool: %s",
 		    strerror(-rc));
 }
+
+const char *
+colocate_backend(const struct server *s)
+{
+	return s->gw_local != NULL ? gw_backend_name(s->gw_local) : NULL;
+}

@@ -8,6 +8,7 @@
 #include "common/ctlsock.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
+#include "server/conn.h"
 #include "rpc/counters.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
@@ -174,6 +175,7 @@ dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 	}
 	for (int c = 0; c < C_COUNT; c++)
 		dstm_counters_add(&l, counter_names[c], srv->counters[c]);
+	conn_counters(dstm_counters_add, &l);
 	if (srv->gw_local != NULL)
 		gw_counters(srv->gw_local, dstm_counters_add, &l);
 	res->counters.counters_val = l.v;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -22,12 +23,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/conf.h"
 #include "common/ctlsock.h"
 #include "common/daemon.h"
 #include "common/fdset.h"
 #include "common/log.h"
+#include "kernel/priv.h"
+#include "kernel/sandbox.h"
 #include "rpc/dstm.h"
+#include "server/conn.h"
 #include "server/push.h"
 
 #define MAX_RPC_REC	(64 * 1024)	/* nonblocking vc, bounded records */
@@ -53,9 +58,12 @@ static unsigned udp_dup_budget;	/* dups per UDP listener */
 /* descriptors the loop reads itself, never svc_getreq_poll: the UDP
  * transports (drain_udp) and the listening sockets (accept_all) */
 static struct fdset own_fds;
+static int ep_fd = -1;		/* the event loop's epoll set */
+static unsigned fd_limit;	/* RLIMIT_NOFILE after fd_budget() */
 static bool rpcbind_registered;
 static int ctl_fd = -1;
 static char ctl_path[PATH_MAX];
+static struct priv_user run_as;		/* -u */
 
 int64_t
 srv_now(void)
@@ -67,13 +75,20 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: rpcdstmd [-dnv] [-f FILE]\n"
+	    "usage: rpcdstmd [-dnv] [-c N] [-f FILE] [-t SECONDS] [-u USER]\n"
+	    "  -c N     connections per source /64 (default %u, 0: no cap)\n"
 	    "  -d       stay in the foreground, log to stderr\n"
 	    "  -f FILE  configuration file (default %s)\n"
 	    "  -n       check the configuration, print it in canonical form, "
 	    "exit\n"
-	    "  -v       verbose (debug) logging\n", DSTM_SYSCONFDIR
-	    "/rpcdstmd.conf");
+	    "  -t SECONDS  close a connection that completes no request for "
+	    "that long\n"
+	    "           (default %u, 0: never)\n"
+	    "  -u USER  run as USER after start-up (default %s; root keeps "
+	    "root)\n"
+	    "  -v       verbose (debug) logging\n", CONN_PER_PREFIX_DEFAULT,
+	    DSTM_SYSCONFDIR "/rpcdstmd.conf", CONN_IDLE_DEFAULT,
+	    PRIV_DEFAULT_USER);
 	exit(2);
 }
 
@@ -97,6 +112,7 @@ fd_budget(unsigned n_udp)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	fd_limit = rl.rlim_cur > 1048576 ? 1048576 : (unsigned)rl.rlim_cur;
 	per = (unsigned)(rl.rlim_cur / 16 / (n_udp ? n_udp : 1));
 	return per < SRV_UDP_BATCH - 1 ? per : SRV_UDP_BATCH - 1;
 }
@@ -167,14 +183,18 @@ drain_udp(struct server *s, struct listener *l)
  * Accept every waiting connection (up to a batch); their requests are
  * read together next round. */
 static void
-accept_all(int fd)
+accept_all(int fd, unsigned *accepted)
 {
 	for (unsigned k = 0; k < SRV_ACCEPT_BATCH; k++) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
 		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
 			break;
+		/* below libtirpc's reaper: it would close a connection
+		 * inside the accept, out of conn_scan's sight */
+		conn_make_room(*accepted);
 		svc_getreq_common(fd);
+		(*accepted)++;
 	}
 }
 
@@ -209,7 +229,12 @@ listen_one(const struct in6_addr *a, uint16_t port, bool stream)
 		close(fd);
 		return -1;
 	}
-	l->xprt = svc_tli_create(fd, nc, NULL, 0, 0);
+	/* connections: small buffers (a request or reply is under 1 KiB;
+	 * libtirpc grows the receive buffer for a bigger record, up to
+	 * MAX_RPC_REC): the default 64 KiB each cost 1.6 GB at 16,000
+	 * connections */
+	l->xprt = stream ? svc_tli_create(fd, nc, NULL, SRV_TCP_SENDSZ,
+	    SRV_TCP_RECVSZ) : svc_tli_create(fd, nc, NULL, 0, 0);
 	freenetconfigent(nc);
 	if (l->xprt == NULL) {
 		log_warnx("svc_tli_create %s failed", l->netid);
@@ -257,6 +282,7 @@ static void
 rpcbind_register(const struct server_conf *c)
 {
 	bool any = false;
+	bool as_user = !run_as.keep_root && geteuid() == 0 && run_as.uid != 0;
 
 	if (c->rpcbind == RPCBIND_NO)
 		return;
@@ -281,11 +307,17 @@ rpcbind_register(const struct server_conf *c)
 		if (rpcb_unset(DSTM_PROG, DSTM_V1, nc))
 			log_debug("rpcbind: replaced an old %s registration",
 			    listeners[i].netid);
+		/* rpcbind lets only the owner (or root) unset: register
+		 * as the user we run as later, so that the stop can */
+		if (as_user && seteuid(run_as.uid) != 0)
+			log_warn("rpcbind: seteuid %u", (unsigned)run_as.uid);
 		if (rpcb_set(DSTM_PROG, DSTM_V1, nc, &nb))
 			any = true;
 		else
 			log_warnx("rpcbind: cannot register %s",
 			    listeners[i].netid);
+		if (as_user && seteuid(0) != 0)
+			fatal("seteuid 0");
 		freenetconfigent(nc);
 	}
 	if (!any && c->rpcbind == RPCBIND_YES)
@@ -317,6 +349,8 @@ control_open(const struct server_conf *c)
 	int fd;
 
 	if ((fd = ctlsock_open(c->control_socket, c->control_mode,
+	    run_as.keep_root ? (uid_t)-1 : run_as.uid,
+	    run_as.keep_root ? (gid_t)-1 : run_as.gid,
 	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
 		return fd;
 	ctl_fd = fd;
@@ -450,90 +484,218 @@ handle_signals(struct server *s, int sfd)
 	}
 }
 
+/* A ready connection: read its request (one per round); a transport
+ * with a reply held is left for the next round. */
+static void
+serve_conn(struct server *s, const struct epoll_event *ev, int64_t now_ms)
+{
+	struct pollfd p = { .fd = ev->data.fd, .events = POLLIN };
+	uint64_t before;
+
+	if (commit_fd_held(p.fd))
+		return;
+	p.revents = (short)((ev->events & EPOLLIN ? POLLIN : 0) |
+	    (ev->events & EPOLLHUP ? POLLHUP : 0) |
+	    (ev->events & EPOLLERR ? POLLERR : 0));
+	before = srvsvc_calls(s) + s->counters[C_CTL_REQUESTS];
+	svc_getreq_poll(&p, 1);
+	/* the idle timeout counts from the last request completed */
+	if (srvsvc_calls(s) + s->counters[C_CTL_REQUESTS] != before)
+		conn_active(p.fd, now_ms);
+}
+
+/* One thread, one epoll set: the signalfd, the listeners (UDP read by
+ * drain_udp, TCP and the control socket accepted by accept_all) and
+ * every connection (added by conn_scan when it adopts one). */
 static void
 event_loop(struct server *s, int sfd)
 {
-	struct pollfd *pfd = NULL;
-	size_t cap = 0;
+	struct epoll_event evs[SRV_EPOLL_EVENTS];
+	int64_t last_scan = 0;
 
 	while (!s->want_exit) {
 		int64_t next = lease_next_event(&s->leases), now = srv_now();
-		int timeout, n, nsvc = svc_max_pollfd, ready, rc, x;
+		int timeout, n, rc;
+		bool udp_ready[2 * SRV_MAX_LISTEN] = { false };
+		bool tcp_ready = false, ctl_ready = false;
+		int64_t now_ms;
 		char msg[DSTM_MAX_MSG];
 
-		/* libtirpc's descriptors, then ours: signals, the
-		 * listeners (UDP and TCP), the control socket */
-		if ((size_t)nsvc + 2 + n_listeners > cap) {
-			cap = (size_t)nsvc + 16 + n_listeners;
-			pfd = reallocarray(pfd, cap, sizeof(*pfd));
-			if (pfd == NULL)
-				fatal("poll array");
-		}
-		memcpy(pfd, svc_pollfd, (size_t)nsvc * sizeof(*pfd));
-		for (int i = 0; i < nsvc; i++)
-			if (fdset_has(&own_fds, pfd[i].fd) ||
-			    commit_fd_held(pfd[i].fd))
-				pfd[i].fd = -1;
-		x = nsvc;
-		pfd[x].fd = sfd;
-		pfd[x++].events = POLLIN;
-		for (unsigned k = 0; k < n_listeners; k++) {
-			pfd[x].fd = listeners[k].fd;
-			pfd[x++].events = POLLIN;
-		}
-		pfd[x].fd = ctl_fd;
-		pfd[x++].events = POLLIN;
-		for (int i = nsvc; i < x; i++)
-			pfd[i].revents = 0;
 		timeout = next == INT64_MAX ? 1000 :
 		    next <= now ? 0 : (next - now) * 1000 > 1000 ? 1000 :
 		    (int)(next - now) * 1000;
-		n = poll(pfd, (nfds_t)x, timeout);
+		n = epoll_wait(ep_fd, evs, SRV_EPOLL_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			fatal("poll");
+			fatal("epoll_wait");
 		}
-		if (pfd[nsvc].revents & POLLIN)
-			handle_signals(s, sfd);
-		/* svc_getreq_poll scans until it has seen `ready` fds: give it
-		 * only the count among its own descriptors */
-		ready = 0;
-		for (int i = 0; i < nsvc; i++)
-			ready += pfd[i].fd >= 0 && pfd[i].revents != 0;
-		if (ready > 0)
-			svc_getreq_poll(pfd, ready);
+		now_ms = clock_mono_ms();
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			unsigned k;
+
+			if (fd == sfd) {
+				handle_signals(s, sfd);
+				continue;
+			}
+			if (fd == ctl_fd) {
+				ctl_ready = true;
+				continue;
+			}
+			for (k = 0; k < n_listeners; k++)
+				if (listeners[k].fd == fd)
+					break;
+			if (k == n_listeners)
+				serve_conn(s, &evs[i], now_ms);
+			else if (listeners[k].stream)
+				tcp_ready = true;
+			else
+				udp_ready[k] = true;
+		}
 		for (unsigned k = 0; k < n_listeners; k++)
-			if (!listeners[k].stream &&
-			    (pfd[nsvc + 1 + k].revents & POLLIN))
+			if (udp_ready[k])
 				drain_udp(s, &listeners[k]);
 		if (s->want_reload) {
 			s->want_reload = false;
+			daemon_notify("RELOADING=1");
 			rc = srv_reload(s, msg, sizeof(msg));
 			(void)rc;
+			daemon_notify("READY=1");
 		}
 		srv_expire(s);
 		/* group commit: one journal sync for the round's changes
 		 * (expiries included), then the replies held for it */
 		commit_round(s);
-		/* nothing is held now: new connections may come in */
-		for (unsigned k = 0; k < n_listeners; k++)
-			if (listeners[k].stream &&
-			    (pfd[nsvc + 1 + k].revents & POLLIN))
-				accept_all(listeners[k].fd);
-		if (pfd[nsvc + 1 + n_listeners].revents & POLLIN)
-			accept_all(ctl_fd);
+		/* nothing is held now: forget the connections closed this
+		 * round (their numbers may come back), let new ones in, adopt
+		 * them (over their prefix's cap: closed), close the idle */
+		now_ms = clock_mono_ms();
+		if (tcp_ready || ctl_ready || now_ms - last_scan >= 1000) {
+			unsigned accepted = 0;
+
+			conn_scan(svc_pollfd, svc_max_pollfd, &own_fds, now_ms);
+			for (unsigned k = 0; k < n_listeners; k++)
+				if (tcp_ready && listeners[k].stream)
+					accept_all(listeners[k].fd, &accepted);
+			if (ctl_ready)
+				accept_all(ctl_fd, &accepted);
+			if (accepted > 0)
+				conn_scan(svc_pollfd, svc_max_pollfd, &own_fds,
+				    now_ms);
+			last_scan = now_ms;
+			/* right after a scan: a descriptor libtirpc closed
+			 * is forgotten before its number can come back in
+			 * another thread's socket */
+			conn_expire(now_ms);
+		}
 		store_maybe_compact(s);
 	}
-	free(pfd);
+}
+
+/* After start-up, before any thread: the user of -u, and only what the
+ * running server still needs (README "Privileges"): CAP_NET_ADMIN with a
+ * co-located gateway, whose pool routes follow a reload and whose tc
+ * programs are detached at exit; CAP_BPF for its map updates on kernels
+ * that check it on every bpf() call.  A server without a gateway keeps
+ * none. */
+static void
+drop_privileges(struct server *s)
+{
+	const char *be = colocate_backend(s);
+	uint64_t caps = 0;
+	char err[256], c[128];
+	int rc;
+
+	if (run_as.keep_root) {
+		log_info("running as root with every capability (-u %s), "
+		    "without seccomp", run_as.name);
+		return;
+	}
+	if (be != NULL) {
+		caps |= PRIV_CAP(CAP_NET_ADMIN);
+		if (strcmp(be, "bpf") == 0 && priv_bpf_needs_cap())
+			caps |= PRIV_CAP(CAP_BPF);
+	}
+	/* the journal's compaction creates and renames files there */
+	if ((rc = priv_own_dir(&run_as, s->conf.state_dir)) != 0)
+		startup_fail("state-dir %s: cannot give it to user %s: %s%s",
+		    s->conf.state_dir, run_as.name, strerror(-rc), rc ==
+		    -ENOTDIR ? " (it holds more than files: give the "
+		    "server a directory of its own)" : "");
+	if (priv_drop(&run_as, caps, err, sizeof(err)) != 0)
+		startup_fail("cannot drop privileges: %s", err);
+	if (sandbox_enter(SANDBOX_RPCDSTMD, err, sizeof(err)) != 0)
+		startup_fail("cannot enter the sandbox: %s", err);
+	log_info("running as %s (uid %u), capabilities: %s; seccomp on",
+	    run_as.name, (unsigned)getuid(), priv_caps_str(caps, c,
+	    sizeof(c)));
+}
+
+static void
+ep_watch(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(ep_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
+		fatal("epoll_ctl");
+}
+
+/* All connections at once: below four fifths of the descriptor limit,
+ * where libtirpc's reaper starts (it counts our listeners and UDP
+ * transports too, and the connection being accepted). */
+static unsigned
+conn_cap(void)
+{
+	unsigned own = ctl_fd >= 0 ? 1 : 0, limit = fd_limit / 5 * 4;
+
+	if (fd_limit == 0)
+		return 0;	/* unknown: no cap of ours */
+	for (unsigned i = 0; i < n_listeners; i++)
+		own += 1 + listeners[i].n_dup;
+	return limit > own + 2 ? limit - own - 2 : 1;
+}
+
+static int
+server_opt(int ch, const char *arg, void *ctx)
+{
+	struct conn_limits *l = ctx;
+	uint32_t v;
+	const char *why;
+
+	switch (ch) {
+	case 'c':
+		if (!conf_parse_u32(arg, 0, 1000000, &v, &why)) {
+			fprintf(stderr, "rpcdstmd: -c %s: %s\n", arg, why);
+			return -1;
+		}
+		l->per_prefix = v;
+		return 0;
+	case 't':
+		if (!conf_parse_u32(arg, 0, 86400, &v, &why)) {
+			fprintf(stderr, "rpcdstmd: -t %s: %s\n", arg, why);
+			return -1;
+		}
+		l->idle_s = v;
+		return 0;
+	}
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct server server;
+	struct conn_limits cl = {
+		.idle_s = CONN_IDLE_DEFAULT,
+		.per_prefix = CONN_PER_PREFIX_DEFAULT,
+	};
 	struct daemon_opts o = {
 		.conf_path = DSTM_SYSCONFDIR "/rpcdstmd.conf",
+		.user = PRIV_DEFAULT_USER,
+		.extra = "c:t:",
+		.extra_fn = server_opt,
+		.extra_ctx = &cl,
 	};
 	char err[CONF_ERRLEN];
 	int sfd, pidfd;
@@ -555,6 +717,10 @@ main(int argc, char **argv)
 	if (realpath(o.conf_path, server.conf_path) == NULL)
 		snprintf(server.conf_path, sizeof(server.conf_path), "%s",
 		    o.conf_path);
+	if (priv_lookup(o.user, &run_as, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rpcdstmd: %s\n", err);
+		return 1;
+	}
 	log_init(o.foreground, o.verbose, "rpcdstmd");
 
 	rc = lease_table_init(&server.leases, server.conf.ranges,
@@ -580,6 +746,12 @@ main(int argc, char **argv)
 		    listen_one(&server.conf.listen[i], server.conf.port, false))
 			fatalx("cannot listen on port %u", server.conf.port);
 	}
+	if ((ep_fd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		fatal("epoll_create1");
+	for (unsigned i = 0; i < n_listeners; i++)
+		ep_watch(listeners[i].fd);
+	if ((rc = conn_setup(&cl, ep_fd)) != 0)
+		fatalx("connection limits: %s", strerror(-rc));
 	/* what can fail visibly happens before detaching, so that the exit
 	 * status and the terminal say so */
 	rpcbind_register(&server.conf);
@@ -590,6 +762,10 @@ main(int argc, char **argv)
 	 * threads must not take our signals */
 	if ((sfd = daemon_start(o.foreground, server.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-sfd));
+	ep_watch(ctl_fd);
+	ep_watch(sfd);
+	conn_set_cap(conn_cap());
+	drop_privileges(&server);
 	if ((rc = colocate_start(&server)) != 0)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
@@ -605,10 +781,12 @@ main(int argc, char **argv)
 	    server.leases.bound.count + server.leases.n_static,
 	    server.conf.lease_time, server.conf.journal_sync ? " (sync)" :
 	    " (no sync)");
+	daemon_notify("READY=1");
 
 	event_loop(&server, sfd);
 
 	log_info("shutting down");
+	daemon_notify("STOPPING=1");
 	rpcbind_unregister();
 	colocate_close(&server);
 	push_close(&server);
@@ -618,6 +796,8 @@ main(int argc, char **argv)
 	store_close(&server);
 	pidfile_remove(server.conf.pid_file, pidfd);
 	svc_exit();
+	conn_free();
+	close(ep_fd);
 	lease_table_free(&server.leases);
 	server_conf_free(&server.conf);
 	close(sfd);

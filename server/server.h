@@ -36,6 +36,9 @@ struct gw;
  * while the journal syncs */
 #define SRV_UDP_RCVBUF	(4 << 20)
 #define SRV_ACCEPT_BATCH 64	/* connections accepted per round */
+#define SRV_EPOLL_EVENTS 256	/* ready descriptors taken per round */
+#define SRV_TCP_SENDSZ	4096	/* a connection's buffers (libtirpc) */
+#define SRV_TCP_RECVSZ	1024
 
 struct rl_entry {
 	struct in6_addr	src;
@@ -143,6 +146,8 @@ int  colocate_start(struct server *s);
 void colocate_close(struct server *s);
 /* after a reload: route the (new) pool into the gateway's TUN */
 void colocate_reroute(struct server *s);
+/* the running gateway's data plane ("tun", "bpf"), or NULL: none */
+const char *colocate_backend(const struct server *s);
 
 /* rpcdstmd.c */
 /* Reload the config file: 0 on success, -1 with msg filled. */

@@ -5,7 +5,18 @@ set -eu
 PKGS="build-essential pkg-config libtirpc-dev rpcsvc-proto rpcbind
 libnl-3-dev libnl-route-3-dev check iproute2 iputils-ping python3 procps
 clang libclang-rt-14-dev man-db llvm libbpf-dev bpftool ethtool
-libcap2-bin qemu-system-x86 busybox-static cpio"
+libcap2-bin qemu-system-x86 busybox-static cpio libseccomp-dev"
+# the user the daemons run as after start-up (make install creates it
+# too); the tests run them as it
+if ! getent passwd dstm >/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: no user dstm; run as root (or with sudo)" >&2
+		exit 1
+	fi
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "dstm daemons" dstm
+	echo "deps: created the system user dstm"
+fi
 missing=()
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

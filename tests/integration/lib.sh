@@ -9,6 +9,11 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 RUN_ID=${RUN_ID:-$$}
 T_TMP=$(mktemp -d /tmp/dstm-it.XXXXXX)
+# the daemons run as the user dstm after start-up (tests/deps.sh creates
+# it): it reads the configs here on reload and removes its sockets
+T_USER=${T_USER:-dstm}
+chown "$T_USER:" "$T_TMP" 2>/dev/null ||
+	echo "# no user $T_USER: run tests/deps.sh (the daemons will not start)"
 T_NS=()
 T_PIDS=()
 T_N=0

@@ -4,7 +4,9 @@
  * or for info: status NAME caller A6 pool N free N leases A4,...
  * Exit 0 when the RPC completed (whatever the DSTM status), 3 when not.
  *
- * usage: dstm_call -s SERVER6 [-p PORT] [-b SRC6] [-u] OP [ARG]
+ * With -T a second line: time_ms T, from before connect to the reply.
+ *
+ * usage: dstm_call -s SERVER6 [-p PORT] [-b SRC6] [-u] [-T] OP [ARG]
  *   OP: null | alloc [HINT [strict]] | renew A4 | release A4 | info |
  *       garbage (ALLOC with an undecodable argument)
  */
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "rpc/dstm.h"
 
 static const char *
@@ -65,13 +68,15 @@ main(int argc, char **argv)
 	struct sockaddr_in6 dst, src;
 	struct timeval tmo = { 5, 0 };
 	const char *server = NULL, *bindsrc = NULL, *op;
-	int ch, udp = 0, port = DSTM_DEFAULT_PORT, fd, one = 1;
+	int ch, udp = 0, port = DSTM_DEFAULT_PORT, fd, one = 1, timed = 0;
+	int64_t t0;
 	enum clnt_stat cs = RPC_SUCCESS;
 	struct netbuf nb;
 	CLIENT *cl;
 
-	while ((ch = getopt(argc, argv, "s:p:b:u")) != -1) {
+	while ((ch = getopt(argc, argv, "s:p:b:uT")) != -1) {
 		switch (ch) {
+		case 'T': timed = 1; break;
 		case 's': server = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'b': bindsrc = optarg; break;
@@ -100,6 +105,7 @@ main(int argc, char **argv)
 	}
 	nb.buf = &dst;
 	nb.len = nb.maxlen = sizeof(dst);
+	t0 = clock_mono_us();
 	if (!udp && connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0) {
 		perror("connect");
 		return 3;
@@ -189,6 +195,8 @@ main(int argc, char **argv)
 		clnt_destroy(cl);
 		return 3;
 	}
+	if (timed)
+		printf("time_ms %.3f\n", (double)(clock_mono_us() - t0) / 1000);
 	clnt_destroy(cl);
 	return 0;
 }
