@@ -74,7 +74,7 @@ cookie_valid(const struct in6_addr *client, int64_t now,
 	t = (uint32_t)cookie[4] << 24 | (uint32_t)cookie[5] << 16 |
 	    (uint32_t)cookie[6] << 8 | cookie[7];
 	age = (int64_t)(uint32_t)((uint32_t)now - t);	/* wraps in 2106 */
-	if (age > COOKIE_LIFE && age < (int64_t)UINT32_MAX - COOKIE_SKEW)
+	if (age > COOKIE_LIFE && age < ((int64_t)1 << 32) - COOKIE_SKEW)
 		return false;
 	cookie_mac(cookie, client, mac);
 	return ct_equal(mac, cookie + 8, sizeof(mac));

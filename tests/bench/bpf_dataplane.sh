@@ -137,6 +137,7 @@ server = 2001:db8:1::1
 port = 7551
 control-socket = $T_TMP/rpcd.sock
 pid-file = $T_TMP/rpcd.pid
+key-file = $T_TMP/rpcd.key
 CONF
 	bg_in "$NS_C1" "$T_TMP/rpcd.log" taskset -c $CPU_A "$BUILD/rpcd" -d \
 		-load -f "$T_TMP/rpcd.conf"
