@@ -301,7 +301,9 @@ rpcd_renew_now(void)
 	}
 }
 
-static void
+/* RELEASE; false when the server did not answer (the lease may still be
+ * bound there) */
+static bool
 call_release(uint32_t addr)
 {
 	dstm_lease_args ra;
@@ -311,7 +313,7 @@ call_release(uint32_t addr)
 
 	rpcd.ctr[RC_RELEASE]++;
 	if (connect_server() != 0)
-		return;
+		return false;
 	addr4_to_bytes(addr, (uint8_t *)ra.addr);
 	memcpy(ra.key, rpcd_key(), sizeof(ra.key));
 	cs = dstmproc2_release_2(&ra, &st, rpcd.cl);
@@ -322,11 +324,12 @@ call_release(uint32_t addr)
 		drop_client();
 		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
 		    sizeof(a)));
-		return;
+		return false;
 	}
 	log_info("released %s%s%s", addr4_ntop(addr, a, sizeof(a)),
 	    st == DSTM_OK ? "" : ": ", st == DSTM_OK ? "" :
 	    dstm_status_msg(st));
+	return true;
 }
 
 /* ---- the interface ---- */
@@ -407,9 +410,10 @@ rpcd_perform(unsigned act)
 	for (int guard = 0; act != 0 && guard < 8; guard++) {
 		struct eng_lease old = rpcd.eng.lease;
 		unsigned next = 0;
+		bool unanswered = false;
 
 		if (act & ACT_SEND_RELEASE)
-			call_release(old.addr);
+			unanswered = !call_release(old.addr);
 		if (act & ACT_DECONFIGURE) {
 			/* the engine already forgot the lease: use the one
 			 * configured before this step */
@@ -417,8 +421,11 @@ rpcd_perform(unsigned act)
 			    RPCD_PLACEHOLDER - 1);
 			if (!(act & (ACT_CONFIGURE | ACT_SEND_RELEASE)))
 				rpcd.ctr[RC_LOST]++;
-			/* given back or lost: the next lease gets a new key */
-			if (!(act & ACT_CONFIGURE))
+			/* given back or lost: the next lease gets a new key;
+			 * a release nobody answered keeps it, so that the
+			 * next ALLOC (or the next start) gets the lease the
+			 * server may still hold */
+			if (!(act & ACT_CONFIGURE) && !unanswered)
 				rpcd_key_forget();
 		}
 		if (act & ACT_CONFIGURE)
