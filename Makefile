@@ -45,8 +45,9 @@ endif
 RPCGEN  ?= rpcgen
 RPC_X   := rpc/dstm.x
 RPC_GEN := $(BUILD)/rpc/dstm.h $(BUILD)/rpc/dstm_xdr.c $(BUILD)/rpc/dstm_clnt.c
-RPC_PROGS := $(shell sed -n 's/^program \([A-Z_]*\) .*/\1/p' $(RPC_X) | tr A-Z a-z)
-RPC_SVC := $(patsubst %,$(BUILD)/rpc/svc_%_1.c,$(RPC_PROGS))
+# one dispatcher per program version: dstm_prog_1, dstm_prog_2, ...
+RPC_PROGS := $(shell awk '/^program /{p=tolower($$2)} /^\t} = [0-9]+;/{v=$$3; sub(";","",v); print p "_" v}' $(RPC_X))
+RPC_SVC := $(patsubst %,$(BUILD)/rpc/svc_%.c,$(RPC_PROGS))
 RPC_OBJ := $(BUILD)/rpc/dstm_xdr.o $(BUILD)/rpc/dstm_clnt.o $(RPC_SVC:.c=.o)
 
 # ---- our sources, by directory; each directory is one library ----

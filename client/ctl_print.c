@@ -513,12 +513,20 @@ secs_str(unsigned int s, char *buf, size_t len)
 int
 print_lease(const struct out *o, const dstm_lease *l)
 {
+	return print_lease_key(o, l, NULL);
+}
+
+int
+print_lease_key(const struct out *o, const dstm_lease *l, const char *key)
+{
 	char a[ADDR_STRLEN], d1[32], d2[32], d3[32];
 	struct json j;
 
 	if (o->json) {
 		json_head(&j, o, l->status);
 		lease_json_fields(&j, l);
+		if (key != NULL)
+			json_string(&j, "key", key);
 		return json_done(&j);
 	}
 	printf("address     %s\n", in4_str(l->addr, a, sizeof(a)));
@@ -533,6 +541,8 @@ print_lease(const struct out *o, const dstm_lease *l)
 	printf("tep4        %s\n", in4_str(l->tep4, a, sizeof(a)));
 	printf("mtu         %u\n", l->mtu);
 	printf("ports       %u-%u\n", l->port_min, l->port_max);
+	if (key != NULL)
+		printf("key         %s\n", key);
 	return text_done();
 }
 

@@ -30,6 +30,9 @@ int print_pool(const struct out *o, const struct dstm_pool_info *p);
 int print_stats(const struct out *o, const struct dstm_stats *s);
 int print_msg(const struct out *o, const struct dstm_msg_reply *m);
 int print_lease(const struct out *o, const struct dstm_lease *l);
+/* The same with the lease key (hex) that renews and releases it. */
+int print_lease_key(const struct out *o, const struct dstm_lease *l,
+	const char *key);
 int print_released(const struct out *o, const char *addr);
 int print_info(const struct out *o, const struct dstm_info *in);
 int print_ping(const struct out *o, const char *peer, int64_t rtt_us);

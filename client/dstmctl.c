@@ -7,6 +7,8 @@
 #include "client/dstmctl.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -67,7 +70,7 @@ open_client(struct dstmctl *c)
 	signal(SIGPIPE, SIG_IGN);
 	if (c->server != NULL)
 		rc = ctl_open_net(&c->cl, c->server, c->port, c->udp,
-		    DSTM_PROG, DSTM_V1, c->timeout_ms, err, sizeof(err));
+		    DSTM_PROG, DSTM_V2, c->timeout_ms, err, sizeof(err));
 	else
 		rc = ctl_open_unix(&c->cl, c->sock, DSTM_CTL_PROG,
 		    DSTM_CTL_V1, c->timeout_ms, err, sizeof(err));
@@ -326,17 +329,56 @@ cmd_lease(struct dstmctl *c, int argc, char **argv)
 
 /* ---- client protocol commands ---- */
 
+/* --key KEY: 32 hex digits, not all zero */
+static int
+parse_key(struct dstmctl *c, const char *s, dstm_key key)
+{
+	static const uint8_t zero[DSTM_KEY_LEN];
+
+	if (strlen(s) != 2 * DSTM_KEY_LEN)
+		return bad_usage(c, "--key '%s': 32 hexadecimal digits, as "
+		    "alloc printed it", s);
+	for (int i = 0; i < DSTM_KEY_LEN; i++)
+		if (!isxdigit((unsigned char)s[2 * i]) ||
+		    !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2hhx", (uint8_t *)&key[i]) != 1)
+			return bad_usage(c, "--key '%s': 32 hexadecimal "
+			    "digits, as alloc printed it", s);
+	if (memcmp(key, zero, DSTM_KEY_LEN) == 0)
+		return bad_usage(c, "--key: a key is never all zero");
+	return 0;
+}
+
+static void
+key_hex(const dstm_key key, char buf[static 2 * DSTM_KEY_LEN + 1])
+{
+	for (int i = 0; i < DSTM_KEY_LEN; i++)
+		snprintf(buf + 2 * i, 3, "%02x", (uint8_t)key[i]);
+}
+
+/* ALLOC with a new key (or --key), sent again with the cookie when
+ * udp6 asks for one; prints the lease and its key. */
 static int
 cmd_alloc(struct dstmctl *c, int argc, char **argv)
 {
-	dstm_alloc_args args;
-	const char *hint = NULL;
+	dstm_alloc2_args args;
+	dstm_alloc_reply res;
+	const char *hint = NULL, *key = NULL;
+	char hex[2 * DSTM_KEY_LEN + 1];
+	bool missing = false;
+	enum clnt_stat cs;
 	int rc;
 
 	memset(&args, 0, sizeof(args));
 	for (int i = 1; i < argc; i++) {
+		const char *v;
+
 		if (strcmp(argv[i], "--strict") == 0)
 			args.flags |= DSTM_ALLOC_STRICT;
+		else if ((v = opt_value(argc, argv, &i, "--key", &missing)))
+			key = v;
+		else if (missing)
+			return bad_usage(c, "--key needs a value");
 		else if (argv[i][0] == '-' || hint != NULL)
 			return bad_usage(c, "unexpected argument '%s'",
 			    argv[i]);
@@ -347,7 +389,66 @@ cmd_alloc(struct dstmctl *c, int argc, char **argv)
 		return bad_usage(c, "--strict needs an IPv4 address");
 	if (hint != NULL && (rc = parse_in4(c, "hint", hint, args.hint)) != 0)
 		return rc;
-	return call(c, &args, NULL);
+	if (key != NULL && (rc = parse_key(c, key, args.key)) != 0)
+		return rc;
+	if (key == NULL) {
+		if (getrandom(args.key, sizeof(args.key), 0) !=
+		    sizeof(args.key)) {
+			fprintf(stderr, "dstmctl: alloc: no random key: %s\n",
+			    strerror(errno));
+			return DSTMCTL_EXIT_REFUSED;
+		}
+		args.key[0] |= 1;	/* never all zero */
+	}
+	if ((rc = open_client(c)) != 0)
+		return rc;
+	for (int k = 0; k < 2; k++) {
+		memset(&res, 0, sizeof(res));
+		cs = ctl_call(c->cl, DSTMPROC2_ALLOC,
+		    (xdrproc_t)xdr_dstm_alloc2_args, &args,
+		    (xdrproc_t)xdr_dstm_alloc_reply, &res);
+		if (cs != RPC_SUCCESS || res.lease.status != DSTM_COOKIE)
+			break;
+		/* udp6: show the server we receive at our address */
+		memcpy(args.cookie, res.cookie, sizeof(args.cookie));
+	}
+	key_hex(args.key, hex);
+	if ((rc = check_reply(c, cs, res.lease.status, NULL)) == 0)
+		rc = printed(print_lease_key(&c->out, &res.lease, hex));
+	return rc;
+}
+
+/* renew, release: [--key KEY] IPV4.  Without the key the server refuses
+ * (not-owner): the key is what makes a lease the caller's. */
+static int
+cmd_keyed(struct dstmctl *c, int argc, char **argv)
+{
+	dstm_lease_args args;
+	const char *addr = NULL, *key = NULL;
+	bool missing = false;
+	int rc;
+
+	memset(&args, 0, sizeof(args));
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+
+		if ((v = opt_value(argc, argv, &i, "--key", &missing)))
+			key = v;
+		else if (missing)
+			return bad_usage(c, "--key needs a value");
+		else if (argv[i][0] == '-' || addr != NULL)
+			return bad_usage(c, "unexpected argument '%s'",
+			    argv[i]);
+		else
+			addr = argv[i];
+	}
+	if (addr == NULL)
+		return bad_usage(c, "missing IPv4 address");
+	if ((rc = parse_in4(c, "address", addr, args.addr)) != 0)
+		return rc;
+	if (key != NULL && (rc = parse_key(c, key, args.key)) != 0)
+		return rc;
+	return call(c, &args, addr);
 }
 
 /* ---- both ---- */
@@ -392,19 +493,20 @@ static const struct dstmctl_cmd cmds[] = {
 	    .proc = DSTMCTL_LEASE_FOR,
 	    .xdr_arg = (xdrproc_t)xdr_dstm_lease_for_args,
 	    .reply = REPLY_LEASE },
-	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [IPV4]",
-	    "lease an address for this host, IPV4 preferred",
-	    .proc = DSTMPROC_ALLOC, .xdr_arg = (xdrproc_t)xdr_dstm_alloc_args,
+	{ "alloc", cmd_alloc, CMD_NET, "[--strict] [--key KEY] [IPV4]",
+	    "lease an address for this host, IPV4 preferred; prints the "
+	    "lease's key", .proc = DSTMPROC2_ALLOC, .reply = REPLY_OWN },
+	{ "renew", cmd_keyed, CMD_NET, "--key KEY IPV4",
+	    "renew the lease alloc made with KEY",
+	    .proc = DSTMPROC2_RENEW, .xdr_arg = (xdrproc_t)xdr_dstm_lease_args,
 	    .reply = REPLY_LEASE },
-	{ "renew", cmd_addr, CMD_NET, "IPV4", "renew this host's lease",
-	    .proc = DSTMPROC_RENEW, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
-	    .reply = REPLY_LEASE },
-	{ "release", cmd_addr, CMD_NET, "IPV4", "release this host's lease",
-	    .proc = DSTMPROC_RELEASE, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
-	    .reply = REPLY_STATUS },
+	{ "release", cmd_keyed, CMD_NET, "--key KEY IPV4",
+	    "release the lease alloc made with KEY",
+	    .proc = DSTMPROC2_RELEASE,
+	    .xdr_arg = (xdrproc_t)xdr_dstm_lease_args, .reply = REPLY_STATUS },
 	{ "info", cmd_plain, CMD_NET, "",
 	    "show server parameters and this host's leases",
-	    .proc = DSTMPROC_INFO, .reply = REPLY_INFO },
+	    .proc = DSTMPROC2_INFO, .reply = REPLY_INFO },
 	{ "ping", cmd_ping, CMD_ANY, "",
 	    "check that the daemon (-S: the server) answers",
 	    .proc = NULLPROC },

@@ -41,7 +41,7 @@
 const char *const rc_names[RC_COUNT] = {
 	"requests.alloc", "requests.renew", "requests.release",
 	"replies.refused", "requests.unanswered", "leases.bound",
-	"leases.lost",
+	"leases.lost", "notices.revoke", "notices.ignored",
 };
 
 struct rpcd rpcd;
@@ -113,7 +113,7 @@ open_from_source(char *err, size_t errlen)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
 		    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    (rpcd.cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V1, 0,
+		    (rpcd.cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V2, 0,
 		    0)) != NULL) {
 			struct timeval ct = tv;
 
@@ -147,7 +147,7 @@ connect_server(void)
 			return -1;
 		}
 	} else if (ctl_open_net(&rpcd.cl, rpcd.conf.server, rpcd.conf.port,
-	    false, DSTM_PROG, DSTM_V1, CALL_TIMEOUT_MS, err,
+	    false, DSTM_PROG, DSTM_V2, CALL_TIMEOUT_MS, err,
 	    sizeof(err)) != 0) {
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s", err);
 		log_warnx("server: %s", err);
@@ -234,12 +234,14 @@ lease_from_wire(const dstm_lease *w, struct eng_lease *l)
 }
 
 
-/* One ALLOC or RENEW; feeds the outcome to the engine. */
+/* One ALLOC or RENEW over tcp6 (return routable: no cookie), with the
+ * lease key; feeds the outcome to the engine. */
 unsigned
 rpcd_call_lease(bool renew)
 {
-	dstm_alloc_args aa;
-	dstm_addr_args ra;
+	dstm_alloc2_args aa;
+	dstm_lease_args ra;
+	dstm_alloc_reply ares;
 	dstm_lease res;
 	enum clnt_stat cs;
 	struct eng_lease l;
@@ -255,10 +257,14 @@ rpcd_call_lease(bool renew)
 		memset(&res, 0, sizeof(res));
 		if (renew) {
 			addr4_to_bytes(rpcd.eng.lease.addr, (uint8_t *)ra.addr);
-			cs = dstmproc_renew_1(&ra, &res, rpcd.cl);
+			memcpy(ra.key, rpcd_key(), sizeof(ra.key));
+			cs = dstmproc2_renew_2(&ra, &res, rpcd.cl);
 		} else {
 			memset(&aa, 0, sizeof(aa));
-			cs = dstmproc_alloc_1(&aa, &res, rpcd.cl);
+			memset(&ares, 0, sizeof(ares));
+			memcpy(aa.key, rpcd_key(), sizeof(aa.key));
+			cs = dstmproc2_alloc_2(&aa, &ares, rpcd.cl);
+			res = ares.lease;
 		}
 		/* a connection the server closed (it restarted): once more on
 		 * a fresh one; a timeout is not retried here */
@@ -293,31 +299,44 @@ rpcd_call_lease(bool renew)
 	return eng_step(&rpcd.eng, EV_REPLY_OK, &l, 0, now);
 }
 
-static void
+void
+rpcd_renew_now(void)
+{
+	if (rpcd.eng.configured && rpcd.eng.state != ENG_REQUESTING) {
+		rpcd.eng.state = ENG_RENEWING;
+		rpcd_perform(rpcd_call_lease(true));
+	}
+}
+
+/* RELEASE; false when the server did not answer (the lease may still be
+ * bound there) */
+static bool
 call_release(uint32_t addr)
 {
-	dstm_addr_args ra;
+	dstm_lease_args ra;
 	dstm_status st;
 	enum clnt_stat cs;
 	char a[ADDR_STRLEN];
 
 	rpcd.ctr[RC_RELEASE]++;
 	if (connect_server() != 0)
-		return;
+		return false;
 	addr4_to_bytes(addr, (uint8_t *)ra.addr);
-	cs = dstmproc_release_1(&ra, &st, rpcd.cl);
+	memcpy(ra.key, rpcd_key(), sizeof(ra.key));
+	cs = dstmproc2_release_2(&ra, &st, rpcd.cl);
 	if ((cs == RPC_CANTSEND || cs == RPC_CANTRECV) &&
 	    (drop_client(), connect_server()) == 0)
-		cs = dstmproc_release_1(&ra, &st, rpcd.cl);
+		cs = dstmproc2_release_2(&ra, &st, rpcd.cl);
 	if (cs != RPC_SUCCESS) {
 		drop_client();
 		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
 		    sizeof(a)));
-		return;
+		return false;
 	}
 	log_info("released %s%s%s", addr4_ntop(addr, a, sizeof(a)),
 	    st == DSTM_OK ? "" : ": ", st == DSTM_OK ? "" :
 	    dstm_status_msg(st));
+	return true;
 }
 
 /* ---- the interface ---- */
@@ -421,9 +440,10 @@ rpcd_perform(unsigned act)
 	for (int guard = 0; act != 0 && guard < 8; guard++) {
 		struct eng_lease old = rpcd.eng.lease;
 		unsigned next = 0;
+		bool unanswered = false;
 
 		if (act & ACT_SEND_RELEASE)
-			call_release(old.addr);
+			unanswered = !call_release(old.addr);
 		if (act & ACT_DECONFIGURE) {
 			/* the engine already forgot the lease: use the one
 			 * configured before this step */
@@ -431,6 +451,12 @@ rpcd_perform(unsigned act)
 			    RPCD_PLACEHOLDER - 1);
 			if (!(act & (ACT_CONFIGURE | ACT_SEND_RELEASE)))
 				rpcd.ctr[RC_LOST]++;
+			/* given back or lost: the next lease gets a new key;
+			 * a release nobody answered keeps it, so that the
+			 * next ALLOC (or the next start) gets the lease the
+			 * server may still hold */
+			if (!(act & ACT_CONFIGURE) && !unanswered)
+				rpcd_key_forget();
 		}
 		if (act & ACT_CONFIGURE)
 			configure();
@@ -783,6 +809,11 @@ main(int argc, char **argv)
 		if (poll(&p, 1, 2000) > 0)
 			return 1;
 	}
+	rpcd_key_load();
+	if ((rc = rpcd_notify_open()) != 0)
+		log_warnx("revoke notices: cannot listen on udp6 port %u: %s; "
+		    "a revoked lease is noticed at T1", DSTM_NOTIFY_PORT,
+		    strerror(-rc));
 	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL) {
 		/* dti0's local address is our source: made after it */
 		if (open_kernel_interface() != 0)

@@ -1,6 +1,8 @@
 /* rpcd.h - the client daemon's state, shared by its files:
  *   rpcd.c      main, set-up, the loop, calls to the server, interface
  *   rpcd_ctl.c  the control program for dstmctl (status/lease/renew/release)
+ *   rpcd_key.c  the lease key and its root-only file
+ *   rpcd_notify.c  revoke notices from the server
  *   engine.c    the lease state machine;  tunnel.c  the data plane
  */
 #ifndef DSTM_RPCD_H
@@ -15,12 +17,13 @@
 #include "client/engine.h"
 #include "client/rpcd_conf.h"
 #include "client/tunnel.h"
+#include "rpc/dstm.h"
 
 struct knl;
 
 enum rpcd_counter {
 	RC_ALLOC, RC_RENEW, RC_RELEASE, RC_REFUSED, RC_NO_REPLY, RC_BOUND,
-	RC_LOST, RC_COUNT
+	RC_LOST, RC_NOTICE, RC_NOTICE_BAD, RC_COUNT
 };
 
 extern const char *const rc_names[RC_COUNT];
@@ -40,6 +43,8 @@ struct rpcd {
 	struct tunnel	 tun;
 	uint64_t	 ctr[RC_COUNT];
 	char		 last_error[CTL_ERRLEN + 64];
+	uint8_t		 key[DSTM_KEY_LEN];	/* the lease's (rpcd_key.c) */
+	bool		 have_key;
 	int		 ctl_fd;
 	bool		 want_exit, want_reload;
 };
@@ -52,6 +57,18 @@ extern struct rpcd rpcd;
 unsigned rpcd_perform(unsigned act);
 /* One ALLOC or RENEW now; returns the engine's next actions. */
 unsigned rpcd_call_lease(bool renew);
+/* Renew at once, as if T1 had come (dstmctl renew, a revoke notice). */
+void rpcd_renew_now(void);
+
+/* rpcd_key.c */
+void rpcd_key_load(void);
+/* The key for the lease being asked for: made (and saved) when none. */
+const uint8_t *rpcd_key(void);
+/* The lease is gone: so is its key (memory and file). */
+void rpcd_key_forget(void);
+
+/* rpcd_notify.c: 0 or -errno */
+int  rpcd_notify_open(void);
 
 /* rpcd_ctl.c */
 void rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt);

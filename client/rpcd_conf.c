@@ -105,6 +105,7 @@ static const struct conf_key keys[] = {
 	CONF_KEY_PATH("client", "control-socket", RC, control_socket,
 	    sizeof(((RC *)NULL)->control_socket)),
 	CONF_KEY_PATH("client", "pid-file", RC, pid_file, PATH_MAX),
+	CONF_KEY_PATH("client", "key-file", RC, key_file, PATH_MAX),
 	CONF_KEY_END
 };
 
@@ -160,6 +161,7 @@ rpcd_conf_defaults(struct rpcd_conf *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 	    RPCD_DEFAULT_CONTROL);
 	snprintf(c->pid_file, sizeof(c->pid_file), "%s", RPCD_DEFAULT_PIDFILE);
+	snprintf(c->key_file, sizeof(c->key_file), "%s", RPCD_DEFAULT_KEYFILE);
 }
 
 int
@@ -197,6 +199,6 @@ rpcd_conf_print(FILE *f, const struct rpcd_conf *c)
 	for (unsigned i = 0; i < c->n_routes; i++)
 		fprintf(f, "route = %s\n", prefix4_ntop(&c->routes[i], buf,
 		    sizeof(buf)));
-	fprintf(f, "control-socket = %s\npid-file = %s\n", c->control_socket,
-	    c->pid_file);
+	fprintf(f, "control-socket = %s\npid-file = %s\nkey-file = %s\n",
+	    c->control_socket, c->pid_file, c->key_file);
 }

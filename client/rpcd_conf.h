@@ -14,6 +14,7 @@
 #define RPCD_DEFAULT_IFNAME	"dti0"
 #define RPCD_DEFAULT_CONTROL	"/run/dstm/rpcd.sock"
 #define RPCD_DEFAULT_PIDFILE	"/run/rpcd.pid"
+#define RPCD_DEFAULT_KEYFILE	"/var/lib/dstm/rpcd.key"
 #define RPCD_DEFAULT_IDLE	300
 #define RPCD_PLACEHOLDER	0xc0000002u	/* 192.0.0.2, RFC 6333 B4 */
 #define RPCD_MAX_ROUTES		64
@@ -36,6 +37,7 @@ struct rpcd_conf {
 	unsigned	 n_routes;	/* none = default route */
 	char		 control_socket[108];
 	char		 pid_file[PATH_MAX];
+	char		 key_file[PATH_MAX];	/* the lease key, mode 0600 */
 };
 
 void rpcd_conf_defaults(struct rpcd_conf *c);

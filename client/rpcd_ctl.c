@@ -105,11 +105,7 @@ rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 {
 	(void)wait;
 	(void)rq;
-	if (rpcd.eng.configured && rpcd.eng.state != ENG_REQUESTING) {
-		/* as if T1 had come */
-		rpcd.eng.state = ENG_RENEWING;
-		rpcd_perform(rpcd_call_lease(true));
-	}
+	rpcd_renew_now();
 	fill_status(res);
 	if (!rpcd.eng.configured)
 		res->status = DSTM_NO_SUCH_LEASE;

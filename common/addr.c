@@ -98,8 +98,8 @@ prefix4_parse(const char *s, struct prefix4 *out, const char **err)
 	return true;
 }
 
-static void
-mask6(struct in6_addr *a, unsigned len)
+void
+addr6_mask(struct in6_addr *a, unsigned len)
 {
 	for (unsigned i = 0; i < 16; i++) {
 		unsigned bits = len > i * 8 ? len - i * 8 : 0;
@@ -123,7 +123,7 @@ prefix6_parse(const char *s, struct prefix6 *out, const char **err)
 	if (len < 0)
 		len = 128;
 	m = a;
-	mask6(&m, (unsigned)len);
+	addr6_mask(&m, (unsigned)len);
 	if (memcmp(&m, &a, sizeof(a)) != 0) {
 		SETERR("host bits set in prefix");
 		return false;
@@ -276,7 +276,7 @@ prefix6_contains(const struct prefix6 *p, const struct in6_addr *a)
 {
 	struct in6_addr m = *a;
 
-	mask6(&m, p->len);
+	addr6_mask(&m, p->len);
 	return memcmp(&m, &p->addr, sizeof(m)) == 0;
 }
 

@@ -51,6 +51,8 @@ int range4_prefixes(const struct range4 *r,
 
 uint32_t prefix4_mask(uint8_t len);
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
+/* keep the first `len` bits of `a`, clear the rest */
+void addr6_mask(struct in6_addr *a, unsigned len);
 
 /* wire <-> host order */
 uint32_t addr4_from_bytes(const uint8_t b[static 4]);

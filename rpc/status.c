@@ -39,11 +39,14 @@ static const struct status_desc status_tab[] = {
 	    "internal server error (see the server's log)" },
 	[DSTM_BAD_CONFIG] = { "bad-config",
 	    "configuration refused, the old one is kept" },
+	[DSTM_COOKIE] = { "cookie",
+	    "cookie required: send the request again with the server's "
+	    "cookie" },
 };
 
 #define NSTATUS	(sizeof(status_tab) / sizeof(status_tab[0]))
 
-_Static_assert(NSTATUS == DSTM_BAD_CONFIG + 1,
+_Static_assert(NSTATUS == DSTM_COOKIE + 1,
     "every dstm_status needs a name and a message");
 
 static const char *const state_tab[] = {

@@ -30,16 +30,30 @@
 #include "common/log.h"
 #include "rpc/dstm.h"
 
+/* Every reply a client program procedure holds: each starts with its
+ * dstm_status, and none points anywhere (a copy is the whole reply). */
+union held_res {
+	dstm_status		status;
+	dstm_lease		lease;
+	dstm_alloc_reply	alloc;
+};
+
 struct held_reply {
 	SVCXPRT		*xprt;
 	int		 fd;
 	xdrproc_t	 xdr;
-	bool		 is_lease;
-	union {
-		dstm_lease	lease;
-		dstm_status	status;
-	} res;
+	size_t		 size;
+	union held_res	 res;
 };
+
+/* Not durable: the reply says so, and only that. */
+static void
+fail_reply(struct server *s, void *res, size_t size)
+{
+	memset(res, 0, size);
+	*(dstm_status *)res = DSTM_INTERNAL;
+	s->counters[C_ERR_INTERNAL]++;
+}
 
 static struct held_reply held[SRV_HELD_MAX];
 static unsigned n_held;
@@ -60,16 +74,10 @@ commit_barrier(struct server *s)
 	for (unsigned i = 0; i < n; i++) {
 		struct held_reply *h = &held[i];
 
-		if (rc != 0) {
-			/* not durable: the change stays in memory and in the
-			 * journal buffer for a retry; the client is told */
-			if (h->is_lease) {
-				memset(&h->res.lease, 0, sizeof(h->res.lease));
-				h->res.lease.status = DSTM_INTERNAL;
-			} else
-				h->res.status = DSTM_INTERNAL;
-			s->counters[C_ERR_INTERNAL]++;
-		}
+		/* not durable: the change stays in memory and in the
+		 * journal buffer for a retry; the client is told */
+		if (rc != 0)
+			fail_reply(s, &h->res, h->size);
 		fdset_set(&fd_held, h->fd, false);
 		if (!svc_sendreply(h->xprt, h->xdr, (char *)&h->res))
 			log_debug("group commit: a held reply could not be "
@@ -86,7 +94,8 @@ commit_round(struct server *s)
 }
 
 bool_t
-commit_reply(struct server *s, struct svc_req *rq, bool is_lease, void *res)
+commit_reply(struct server *s, struct svc_req *rq, xdrproc_t xdr, void *res,
+    size_t size)
 {
 	struct held_reply *h;
 	int fd = rq->rq_xprt->xp_fd;
@@ -107,26 +116,20 @@ commit_reply(struct server *s, struct svc_req *rq, bool is_lease, void *res)
 			}
 	if (n_held == SRV_HELD_MAX || !fdset_set(&fd_held, fd, true)) {
 		/* no room to hold it: make everything durable, answer now */
-		if (commit_barrier(s) != 0) {
-			if (is_lease) {
-				memset(res, 0, sizeof(dstm_lease));
-				((dstm_lease *)res)->status = DSTM_INTERNAL;
-			} else
-				*(dstm_status *)res = DSTM_INTERNAL;
-			s->counters[C_ERR_INTERNAL]++;
-		}
+		if (commit_barrier(s) != 0)
+			fail_reply(s, res, size);
+		return TRUE;
+	}
+	if (size > sizeof(h->res)) {
+		log_warnx("group commit: a reply too large to hold");
 		return TRUE;
 	}
 	h = &held[n_held++];
 	h->xprt = rq->rq_xprt;
 	h->fd = fd;
-	h->is_lease = is_lease;
-	h->xdr = is_lease ? (xdrproc_t)xdr_dstm_lease :
-	    (xdrproc_t)xdr_dstm_status;
-	if (is_lease)
-		h->res.lease = *(dstm_lease *)res;
-	else
-		h->res.status = *(dstm_status *)res;
+	h->xdr = xdr;
+	h->size = size;
+	memcpy(&h->res, res, size);
 	s->counters[C_REPLIES_HELD]++;
 	return FALSE;
 }

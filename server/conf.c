@@ -179,6 +179,13 @@ static const struct conf_key server_keys[] = {
 	    max_leases_per_client, 1, 1024, "a number 1-1024"),
 	CONF_KEY_U32("clients", "rate-limit", SC, rate_limit, 0, MAX_RATE,
 	    "requests per second 0-1000000 (0 = off)"),
+	CONF_KEY_U32("clients", "prefix-length", SC, prefix_length, 1, 128,
+	    "a prefix length 1-128"),
+	CONF_KEY_U32("clients", "max-leases-per-prefix", SC,
+	    max_leases_per_prefix, 0, SRV_MAX_POOL,
+	    "a number 0-16777216 (0 = no limit)"),
+	CONF_KEY_U32("clients", "prefix-rate-limit", SC, prefix_rate_limit, 0,
+	    MAX_RATE, "requests per second 0-1000000 (0 = off)"),
 	CONF_KEY_BOOL("gateway", "enable", SC, gw_enable),
 	CONF_KEY_FUNC("gateway", "remote", true, set_remote),
 	CONF_KEY_END
@@ -332,6 +339,9 @@ server_conf_defaults(struct server_conf *c)
 	c->journal_sync = true;
 	c->max_leases_per_client = SRV_DEFAULT_MAX_LEASES;
 	c->rate_limit = SRV_DEFAULT_RATE_LIMIT;
+	c->prefix_length = SRV_DEFAULT_PREFIX_LEN;
+	c->max_leases_per_prefix = SRV_DEFAULT_PREFIX_LEASES;
+	c->prefix_rate_limit = SRV_DEFAULT_PREFIX_RATE;
 	gw_settings_defaults(&c->gw);
 }
 
@@ -410,8 +420,11 @@ server_conf_print(FILE *f, const struct server_conf *c)
 	for (unsigned i = 0; i < c->n_allow; i++)
 		fprintf(f, "allow = %s\n", prefix6_ntop(&c->allow[i], a,
 		    sizeof(a)));
-	fprintf(f, "max-leases-per-client = %u\nrate-limit = %u\n",
-	    c->max_leases_per_client, c->rate_limit);
+	fprintf(f, "max-leases-per-client = %u\nrate-limit = %u\n"
+	    "prefix-length = %u\nmax-leases-per-prefix = %u\n"
+	    "prefix-rate-limit = %u\n", c->max_leases_per_client,
+	    c->rate_limit, c->prefix_length, c->max_leases_per_prefix,
+	    c->prefix_rate_limit);
 
 	/* tep6 as it will be used: unset means the first specific listen
 	 * address, and :: when there is none (gateway disabled) */

@@ -20,6 +20,9 @@
 #define SRV_DEFAULT_HOLD_TIME	3600
 #define SRV_DEFAULT_MAX_LEASES	1
 #define SRV_DEFAULT_RATE_LIMIT	20	/* requests/s per source, 0 = off */
+#define SRV_DEFAULT_PREFIX_LEN	64	/* a client prefix: one subscriber */
+#define SRV_DEFAULT_PREFIX_LEASES 16	/* leases per client prefix */
+#define SRV_DEFAULT_PREFIX_RATE	100	/* requests/s per client prefix */
 #define SRV_MAX_LISTEN		16
 #define SRV_MAX_POOL		(1u << 24)	/* addresses in all ranges */
 #define SRV_MAX_REMOTE		8	/* standalone gateways pushed to */
@@ -58,6 +61,9 @@ struct server_conf {
 	unsigned	 n_allow;
 	uint32_t	 max_leases_per_client;
 	uint32_t	 rate_limit;
+	uint32_t	 prefix_length;		/* 1-128 */
+	uint32_t	 max_leases_per_prefix;	/* 0 = no limit */
+	uint32_t	 prefix_rate_limit;	/* 0 = off */
 
 	/* [gateway] */
 	bool		 gw_enable;

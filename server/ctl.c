@@ -40,6 +40,12 @@ static const char *const counter_names[C_COUNT] = {
 	[C_CTL_REQUESTS] = "control.requests",
 	[C_GW_ERRORS] = "gateway.bind-errors",
 	[C_REPLIES_HELD] = "journal.replies-held",
+	[C_ERR_COOKIE] = "replies.cookie",
+	[C_ERR_VERSION] = "replies.version-mismatch",
+	[C_RL_UNPROVEN] = "replies.rate-limited.unproven",
+	[C_NOTIFY_SENT] = "notify.sent",
+	[C_NOTIFY_ERRORS] = "notify.errors",
+	[C_REQ_V1] = "requests.version1",
 };
 
 void
@@ -198,14 +204,17 @@ dstmctl_revoke_1_svc(dstm_addr_args *args, dstm_msg_reply *res,
 	struct server *s = srv;
 	uint32_t addr = addr4_from_bytes((const uint8_t *)args->addr), idx;
 	struct in6_addr owner;
+	uint8_t key[LEASE_KEY_LEN];
 	char a4[ADDR_STRLEN], a6[ADDR_STRLEN], msg[128];
 	enum lease_err le;
 
 	(void)rq;
 	memset(res, 0, sizeof(*res));
 	idx = lease_index(&s->leases, addr);
-	if (idx != SLOT_NONE)
+	if (idx != SLOT_NONE) {
 		owner = s->leases.slots[idx].client;
+		memcpy(key, s->leases.slots[idx].key, sizeof(key));
+	}
 	le = lease_revoke(&s->leases, addr, &idx);
 	addr4_ntop(addr, a4, sizeof(a4));
 	if (le == LE_NOT_IN_POOL) {
@@ -225,6 +234,8 @@ dstmctl_revoke_1_svc(dstm_addr_args *args, dstm_msg_reply *res,
 		msg_reply(res, DSTM_INTERNAL, "revoked, but the journal failed");
 		return TRUE;
 	}
+	/* durable: now tell the client, which renews and is refused */
+	notify_revoked(s, addr, &owner, key);
 	snprintf(msg, sizeof(msg), "revoked %s from %s", a4,
 	    addr6_ntop(&owner, a6, sizeof(a6)));
 	log_info("%s", msg);

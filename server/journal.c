@@ -1,10 +1,10 @@
 /* journal.c - lease persistence: snapshot + append-only journal.
  *
- * All integers are little-endian.  A record is 60 bytes:
+ * All integers are little-endian.  A record is 76 bytes:
  *
  *	 0  u32  magic     0x4c4a5344 ("DSJL")
- *	 4  u16  version   1
- *	 6  u16  length    60, the whole record
+ *	 4  u16  version   2
+ *	 6  u16  length    76, the whole record
  *	 8  u64  seq       strictly increasing within a file
  *	16  u32  addr      IPv4 address, host value
  *	20  u8   state     enum lease_state
@@ -12,12 +12,18 @@
  *	24  u8   client[16]
  *	40  i64  since
  *	48  i64  expires
- *	56  u32  crc       CRC-32C of bytes 0..55
+ *	56  u8   key[16]   the lease key (zero = none)
+ *	72  u32  crc       CRC-32C of bytes 0..71
+ *
+ * Version 1 records (older servers) are the same without the key: 60
+ * bytes, the CRC at 56.  They are read (key zero) wherever they appear,
+ * so a journal that an upgrade appends version 2 records to replays
+ * whole; everything written is version 2.
  *
  * leases.journal is a sequence of records.  leases.snap is:
  *
  *	 0  u32  magic     0x504e5344 ("DSNP")
- *	 4  u16  version   1
+ *	 4  u16  version   2 (1 from older servers; either is read)
  *	 6  u16  length    32, the header
  *	 8  u64  seq       last journal seq the snapshot covers
  *	16  u64  count     number of records that follow
@@ -58,8 +64,10 @@
 #define REC_MAGIC	0x4c4a5344u
 #define SNAP_MAGIC	0x504e5344u
 #define SNAP_END	0x454e5344u
-#define FMT_VERSION	1
-#define REC_LEN		60
+#define FMT_VERSION	2
+#define REC_LEN		JOURNAL_REC_LEN
+#define REC_V1_LEN	JOURNAL_REC_V1_LEN
+#define REC_HDR_LEN	8		/* magic, version, length */
 #define SNAP_HDR_LEN	32
 #define SNAP_END_LEN	8
 #define IO_CHUNK	65536
@@ -126,20 +134,38 @@ rec_encode(uint8_t p[static REC_LEN], uint64_t seq, const struct jrec *r)
 	memcpy(p + 24, &r->client, 16);
 	put64(p + 40, (uint64_t)r->since);
 	put64(p + 48, (uint64_t)r->expires);
-	put32(p + 56, crc32c(0, p, REC_LEN - 4));
+	memcpy(p + 56, r->key, JOURNAL_KEY_LEN);
+	put32(p + REC_LEN - 4, crc32c(0, p, REC_LEN - 4));
 }
 
-/* NULL if the record is sound, else what is wrong with it. */
+/* The length a record header announces (version 1 or 2); NULL if sound,
+ * else what is wrong with it. */
 static const char *
-rec_decode(const uint8_t p[static REC_LEN], uint64_t *seq, struct jrec *r)
+rec_header(const uint8_t p[static REC_HDR_LEN], size_t *len)
 {
 	if (get32(p) != REC_MAGIC)
 		return "bad magic";
-	if (get16(p + 4) != FMT_VERSION)
+	switch (get16(p + 4)) {
+	case 1:
+		*len = REC_V1_LEN;
+		break;
+	case FMT_VERSION:
+		*len = REC_LEN;
+		break;
+	default:
 		return "unknown version";
-	if (get16(p + 6) != REC_LEN)
+	}
+	if (get16(p + 6) != *len)
 		return "bad length";
-	if (get32(p + 56) != crc32c(0, p, REC_LEN - 4))
+	return NULL;
+}
+
+/* NULL if the `len` bytes at p (length from rec_header) are a sound
+ * record, else what is wrong with it. */
+static const char *
+rec_decode(const uint8_t *p, size_t len, uint64_t *seq, struct jrec *r)
+{
+	if (get32(p + len - 4) != crc32c(0, p, len - 4))
 		return "CRC mismatch";
 	*seq = get64(p + 8);
 	memset(r, 0, sizeof(*r));
@@ -148,6 +174,8 @@ rec_decode(const uint8_t p[static REC_LEN], uint64_t *seq, struct jrec *r)
 	memcpy(&r->client, p + 24, 16);
 	r->since = (int64_t)get64(p + 40);
 	r->expires = (int64_t)get64(p + 48);
+	if (len == REC_LEN)
+		memcpy(r->key, p + 56, JOURNAL_KEY_LEN);
 	return NULL;
 }
 
@@ -181,6 +209,37 @@ rd_get(struct reader *rd, uint8_t *dst, size_t n)
 		got += k;
 	}
 	return (ssize_t)got;
+}
+
+/* Read one record of either version into rec: 1 with its length in *len,
+ * 0 at a clean end of file, -errno; a short or unsound record is 1 with
+ * *why set. */
+static int
+rec_read(struct reader *rd, uint8_t rec[static REC_LEN], size_t *len,
+    uint64_t *seq, struct jrec *r, const char **why)
+{
+	ssize_t n;
+
+	*why = NULL;
+	*len = 0;
+	if ((n = rd_get(rd, rec, REC_HDR_LEN)) < 0)
+		return (int)n;
+	if (n == 0)
+		return 0;
+	if (n != REC_HDR_LEN) {
+		*why = "torn record";
+		return 1;
+	}
+	if ((*why = rec_header(rec, len)) != NULL)
+		return 1;
+	if ((n = rd_get(rd, rec + REC_HDR_LEN, *len - REC_HDR_LEN)) < 0)
+		return (int)n;
+	if ((size_t)n != *len - REC_HDR_LEN) {
+		*why = "torn record";
+		return 1;
+	}
+	*why = rec_decode(rec, *len, seq, r);
+	return 1;
 }
 
 static int
@@ -235,13 +294,15 @@ snap_pass(struct journal *j, struct reader *rd, journal_replay_cb cb,
 	uint32_t crc = 0;
 	uint64_t seq, count, rseq, i;
 	struct jrec r;
+	size_t len;
 	ssize_t n;
 	int rc = 0;
 
 	if ((n = rd_get(rd, hdr, sizeof(hdr))) < 0)
 		return (int)n;
 	if (n != sizeof(hdr) || get32(hdr) != SNAP_MAGIC ||
-	    get16(hdr + 4) != FMT_VERSION || get16(hdr + 6) != SNAP_HDR_LEN ||
+	    (get16(hdr + 4) != FMT_VERSION && get16(hdr + 4) != 1) ||
+	    get16(hdr + 6) != SNAP_HDR_LEN ||
 	    get32(hdr + 28) != crc32c(0, hdr, SNAP_HDR_LEN - 4)) {
 		why = "bad header";
 		goto out;
@@ -249,19 +310,18 @@ snap_pass(struct journal *j, struct reader *rd, journal_replay_cb cb,
 	seq = get64(hdr + 8);
 	count = get64(hdr + 16);
 	for (i = 0; i < count; i++) {
-		if ((n = rd_get(rd, rec, sizeof(rec))) < 0)
-			return (int)n;
-		if (n != sizeof(rec)) {
+		if ((rc = rec_read(rd, rec, &len, &rseq, &r, &why)) < 0)
+			return rc;
+		if (rc == 0)
 			why = "truncated";
-			goto out;
-		}
-		if ((why = rec_decode(rec, &rseq, &r)) != NULL)
+		rc = 0;
+		if (why != NULL)
 			goto out;
 		if (rseq != seq) {
 			why = "record seq differs from header";
 			goto out;
 		}
-		crc = crc32c(crc, rec, sizeof(rec));
+		crc = crc32c(crc, rec, len);
 		if (cb != NULL && (rc = cb(&r, arg)) != 0)
 			return rc;
 	}
@@ -362,19 +422,13 @@ journal_replay(struct journal *j, uint8_t *scratch, uint64_t snap_seq,
 	const char *why = NULL;
 	uint64_t off = 0, seq, last = 0;
 	struct jrec r;
-	ssize_t n;
+	size_t len;
 	int rc;
 
-	for (;; off += REC_LEN) {
-		if ((n = rd_get(&rd, rec, sizeof(rec))) < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		if (n != sizeof(rec)) {
-			why = "torn record";
-			break;
-		}
-		if ((why = rec_decode(rec, &seq, &r)) != NULL)
+	for (;; off += len) {
+		if ((rc = rec_read(&rd, rec, &len, &seq, &r, &why)) < 0)
+			return rc;
+		if (rc == 0 || why != NULL)
 			break;
 		if (seq <= last) {
 			why = "sequence number not increasing";

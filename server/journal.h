@@ -17,6 +17,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Record sizes on disk: version 2 (written) carries the lease key,
+ * version 1 (read, key zero) is what older servers wrote. */
+#define JOURNAL_REC_LEN		76
+#define JOURNAL_REC_V1_LEN	60
+#define JOURNAL_KEY_LEN		16
+
 /* One lease change: the full new state of one address. */
 struct jrec {
 	uint32_t	addr;		/* host order */
@@ -24,6 +30,7 @@ struct jrec {
 	struct in6_addr	client;
 	int64_t		since;
 	int64_t		expires;	/* 0 = never */
+	uint8_t		key[JOURNAL_KEY_LEN];	/* the owner's; zero = none */
 };
 
 struct journal_stats {

@@ -8,6 +8,9 @@
 #include <sys/random.h>
 
 #include "common/hash.h"
+#include "common/siphash.h"
+
+static const uint8_t no_key[LEASE_KEY_LEN];
 
 static const char *const state_names[] = {
 	[LEASE_FREE] = "free",
@@ -86,11 +89,45 @@ list_insert_sorted(struct lease_table *t, struct lease_list *l, uint32_t i)
 	list_insert_after(t, l, at, i);
 }
 
+/* ---- leases per client prefix ---- */
+
+static struct in6_addr
+prefix_of(const struct lease_table *t, const struct in6_addr *client)
+{
+	struct in6_addr p = *client;
+
+	addr6_mask(&p, t->prefix_len);
+	return p;
+}
+
+static bool
+counts(uint8_t state)
+{
+	return state == LEASE_BOUND || state == LEASE_STATIC;
+}
+
+static void
+prefix_add(struct lease_table *t, uint32_t i, int delta)
+{
+	struct in6_addr p = prefix_of(t, &t->slots[i].client);
+
+	pfx_add(&t->pfx, &p, delta);
+}
+
+/* Room for one more prefix, before a change that may bind a slot. */
+static bool
+prefix_room(struct lease_table *t)
+{
+	return pfx_reserve(&t->pfx, 1) == 0;
+}
+
 static void
 slot_detach(struct lease_table *t, uint32_t i)
 {
 	struct lease_list *l = list_of(t, t->slots[i].state);
 
+	if (counts(t->slots[i].state))
+		prefix_add(t, i, -1);
 	if (l != NULL)
 		list_unlink(t, l, i);
 	else if (t->slots[i].state == LEASE_STATIC)
@@ -115,6 +152,8 @@ slot_attach(struct lease_table *t, uint32_t i, uint8_t state)
 		t->n_static++;
 		break;
 	}
+	if (counts(state))
+		prefix_add(t, i, +1);
 }
 
 /* ---- client hash ---- */
@@ -152,6 +191,7 @@ set_owner(struct lease_table *t, uint32_t i, const struct in6_addr *client)
 	if (s->hashed)
 		hash_remove(t, i);
 	s->client = *client;
+	memset(s->key, 0, sizeof(s->key));	/* a new owner brings its own */
 	b = hash6(t, client);
 	s->hnext = t->buckets[b];
 	t->buckets[b] = i;
@@ -201,6 +241,8 @@ lease_table_init(struct lease_table *t, const struct range4 *ranges,
 	if (getrandom(&t->hash_seed, sizeof(t->hash_seed), GRND_NONBLOCK) !=
 	    sizeof(t->hash_seed))
 		t->hash_seed = (uint64_t)(uintptr_t)t ^ 0x5bd1e995u;
+	pfx_init(&t->pfx, hash_mix64(t->hash_seed));
+	t->prefix_len = 64;
 	t->n_ranges = n_ranges;
 	total = 0;
 	for (unsigned r = 0; r < n_ranges; r++) {
@@ -237,6 +279,7 @@ lease_table_free(struct lease_table *t)
 	free(t->slots);
 	free(t->ranges);
 	free(t->buckets);
+	pfx_free(&t->pfx);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -313,7 +356,10 @@ lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
 		to = LEASE_FREE;
 	if (lease_time == 0)
 		lease_time = t->lease_time;
+	if (counts(to) && !counts(s->state) && !prefix_room(t))
+		return -1;
 
+	t->changes++;
 	slot_detach(t, idx);
 	switch (ev) {
 	case LEV_ALLOC:
@@ -339,47 +385,107 @@ lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
 		s->expires = 0;
 		break;
 	}
+	/* a free address keeps its last owner (affinity), never a key */
+	if (to == LEASE_FREE)
+		memset(s->key, 0, sizeof(s->key));
 	slot_attach(t, idx, to);
 	return 0;
 }
 
-/* Walk the client's chain: count its leases, remember its first lease and
- * a slot it held before (affinity). */
-static unsigned
-client_scan(const struct lease_table *t, const struct in6_addr *client,
-    uint32_t *first, uint32_t *previous)
-{
-	unsigned n = 0;
+/* What the client's chain says about one client and key. */
+struct scan {
+	unsigned n;		/* BOUND+STATIC leases */
+	uint32_t first;		/* the first of them */
+	uint32_t previous;	/* a slot it held before (affinity) */
+	uint32_t mine;		/* BOUND/STATIC with this key */
+	uint32_t keyless;	/* BOUND/STATIC without a key */
+};
 
-	*first = *previous = SLOT_NONE;
+static bool
+key_is_zero(const uint8_t key[static LEASE_KEY_LEN])
+{
+	return ct_equal(key, no_key, LEASE_KEY_LEN);
+}
+
+static void
+client_scan(const struct lease_table *t, const struct in6_addr *client,
+    const uint8_t *key, struct scan *sc)
+{
+	sc->n = 0;
+	sc->first = sc->previous = sc->mine = sc->keyless = SLOT_NONE;
 	for (uint32_t i = t->buckets[hash6(t, client)]; i != SLOT_NONE;
 	    i = t->slots[i].hnext) {
 		const struct lease_slot *s = &t->slots[i];
 
 		if (memcmp(&s->client, client, sizeof(*client)) != 0)
 			continue;
-		if (s->state == LEASE_BOUND || s->state == LEASE_STATIC) {
-			if (n++ == 0)
-				*first = i;
-		} else if (*previous == SLOT_NONE ||
+		if (counts(s->state)) {
+			if (sc->n++ == 0)
+				sc->first = i;
+			if (key_is_zero(s->key)) {
+				if (sc->keyless == SLOT_NONE)
+					sc->keyless = i;
+			} else if (key != NULL &&
+			    ct_equal(s->key, key, LEASE_KEY_LEN)) {
+				sc->mine = i;
+			}
+		} else if (sc->previous == SLOT_NONE ||
 		    (s->state == LEASE_HELD &&
-		    t->slots[*previous].state == LEASE_FREE)) {
-			*previous = i;	/* prefer a held slot */
+		    t->slots[sc->previous].state == LEASE_FREE)) {
+			sc->previous = i;	/* prefer a held slot */
 		}
 	}
-	return n;
 }
 
 unsigned
 lease_count_client(const struct lease_table *t, const struct in6_addr *client,
     uint32_t *first_idx)
 {
-	uint32_t prev, first;
-	unsigned n = client_scan(t, client, &first, &prev);
+	struct scan sc;
 
+	client_scan(t, client, NULL, &sc);
 	if (first_idx != NULL)
-		*first_idx = first;
-	return n;
+		*first_idx = sc.first;
+	return sc.n;
+}
+
+unsigned
+lease_count_prefix(const struct lease_table *t, const struct in6_addr *client)
+{
+	struct in6_addr p = prefix_of(t, client);
+
+	return pfx_get(&t->pfx, &p);
+}
+
+/* May `client` hold one more lease: its own quota and its prefix's. */
+static bool
+within_quota(const struct lease_table *t, const struct in6_addr *client,
+    unsigned n)
+{
+	return n < t->max_per_client && (t->max_per_prefix == 0 ||
+	    lease_count_prefix(t, client) < t->max_per_prefix);
+}
+
+/* Does the slot's key admit `key`?  A keyless slot admits a verified
+ * caller, which then adopts it (*adopt). */
+static bool
+key_admits(const struct lease_slot *s, const uint8_t *key, unsigned flags,
+    bool *adopt)
+{
+	*adopt = false;
+	if (key_is_zero(key))
+		return false;
+	if (!key_is_zero(s->key))
+		return ct_equal(s->key, key, LEASE_KEY_LEN);
+	*adopt = (flags & LEASE_F_VERIFIED) != 0;
+	return *adopt;
+}
+
+static void
+adopt_key(struct lease_table *t, uint32_t i, const uint8_t *key)
+{
+	memcpy(t->slots[i].key, key, LEASE_KEY_LEN);
+	t->changes++;
 }
 
 /* Can `client` take slot i (FREE, or HELD for itself)? */
@@ -394,39 +500,47 @@ takeable(const struct lease_table *t, uint32_t i, const struct in6_addr *client)
 
 enum lease_err
 lease_alloc(struct lease_table *t, const struct in6_addr *client,
-    uint32_t hint, unsigned flags, int64_t now, uint32_t *idx_out)
+    const uint8_t key[static LEASE_KEY_LEN], uint32_t hint, unsigned flags,
+    int64_t now, uint32_t *idx_out)
 {
-	uint32_t first, previous, i = SLOT_NONE;
-	unsigned n = client_scan(t, client, &first, &previous);
+	uint32_t i = SLOT_NONE;
+	struct scan sc;
 
+	if (key_is_zero(key))
+		return LE_BAD_KEY;
+	client_scan(t, client, key, &sc);
+	/* ALLOC is idempotent: the key names the lease a lost reply carried,
+	 * whatever the hint (only its owner knows the key) */
+	if (sc.mine != SLOT_NONE) {
+		*idx_out = sc.mine;
+		return LE_OK;
+	}
+	/* everything below changes the table or says why not: only for a
+	 * caller that receives at its address */
+	if (!(flags & LEASE_F_VERIFIED))
+		return LE_UNVERIFIED;
+	if (sc.keyless != SLOT_NONE) {
+		/* the operator's lease for this client: the caller takes it */
+		adopt_key(t, sc.keyless, key);
+		*idx_out = sc.keyless;
+		return LE_OK;
+	}
 	if (hint != 0) {
 		uint32_t h = lease_index(t, hint);
 
 		if (h == SLOT_NONE || t->slots[h].state == LEASE_EXCLUDED) {
 			if (flags & LEASE_F_STRICT)
 				return LE_NOT_IN_POOL;
-		} else if ((t->slots[h].state == LEASE_BOUND ||
-		    t->slots[h].state == LEASE_STATIC) &&
-		    owned_by(&t->slots[h], client)) {
-			*idx_out = h;	/* already the caller's: a retry */
-			return LE_OK;
 		} else if (takeable(t, h, client)) {
 			i = h;
 		} else if (flags & LEASE_F_STRICT) {
 			return LE_UNAVAILABLE;
 		}
 	}
-	if (n >= t->max_per_client) {
-		/* ALLOC is idempotent: a retransmitted request gets the lease
-		 * the lost reply carried instead of a quota error */
-		if (first != SLOT_NONE && hint == 0) {
-			*idx_out = first;
-			return LE_OK;
-		}
+	if (!within_quota(t, client, sc.n))
 		return LE_QUOTA;
-	}
 	if (i == SLOT_NONE)
-		i = previous;
+		i = sc.previous;
 	if (i == SLOT_NONE)
 		i = t->free.head;
 	if (i == SLOT_NONE)
@@ -434,7 +548,9 @@ lease_alloc(struct lease_table *t, const struct in6_addr *client,
 	if (i == SLOT_NONE)
 		return LE_EXHAUSTED;
 	if (lease_transition(t, i, LEV_ALLOC, client, now, 0) != 0)
-		return LE_EXHAUSTED;
+		return t->slots[i].state == LEASE_BOUND ? LE_EXHAUSTED :
+		    LE_NOMEM;
+	memcpy(t->slots[i].key, key, LEASE_KEY_LEN);
 	*idx_out = i;
 	return LE_OK;
 }
@@ -451,51 +567,85 @@ slot_of(struct lease_table *t, uint32_t addr, uint32_t *idx_out)
 	return &t->slots[i];
 }
 
+bool
+lease_key_matches(const struct lease_table *t, const struct in6_addr *client,
+    const uint8_t key[static LEASE_KEY_LEN], uint32_t addr)
+{
+	uint32_t i = lease_index(t, addr);
+	const struct lease_slot *s;
+
+	if (i == SLOT_NONE || key_is_zero(key))
+		return false;
+	s = &t->slots[i];
+	return (counts(s->state) || s->state == LEASE_HELD) &&
+	    owned_by(s, client) && ct_equal(s->key, key, LEASE_KEY_LEN);
+}
+
 enum lease_err
 lease_renew(struct lease_table *t, const struct in6_addr *client,
-    uint32_t addr, int64_t now, uint32_t *idx_out)
+    const uint8_t key[static LEASE_KEY_LEN], uint32_t addr, unsigned flags,
+    int64_t now, uint32_t *idx_out)
 {
 	struct lease_slot *s = slot_of(t, addr, idx_out);
-	enum lease_event ev;
+	bool adopt;
 
 	if (s == NULL)
 		return LE_NOT_IN_POOL;
 	switch (s->state) {
 	case LEASE_BOUND:
-		if (!owned_by(s, client))
+		if (!owned_by(s, client) || !key_admits(s, key, flags, &adopt))
 			return LE_NOT_OWNER;
-		ev = LEV_RENEW;
-		break;
+		if (adopt)
+			adopt_key(t, *idx_out, key);
+		lease_transition(t, *idx_out, LEV_RENEW, client, now, 0);
+		return LE_OK;
 	case LEASE_STATIC:
-		return owned_by(s, client) ? LE_OK : LE_NOT_OWNER;
+		if (!owned_by(s, client) || !key_admits(s, key, flags, &adopt))
+			return LE_NOT_OWNER;
+		if (adopt)
+			adopt_key(t, *idx_out, key);
+		return LE_OK;
 	case LEASE_HELD:
-		/* a late renew by the same client: bind again (its hold kept
-		 * the address for exactly this) */
-		if (!owned_by(s, client))
+		/* a late renew by the same client binds it again (its hold
+		 * kept the address for this), within its quotas */
+		if (!owned_by(s, client) || !key_admits(s, key, flags, &adopt))
 			return LE_NO_LEASE;
-		ev = LEV_ALLOC;
-		break;
+		if (!within_quota(t, client, lease_count_client(t, client,
+		    NULL)))
+			return LE_QUOTA;
+		if (lease_transition(t, *idx_out, LEV_ALLOC, client, now, 0) !=
+		    0)
+			return LE_NOMEM;
+		if (adopt)
+			adopt_key(t, *idx_out, key);
+		return LE_OK;
 	default:
 		return LE_NO_LEASE;
 	}
-	lease_transition(t, *idx_out, ev, client, now, 0);
-	return LE_OK;
 }
 
 enum lease_err
 lease_release(struct lease_table *t, const struct in6_addr *client,
-    uint32_t addr, int64_t now, uint32_t *idx_out)
+    const uint8_t key[static LEASE_KEY_LEN], uint32_t addr, unsigned flags,
+    int64_t now, uint32_t *idx_out)
 {
 	struct lease_slot *s = slot_of(t, addr, idx_out);
+	bool adopt;
 
 	if (s == NULL)
 		return LE_NOT_IN_POOL;
 	if (s->state == LEASE_STATIC)
 		return LE_NOT_OWNER;	/* operator leases end by revoke */
+	/* released already (a retransmission): the same answer */
+	if (s->state == LEASE_HELD && owned_by(s, client) &&
+	    !key_is_zero(s->key) && ct_equal(s->key, key, LEASE_KEY_LEN))
+		return LE_OK;
 	if (s->state != LEASE_BOUND)
 		return LE_NO_LEASE;
-	if (!owned_by(s, client))
+	if (!owned_by(s, client) || !key_admits(s, key, flags, &adopt))
 		return LE_NOT_OWNER;
+	if (adopt)
+		adopt_key(t, *idx_out, key);
 	lease_transition(t, *idx_out, LEV_RELEASE, client, now, 0);
 	return LE_OK;
 }
@@ -517,17 +667,18 @@ enum lease_err
 lease_make(struct lease_table *t, const struct in6_addr *client,
     uint32_t hint, uint32_t lease_time, int64_t now, uint32_t *idx_out)
 {
-	uint32_t first, previous, i = SLOT_NONE;
+	uint32_t i = SLOT_NONE;
 	enum lease_event ev = lease_time == 0 ? LEV_STATIC : LEV_ALLOC;
 	struct lease_slot *s;
+	struct scan sc;
 
-	(void)client_scan(t, client, &first, &previous);
+	client_scan(t, client, NULL, &sc);
 	if (hint != 0) {
 		i = lease_index(t, hint);
 		if (i == SLOT_NONE || t->slots[i].state == LEASE_EXCLUDED)
 			return LE_NOT_IN_POOL;
 	} else {
-		i = first != SLOT_NONE ? first : previous;
+		i = sc.first != SLOT_NONE ? sc.first : sc.previous;
 		if (i == SLOT_NONE)
 			i = t->free.head;
 		if (i == SLOT_NONE)
@@ -590,7 +741,8 @@ lease_next_event(const struct lease_table *t)
 
 int
 lease_restore(struct lease_table *t, uint32_t addr, uint8_t state,
-    const struct in6_addr *client, int64_t since, int64_t expires)
+    const struct in6_addr *client, const uint8_t *key, int64_t since,
+    int64_t expires)
 {
 	uint32_t i = lease_index(t, addr);
 	struct lease_slot *s;
@@ -599,15 +751,39 @@ lease_restore(struct lease_table *t, uint32_t addr, uint8_t state,
 		return -1;
 	if (state > LEASE_STATIC)
 		return -1;
+	if (counts(state) && !prefix_room(t))
+		return -ENOMEM;
 	s = &t->slots[i];
+	t->changes++;
 	slot_detach(t, i);
 	if (client != NULL && !IN6_IS_ADDR_UNSPECIFIED(client))
 		set_owner(t, i, client);
 	else if (s->hashed)
 		hash_remove(t, i);
+	memcpy(s->key, key != NULL && s->hashed && state != LEASE_FREE ? key :
+	    no_key, sizeof(s->key));
 	s->since = since;
 	s->expires = expires;
 	slot_attach(t, i, state);
+	return 0;
+}
+
+int
+lease_set_prefix_len(struct lease_table *t, unsigned len)
+{
+	int rc;
+
+	if (len < 1 || len > 128)
+		return -EINVAL;
+	if (len == t->prefix_len)
+		return 0;
+	pfx_clear(&t->pfx);
+	if ((rc = pfx_reserve(&t->pfx, t->bound.count + t->n_static)) != 0)
+		return rc;
+	t->prefix_len = len;
+	for (uint32_t i = 0; i < t->size; i++)
+		if (counts(t->slots[i].state))
+			prefix_add(t, i, +1);
 	return 0;
 }
 
@@ -628,9 +804,11 @@ migrate_one(struct lease_table *t, const struct lease_table *old, uint32_t i,
 		}
 		return 0;	/* a hold or affinity outside the pool: drop */
 	}
-	if (apply)
-		lease_restore(t, a, s->state, s->hashed ? &s->client : NULL,
-		    s->since, s->expires);
+	if (apply && lease_restore(t, a, s->state, s->hashed ? &s->client :
+	    NULL, s->key, s->since, s->expires) != 0) {
+		*lost = a;	/* out of memory */
+		return -1;
+	}
 	return 0;
 }
 
@@ -677,6 +855,40 @@ check_list(const struct lease_table *t, const struct lease_list *l,
 	return prev == l->tail && n == l->count ? 0 : -1;
 }
 
+/* The per-prefix counts agree with a recount, and no free slot has a key. */
+static int
+check_prefixes(const struct lease_table *t)
+{
+	struct pfx_table re;
+	uint32_t total = 0;
+	int rc = 0;
+
+	pfx_init(&re, t->pfx.seed);
+	if (pfx_reserve(&re, t->bound.count + t->n_static) != 0)
+		return -1;
+	for (uint32_t i = 0; i < t->size; i++) {
+		struct in6_addr p;
+
+		if (t->slots[i].state == LEASE_FREE &&
+		    !key_is_zero(t->slots[i].key))
+			rc = -1;
+		if (!counts(t->slots[i].state))
+			continue;
+		p = prefix_of(t, &t->slots[i].client);
+		pfx_add(&re, &p, +1);
+	}
+	for (uint32_t k = 0; k < re.cap && rc == 0; k++)
+		if (re.v[k].count != 0 &&
+		    pfx_get(&t->pfx, &re.v[k].pfx) != re.v[k].count)
+			rc = -1;
+	for (uint32_t k = 0; k < t->pfx.cap; k++)
+		total += t->pfx.v[k].count;
+	if (total != t->bound.count + t->n_static || re.n != t->pfx.n)
+		rc = -1;
+	pfx_free(&re);
+	return rc;
+}
+
 int
 lease_table_check(const struct lease_table *t)
 {
@@ -708,5 +920,5 @@ lease_table_check(const struct lease_table *t)
 	if (t->free.count + t->bound.count + t->held.count + n_static +
 	    n_excl != t->size)
 		return -1;
-	return 0;
+	return check_prefixes(t);
 }

@@ -11,6 +11,18 @@
  *   EXCLUDED  no list
  * Slots are also chained in a hash by client IPv6 (the last owner, kept
  * after release for affinity).  Every operation is O(1) in the pool size.
+ *
+ * Ownership: a lease belongs to a client IPv6 address *and* the key (128
+ * random bits) the client chose in its ALLOC; RENEW and RELEASE must show
+ * the same key, and ALLOC with a key that already names one of the
+ * caller's leases is a retransmission, answered with that lease.  A lease
+ * made by the operator (or journaled before keys existed) has no key: the
+ * first verified request of its owner that shows one adopts it.  The key
+ * follows the owner: cleared when the slot changes hands, is revoked or
+ * its hold ends.
+ *
+ * Quotas: max_per_client leases per client address, and max_per_prefix
+ * per client prefix of prefix_len bits (BOUND and STATIC leases count).
  */
 #ifndef DSTM_LEASE_H
 #define DSTM_LEASE_H
@@ -20,6 +32,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "server/prefix.h"
 
 enum lease_state {
 	LEASE_FREE = 0,
@@ -44,8 +57,11 @@ const char *lease_state_name(enum lease_state s);
 
 #define SLOT_NONE UINT32_MAX
 
+#define LEASE_KEY_LEN	16
+
 struct lease_slot {
 	struct in6_addr	client;		/* owner, or last owner when FREE */
+	uint8_t		key[LEASE_KEY_LEN];	/* the owner's; zero = none */
 	int64_t		expires;	/* BOUND: lease end; HELD: hold end */
 	int64_t		since;		/* when bound */
 	uint32_t	prev, next;	/* list links (by state) */
@@ -71,8 +87,11 @@ enum lease_err {
 	LE_NOT_IN_POOL,		/* address outside the pool */
 	LE_NO_LEASE,		/* no bound lease there */
 	LE_NOT_OWNER,		/* bound to somebody else */
-	LE_QUOTA,		/* client at max leases */
+	LE_QUOTA,		/* client or its prefix at max leases */
 	LE_NOMEM,
+	LE_BAD_KEY,		/* ALLOC without a key (all zero) */
+	LE_UNVERIFIED,		/* would change the table, but the caller
+				 * has not shown it receives at its address */
 };
 
 struct lease_table {
@@ -87,7 +106,11 @@ struct lease_table {
 	uint32_t		 lease_time;
 	uint32_t		 hold_time;
 	uint32_t		 max_per_client;
+	uint32_t		 max_per_prefix;	/* 0 = no limit */
+	unsigned		 prefix_len;	/* lease_set_prefix_len() */
+	struct pfx_table	 pfx;		/* BOUND+STATIC per prefix */
 	uint64_t		 hash_seed;
+	uint64_t		 changes;	/* bumped by every change */
 };
 
 /* Build an empty table over `ranges` minus `excludes`. */
@@ -107,15 +130,28 @@ uint32_t lease_addr(const struct lease_table *t, uint32_t idx);
 int  lease_transition(struct lease_table *t, uint32_t idx, enum lease_event ev,
 	const struct in6_addr *client, int64_t now, uint32_t lease_time);
 
-/* Policy-level operations used by the RPC service. */
-#define LEASE_F_STRICT	0x1	/* the hint is required, not preferred */
+/* Policy-level operations used by the RPC service.  Each is idempotent:
+ * the same request again gets the same answer (and the same lease).  A
+ * caller sees whether the table changed (and must be journaled) by
+ * t->changes. */
+#define LEASE_F_STRICT	 0x1	/* the hint is required, not preferred */
+#define LEASE_F_VERIFIED 0x2	/* the caller receives at its address (tcp6,
+				 * or a valid cookie): it may create a lease
+				 * or adopt a keyless one */
 enum lease_err lease_alloc(struct lease_table *t, const struct in6_addr *client,
-	uint32_t hint, unsigned flags, int64_t now, uint32_t *idx_out);
+	const uint8_t key[static LEASE_KEY_LEN], uint32_t hint, unsigned flags,
+	int64_t now, uint32_t *idx_out);
 enum lease_err lease_renew(struct lease_table *t, const struct in6_addr *client,
-	uint32_t addr, int64_t now, uint32_t *idx_out);
+	const uint8_t key[static LEASE_KEY_LEN], uint32_t addr, unsigned flags,
+	int64_t now, uint32_t *idx_out);
 enum lease_err lease_release(struct lease_table *t,
-	const struct in6_addr *client, uint32_t addr, int64_t now,
-	uint32_t *idx_out);
+	const struct in6_addr *client, const uint8_t key[static LEASE_KEY_LEN],
+	uint32_t addr, unsigned flags, int64_t now, uint32_t *idx_out);
+/* true when `key` is the key of the caller's BOUND, STATIC or HELD lease on
+ * `addr`: the request comes from its owner, whatever the transport */
+bool lease_key_matches(const struct lease_table *t,
+	const struct in6_addr *client, const uint8_t key[static LEASE_KEY_LEN],
+	uint32_t addr);
 enum lease_err lease_revoke(struct lease_table *t, uint32_t addr,
 	uint32_t *idx_out);
 /* operator lease for `client`; lease_time 0 = STATIC */
@@ -125,6 +161,11 @@ enum lease_err lease_make(struct lease_table *t, const struct in6_addr *client,
 /* Number of BOUND+STATIC leases held by `client`; first one in *idx. */
 unsigned lease_count_client(const struct lease_table *t,
 	const struct in6_addr *client, uint32_t *first_idx);
+/* Number of BOUND+STATIC leases held in the prefix of `client`. */
+unsigned lease_count_prefix(const struct lease_table *t,
+	const struct in6_addr *client);
+/* Set the client prefix length (1-128) and recount; 0 or -ENOMEM. */
+int  lease_set_prefix_len(struct lease_table *t, unsigned len);
 
 /* Expire BOUND leases with expires <= now and end holds with expires <= now.
  * `cb` (may be NULL) is called after each transition with the slot index
@@ -141,7 +182,8 @@ int64_t  lease_next_event(const struct lease_table *t);
  * lease_transition's checks.  Returns -1 if addr is not in the pool or
  * excluded. */
 int  lease_restore(struct lease_table *t, uint32_t addr, uint8_t state,
-	const struct in6_addr *client, int64_t since, int64_t expires);
+	const struct in6_addr *client, const uint8_t *key, int64_t since,
+	int64_t expires);
 
 /* Move every non-FREE slot of `old` into `t` (a new pool after reload).
  * Fails (-1, `*lost` = address) without changing `t`'s contents if a

@@ -1,5 +1,6 @@
-/* policy.c - who may lease: client prefix ACL and a per-source token
- * bucket rate limit. */
+/* policy.c - who may lease: client prefix ACL and token bucket rate
+ * limits, per source address and per client prefix (server.h says which
+ * requests spend from which bucket, and why). */
 #include "server/server.h"
 
 #include <string.h>
@@ -27,42 +28,54 @@ policy_rate_init(struct ratelimit *rl)
 		rl->seed = (uint64_t)(uintptr_t)rl;
 }
 
-static uint32_t
-rl_hash(const struct ratelimit *rl, const struct in6_addr *a)
+/* The bucket of `key`, refilled to `now_ms`: `per_sec` tokens a second,
+ * a burst of the same size, in thousandths.  The table is fixed-size: a
+ * colliding new key takes the slot over (with a full bucket), so memory
+ * is bounded whatever the number of sources. */
+static struct rl_entry *
+bucket(struct rl_table *t, uint64_t seed, uint32_t per_sec,
+    const struct in6_addr *key, int64_t now_ms)
 {
-	return (uint32_t)(hash_in6(a, rl->seed) % RL_SLOTS);
-}
-
-/* Token bucket per source: `per_sec` tokens a second, burst of the same
- * size.  The table is fixed-size: a colliding new source takes the slot
- * over (it starts with a full bucket), so memory is bounded whatever
- * the number of sources. */
-bool
-policy_rate_ok(struct ratelimit *rl, uint32_t per_sec,
-    const struct in6_addr *src, int64_t now_ms)
-{
-	struct rl_entry *e;
+	struct rl_entry *e = &t->slot[hash_in6(key, seed) % RL_SLOTS];
 	uint64_t tokens, cap = (uint64_t)per_sec * 1000;
 
-	if (per_sec == 0)
-		return true;
-	e = &rl->slot[rl_hash(rl, src)];
-	if (!e->used || memcmp(&e->src, src, sizeof(*src)) != 0) {
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	if (!e->used || memcmp(&e->src, key, sizeof(*key)) != 0) {
 		e->used = 1;
-		e->src = *src;
+		e->src = *key;
 		e->last_ms = now_ms;
-		e->tokens_milli = (uint32_t)(cap > UINT32_MAX ? UINT32_MAX : cap);
+		e->tokens_milli = (uint32_t)cap;
 	}
 	tokens = e->tokens_milli;
 	if (now_ms > e->last_ms)
 		tokens += (uint64_t)(now_ms - e->last_ms) * per_sec;
-	if (tokens > cap)
-		tokens = cap;
+	e->tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
 	e->last_ms = now_ms;
-	if (tokens < 1000) {
-		e->tokens_milli = (uint32_t)tokens;
+	return e;
+}
+
+bool
+policy_rate_ok(struct ratelimit *rl, const struct server_conf *c,
+    const struct in6_addr *src, bool proven, int64_t now_ms)
+{
+	struct rl_entry *a = NULL, *p = NULL;
+	struct in6_addr pfx = *src;
+
+	addr6_mask(&pfx, c->prefix_length);
+	if (c->prefix_rate_limit != 0)
+		p = bucket(proven ? &rl->prefix : &rl->unproven,
+		    rl->seed ^ (proven ? 1 : 2), c->prefix_rate_limit, &pfx,
+		    now_ms);
+	if (proven && c->rate_limit != 0)
+		a = bucket(&rl->source, rl->seed, c->rate_limit, src, now_ms);
+	/* both or neither: a refusal spends nothing */
+	if ((a != NULL && a->tokens_milli < 1000) ||
+	    (p != NULL && p->tokens_milli < 1000))
 		return false;
-	}
-	e->tokens_milli = (uint32_t)(tokens - 1000);
+	if (a != NULL)
+		a->tokens_milli -= 1000;
+	if (p != NULL)
+		p->tokens_milli -= 1000;
 	return true;
 }

@@ -241,8 +241,10 @@ listen_one(const struct in6_addr *a, uint16_t port, bool stream)
 		close(fd);
 		return -1;
 	}
-	/* NULL netconfig: register the dispatcher, not with rpcbind */
-	if (!svc_reg(l->xprt, DSTM_PROG, DSTM_V1, dstm_prog_1, NULL))
+	/* NULL netconfig: register the dispatcher, not with rpcbind;
+	 * version 1 only to refuse it clearly (svc.c) */
+	if (!svc_reg(l->xprt, DSTM_PROG, DSTM_V2, dstm_prog_2, NULL) ||
+	    !svc_reg(l->xprt, DSTM_PROG, DSTM_V1, dstm_prog_1, NULL))
 		fatalx("svc_reg failed");
 	l->fd = fd;
 	l->n_dup = 0;
@@ -304,14 +306,16 @@ rpcbind_register(const struct server_conf *c)
 			continue;
 		/* a server killed with -9 leaves its registration behind:
 		 * take the program over rather than fail */
-		if (rpcb_unset(DSTM_PROG, DSTM_V1, nc))
+		if (rpcb_unset(DSTM_PROG, DSTM_V1, nc) |
+		    rpcb_unset(DSTM_PROG, DSTM_V2, nc))
 			log_debug("rpcbind: replaced an old %s registration",
 			    listeners[i].netid);
 		/* rpcbind lets only the owner (or root) unset: register
 		 * as the user we run as later, so that the stop can */
 		if (as_user && seteuid(run_as.uid) != 0)
 			log_warn("rpcbind: seteuid %u", (unsigned)run_as.uid);
-		if (rpcb_set(DSTM_PROG, DSTM_V1, nc, &nb))
+		if (rpcb_set(DSTM_PROG, DSTM_V2, nc, &nb) &&
+		    rpcb_set(DSTM_PROG, DSTM_V1, nc, &nb))
 			any = true;
 		else
 			log_warnx("rpcbind: cannot register %s",
@@ -338,6 +342,7 @@ rpcbind_unregister(void)
 		if (nc == NULL)
 			continue;
 		rpcb_unset(DSTM_PROG, DSTM_V1, nc);
+		rpcb_unset(DSTM_PROG, DSTM_V2, nc);
 		freenetconfigent(nc);
 	}
 	rpcbind_registered = false;
@@ -382,6 +387,9 @@ apply_conf_to_table(struct server *s)
 	s->leases.lease_time = s->conf.lease_time;
 	s->leases.hold_time = s->conf.hold_time;
 	s->leases.max_per_client = s->conf.max_leases_per_client;
+	s->leases.max_per_prefix = s->conf.max_leases_per_prefix;
+	if (lease_set_prefix_len(&s->leases, s->conf.prefix_length) != 0)
+		fatalx("out of memory counting leases per prefix");
 }
 
 int
@@ -740,6 +748,9 @@ main(int argc, char **argv)
 		startup_fail("cannot start the co-located gateway: %s",
 		    strerror(-rc));
 	rpc_control(RPC_SVC_CONNMAXREC_SET, &maxrec);
+	if ((rc = notify_open()) != 0)
+		startup_fail("cannot open the revoke notice socket: %s",
+		    strerror(-rc));
 	udp_dup_budget = fd_budget(server.conf.n_listen);
 	for (unsigned i = 0; i < server.conf.n_listen; i++) {
 		if (listen_one(&server.conf.listen[i], server.conf.port, true) ||
@@ -793,6 +804,7 @@ main(int argc, char **argv)
 	if (ctl_fd >= 0)
 		unlink(ctl_path);
 	commit_close(&server);
+	notify_close();
 	store_close(&server);
 	pidfile_remove(server.conf.pid_file, pidfd);
 	svc_exit();

@@ -4,7 +4,9 @@
  *   commit.c    group commit: replies held until their changes are synced
  *   ctl.c       the control program (dstmctl) on the UNIX socket
  *   store.c     lease table <-> journal (record, replay, compaction)
- *   policy.c    client ACL and per-source rate limit
+ *   policy.c    client ACL, rate limits per source and per prefix
+ *   cookie.c    the server cookie (return routability for udp6 ALLOC)
+ *   notify.c    revoke notices to clients
  *   colocate.c  the gateway inside rpcdstmd ([gateway] enable = yes)
  * With their own headers:
  *   conf.c      rpcdstmd.conf, parsed and checked; the -n printer
@@ -26,7 +28,7 @@
 struct journal;
 struct gw;
 
-#define RL_SLOTS 4096		/* rate limiter table (per source IPv6) */
+#define RL_SLOTS 4096		/* each rate limiter table (slots) */
 /* Group commit: datagrams taken from one UDP socket per round (each
  * through its own dup()ed descriptor and libtirpc transport), and the most
  * replies held for one commit. */
@@ -47,8 +49,19 @@ struct rl_entry {
 	uint8_t		used;
 };
 
-struct ratelimit {
+struct rl_table {
 	struct rl_entry	slot[RL_SLOTS];
+};
+
+/* Token buckets by who can spend them (policy.c): a request that proved
+ * its source (tcp6, a cookie, the lease key) spends from its address's
+ * bucket and its prefix's; one that did not (udp6 alone: the source may
+ * be forged) only from its prefix's bucket for such requests, so forged
+ * traffic never empties a bucket that a real client needs. */
+struct ratelimit {
+	struct rl_table	source;		/* proven, per address */
+	struct rl_table	prefix;		/* proven, per client prefix */
+	struct rl_table	unproven;	/* not proven, per client prefix */
 	uint64_t	seed;
 };
 
@@ -60,6 +73,8 @@ enum srv_counter {
 	C_ERR_NOT_OWNER, C_ERR_QUOTA, C_ERR_BAD_REQUEST, C_ERR_INTERNAL,
 	C_EXPIRED, C_HOLD_ENDED, C_REVOKED, C_JOURNAL_COMMITS,
 	C_COMPACTIONS, C_RELOADS, C_CTL_REQUESTS, C_GW_ERRORS, C_REPLIES_HELD,
+	C_ERR_COOKIE, C_ERR_VERSION, C_RL_UNPROVEN, C_NOTIFY_SENT,
+	C_NOTIFY_ERRORS, C_REQ_V1,
 	C_COUNT
 };
 
@@ -108,14 +123,31 @@ void store_maybe_compact(struct server *s);
 
 /* policy.c */
 bool policy_allowed(const struct server_conf *c, const struct in6_addr *src);
-/* true when `src` may send one more request now */
-bool policy_rate_ok(struct ratelimit *rl, uint32_t per_sec,
-	const struct in6_addr *src, int64_t now_ms);
+/* true when `src` may send one more request now: `proven` (it receives at
+ * that address) spends from its address's and its prefix's buckets, else
+ * from its prefix's bucket for unproven requests */
+bool policy_rate_ok(struct ratelimit *rl, const struct server_conf *c,
+	const struct in6_addr *src, bool proven, int64_t now_ms);
 void policy_rate_init(struct ratelimit *rl);
+
+/* cookie.c */
+#define COOKIE_LEN	16
+void cookie_make(const struct in6_addr *client, int64_t now,
+	uint8_t cookie[static COOKIE_LEN]);
+bool cookie_valid(const struct in6_addr *client, int64_t now,
+	const uint8_t cookie[static COOKIE_LEN]);
+
+/* notify.c */
+int  notify_open(void);
+void notify_close(void);
+/* The operator ended the lease on `addr`: tell its owner (one datagram). */
+void notify_revoked(struct server *s, uint32_t addr,
+	const struct in6_addr *client, const uint8_t key[static LEASE_KEY_LEN]);
 
 /* svc.c */
 /* rpcgen's dispatchers (no prototype is generated) */
 void dstm_prog_1(struct svc_req *rq, SVCXPRT *xprt);
+void dstm_prog_2(struct svc_req *rq, SVCXPRT *xprt);
 void dstm_ctl_prog_1(struct svc_req *rq, SVCXPRT *xprt);
 void srv_expire(struct server *s);
 /* requests seen by the client program so far (all procedures) */
@@ -127,8 +159,8 @@ void srvsvc_fill_lease(struct server *s, uint32_t idx, struct dstm_lease *res);
 void commit_close(struct server *s);
 /* For a reply of the client program: TRUE = send it now, FALSE = held
  * until what it shows is durable. */
-bool_t commit_reply(struct server *s, struct svc_req *rq, bool is_lease,
-	void *res);
+bool_t commit_reply(struct server *s, struct svc_req *rq, xdrproc_t xdr,
+	void *res, size_t size);
 /* a transport with a held reply: the loop must not read from it */
 bool commit_fd_held(int fd);
 /* End of an event-loop round: one commit, then the held replies. */

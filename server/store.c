@@ -14,9 +14,14 @@ replay_one(const struct jrec *r, void *arg)
 {
 	struct server *s = arg;
 	char a[ADDR_STRLEN];
+	int rc;
 
-	if (lease_restore(&s->leases, r->addr, r->state, &r->client, r->since,
-	    r->expires) != 0)
+	_Static_assert(JOURNAL_KEY_LEN == LEASE_KEY_LEN, "key sizes");
+	rc = lease_restore(&s->leases, r->addr, r->state, &r->client, r->key,
+	    r->since, r->expires);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc != 0)
 		/* the pool shrank while we were down: not fatal, say so */
 		log_warnx("journal: %s (%s) is not in the pool any more; "
 		    "dropped", addr4_ntop(r->addr, a, sizeof(a)),
@@ -67,6 +72,7 @@ store_record(struct server *s, uint32_t idx)
 	r.state = sl->state;
 	if (sl->hashed)
 		r.client = sl->client;
+	memcpy(r.key, sl->key, sizeof(r.key));
 	r.since = sl->since;
 	r.expires = sl->expires;
 	if ((rc = journal_append(s->journal, &r)) != 0) {
@@ -136,6 +142,7 @@ compact_next(struct jrec *r, void *arg)
 		r->state = sl->state;
 		if (sl->hashed)
 			r->client = sl->client;
+		memcpy(r->key, sl->key, sizeof(r->key));
 		r->since = sl->since;
 		r->expires = sl->expires;
 		return 1;

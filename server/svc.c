@@ -1,16 +1,27 @@
 /* svc.c - the client program: ALLOC, RENEW, RELEASE, INFO.
  *
  * A lease belongs to the caller's IPv6 source address as the transport
- * saw it (svc_getrpccaller), never to an address the caller claims.
- * Every request is checked in the same order: caller address, ACL, rate
- * limit, arguments; a refused request changes nothing.  A change is
- * journaled and committed (durable) before the reply is sent.
+ * saw it (svc_getrpccaller), never to an address the caller claims, and
+ * to the key (128 random bits) its ALLOC chose: RENEW and RELEASE must
+ * show the key, so a forged source renews and releases nothing.  ALLOC
+ * may create a lease only for a caller that receives at its address: on
+ * tcp6 the handshake shows it, on udp6 the server cookie does (a first
+ * udp6 ALLOC gets DSTM_COOKIE and a cookie, the second one its lease).
+ *
+ * Every request is checked in the same order: caller address, ACL, what
+ * it proves (tcp6, cookie, lease key), the rate limit for that proof,
+ * arguments; a refused request changes nothing.  A change is journaled
+ * and committed (durable) before the reply is sent.
+ *
+ * Version 1 (no keys) is answered: NULL and INFO as ever, ALLOC, RENEW
+ * and RELEASE with DSTM_VERSION_MISMATCH.
  *
  * Group commit and the order of replies and disk writes: commit.c. */
 #include "server/server.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "common/clock.h"
@@ -18,6 +29,9 @@
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
+
+_Static_assert(DSTM_KEY_LEN == LEASE_KEY_LEN, "one key size");
+_Static_assert(DSTM_COOKIE_LEN == COOKIE_LEN, "one cookie size");
 
 static dstm_status
 lease_err_status(enum lease_err e)
@@ -31,6 +45,8 @@ lease_err_status(enum lease_err e)
 	case LE_NOT_OWNER:	return DSTM_NOT_OWNER;
 	case LE_QUOTA:		return DSTM_QUOTA;
 	case LE_NOMEM:		return DSTM_INTERNAL;
+	case LE_BAD_KEY:	return DSTM_BAD_REQUEST;
+	case LE_UNVERIFIED:	return DSTM_COOKIE;
 	}
 	return DSTM_INTERNAL;
 }
@@ -50,10 +66,11 @@ count_status(struct server *s, dstm_status st)
 		[DSTM_NOT_OWNER] = C_ERR_NOT_OWNER,
 		[DSTM_QUOTA] = C_ERR_QUOTA,
 		[DSTM_GATEWAY_ERROR] = C_ERR_INTERNAL,
-		[DSTM_VERSION_MISMATCH] = C_ERR_BAD_REQUEST,
+		[DSTM_VERSION_MISMATCH] = C_ERR_VERSION,
 		[DSTM_BAD_REQUEST] = C_ERR_BAD_REQUEST,
 		[DSTM_INTERNAL] = C_ERR_INTERNAL,
 		[DSTM_BAD_CONFIG] = C_ERR_INTERNAL,
+		[DSTM_COOKIE] = C_ERR_COOKIE,
 	};
 
 	if ((unsigned)st < sizeof(map) / sizeof(map[0]))
@@ -71,7 +88,19 @@ caller6(struct svc_req *rq, struct in6_addr *out)
 	    addr6_is_unicast_endpoint(out);
 }
 
-/* Common gate for every request: caller, ACL, rate limit. */
+/* A datagram: its source address may be forged.  (A stream's is not: the
+ * handshake went there and back.) */
+static bool
+is_udp(struct svc_req *rq)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(rq->rq_xprt->xp_fd, SOL_SOCKET, SO_TYPE, &type,
+	    &len) == 0 && type == SOCK_DGRAM;
+}
+
+/* First for every request: the caller and the ACL. */
 static dstm_status
 gate(struct server *s, struct svc_req *rq, struct in6_addr *caller)
 {
@@ -84,10 +113,18 @@ gate(struct server *s, struct svc_req *rq, struct in6_addr *caller)
 		    addr6_ntop(caller, a, sizeof(a)));
 		return DSTM_DENIED;
 	}
-	if (!policy_rate_ok(&s->rl, s->conf.rate_limit, caller,
-	    clock_mono_ms()))
-		return DSTM_RATE_LIMITED;
 	return DSTM_OK;
+}
+
+/* Then the rate limit for what the request proved (server.h). */
+static dstm_status
+limit(struct server *s, const struct in6_addr *caller, bool proven)
+{
+	if (policy_rate_ok(&s->rl, &s->conf, caller, proven, clock_mono_ms()))
+		return DSTM_OK;
+	if (!proven)
+		s->counters[C_RL_UNPROVEN]++;
+	return DSTM_RATE_LIMITED;
 }
 
 void
@@ -116,10 +153,13 @@ srvsvc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
 	res->port_max = 65535;
 }
 
-/* Journal the change; the reply waits in commit.c until it is durable. */
+/* Journal the slot when the table changed since `before`; the reply
+ * waits in commit.c until it is durable. */
 static dstm_status
-commit_change(struct server *s, uint32_t idx)
+commit_change(struct server *s, uint32_t idx, uint64_t before)
 {
+	if (s->leases.changes == before)
+		return DSTM_OK;
 	if (store_record(s, idx) != 0)
 		return DSTM_INTERNAL;
 	return DSTM_OK;
@@ -129,8 +169,8 @@ commit_change(struct server *s, uint32_t idx)
  * by commit.c until what it shows is durable). */
 static bool_t
 reply(struct server *s, struct svc_req *rq, const char *what,
-    const struct in6_addr *c, uint32_t addr, dstm_status st, bool is_lease,
-    void *res)
+    const struct in6_addr *c, uint32_t addr, dstm_status st, xdrproc_t xdr,
+    void *res, size_t size)
 {
 	char a6[ADDR_STRLEN], a4[ADDR_STRLEN];
 
@@ -141,7 +181,7 @@ reply(struct server *s, struct svc_req *rq, const char *what,
 	else
 		log_debug("%s by %s: %s", what, addr6_ntop(c, a6, sizeof(a6)),
 		    dstm_status_msg(st));
-	return commit_reply(s, rq, is_lease, res);
+	return commit_reply(s, rq, xdr, res, size);
 }
 
 bool_t
@@ -155,83 +195,103 @@ dstmproc_null_1_svc(void *argp, void *res, struct svc_req *rq)
 }
 
 bool_t
-dstmproc_alloc_1_svc(dstm_alloc_args *args, dstm_lease *res,
+dstmproc2_null_2_svc(void *argp, void *res, struct svc_req *rq)
+{
+	return dstmproc_null_1_svc(argp, res, rq);
+}
+
+bool_t
+dstmproc2_alloc_2_svc(dstm_alloc2_args *args, dstm_alloc_reply *res,
     struct svc_req *rq)
 {
 	struct server *s = srv;
 	struct in6_addr c;
-	uint32_t hint, idx = SLOT_NONE, before;
+	uint32_t hint, idx = SLOT_NONE;
+	uint64_t before;
 	dstm_status st;
-	enum lease_err le;
+	bool verified;
 
 	s->counters[C_REQ_ALLOC]++;
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
 	if ((st = gate(s, rq, &c)) != DSTM_OK)
 		goto out;
+	verified = !is_udp(rq) || cookie_valid(&c, srv_now(),
+	    (const uint8_t *)args->cookie);
+	if ((st = limit(s, &c, verified)) != DSTM_OK)
+		goto out;
 	if ((args->flags & ~(unsigned)DSTM_ALLOC_STRICT) != 0) {
 		st = DSTM_BAD_REQUEST;
 		goto out;
 	}
 	hint = addr4_from_bytes((const uint8_t *)args->hint);
-	before = lease_count_client(&s->leases, &c, NULL);
-	le = lease_alloc(&s->leases, &c, hint,
-	    (args->flags & DSTM_ALLOC_STRICT) ? LEASE_F_STRICT : 0, srv_now(),
-	    &idx);
-	if ((st = lease_err_status(le)) != DSTM_OK)
-		goto out;
+	before = s->leases.changes;
+	st = lease_err_status(lease_alloc(&s->leases, &c,
+	    (const uint8_t *)args->key, hint,
+	    ((args->flags & DSTM_ALLOC_STRICT) ? LEASE_F_STRICT : 0) |
+	    (verified ? LEASE_F_VERIFIED : 0), srv_now(), &idx));
 	/* a retransmitted ALLOC returns the existing lease: nothing new */
-	if (lease_count_client(&s->leases, &c, NULL) != before &&
-	    (st = commit_change(s, idx)) != DSTM_OK)
+	if (st != DSTM_OK || (st = commit_change(s, idx, before)) != DSTM_OK)
 		goto out;
 	if (s->gw.bind != NULL && s->gw.bind(s->gw.arg,
 	    lease_addr(&s->leases, idx), &c,
 	    s->leases.slots[idx].expires) != 0) {
 		/* no tunnel, no lease: roll back */
+		before = s->leases.changes;
 		lease_transition(&s->leases, idx, LEV_REVOKE, NULL, 0, 0);
-		commit_change(s, idx);
+		commit_change(s, idx, before);
 		st = DSTM_GATEWAY_ERROR;
 		goto out;
 	}
-	srvsvc_fill_lease(s, idx, res);
+	srvsvc_fill_lease(s, idx, &res->lease);
 out:
-	res->status = st;
+	res->lease.status = st;
+	/* for the next udp6 ALLOC (and the one this reply asks for) */
+	if (st != DSTM_BAD_IPV6 && st != DSTM_DENIED)
+		cookie_make(&c, srv_now(), (uint8_t *)res->cookie);
 	return reply(s, rq, "alloc", &c, idx != SLOT_NONE ?
-	    lease_addr(&s->leases, idx) : 0, st, true, res);
+	    lease_addr(&s->leases, idx) : 0, st, (xdrproc_t)xdr_dstm_alloc_reply,
+	    res, sizeof(*res));
 }
 
-/* RENEW and RELEASE name a lease by its address: the gate, then `op` on
- * the table for the caller. */
+/* RENEW and RELEASE name a lease by its address and key: the gate, the
+ * rate limit (the key is the proof on udp6), then `op` on the table. */
 static dstm_status
-addr_request(struct server *s, struct svc_req *rq, const dstm_addr_args *args,
-    enum lease_err (*op)(struct lease_table *, const struct in6_addr *,
-    uint32_t, int64_t, uint32_t *), struct in6_addr *c, uint32_t *addr,
-    uint32_t *idx)
+lease_request(struct server *s, struct svc_req *rq,
+    const dstm_lease_args *args, enum lease_err (*op)(struct lease_table *,
+    const struct in6_addr *, const uint8_t *, uint32_t, unsigned, int64_t,
+    uint32_t *), struct in6_addr *c, uint32_t *addr, uint32_t *idx)
 {
+	const uint8_t *key = (const uint8_t *)args->key;
 	dstm_status st;
+	bool udp;
 
 	memset(c, 0, sizeof(*c));
 	*addr = addr4_from_bytes((const uint8_t *)args->addr);
 	if ((st = gate(s, rq, c)) != DSTM_OK)
 		return st;
-	return lease_err_status(op(&s->leases, c, *addr, srv_now(), idx));
+	udp = is_udp(rq);
+	if ((st = limit(s, c, !udp || lease_key_matches(&s->leases, c, key,
+	    *addr))) != DSTM_OK)
+		return st;
+	return lease_err_status(op(&s->leases, c, key, *addr,
+	    udp ? 0 : LEASE_F_VERIFIED, srv_now(), idx));
 }
 
 bool_t
-dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
+dstmproc2_renew_2_svc(dstm_lease_args *args, dstm_lease *res,
     struct svc_req *rq)
 {
 	struct server *s = srv;
 	struct in6_addr c;
 	uint32_t addr, idx = SLOT_NONE;
+	uint64_t before = s->leases.changes;
 	dstm_status st;
 
 	s->counters[C_REQ_RENEW]++;
 	memset(res, 0, sizeof(*res));
-	st = addr_request(s, rq, args, lease_renew, &c, &addr, &idx);
-	if (st != DSTM_OK)
-		goto out;
-	if ((st = commit_change(s, idx)) != DSTM_OK)
+	st = lease_request(s, rq, args, lease_renew, &c, &addr, &idx);
+	if (st != DSTM_OK || (st = commit_change(s, idx, before)) != DSTM_OK)
 		goto out;
 	/* bind is add-or-update: it also re-adds a held lease bound again */
 	if (s->gw.bind != NULL && s->gw.bind(s->gw.arg, addr, &c,
@@ -242,41 +302,43 @@ dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
 	srvsvc_fill_lease(s, idx, res);
 out:
 	res->status = st;
-	return reply(s, rq, "renew", &c, addr, st, true, res);
+	return reply(s, rq, "renew", &c, addr, st, (xdrproc_t)xdr_dstm_lease,
+	    res, sizeof(*res));
 }
 
 bool_t
-dstmproc_release_1_svc(dstm_addr_args *args, dstm_status *res,
+dstmproc2_release_2_svc(dstm_lease_args *args, dstm_status *res,
     struct svc_req *rq)
 {
 	struct server *s = srv;
 	struct in6_addr c;
-	uint32_t addr, idx;
+	uint32_t addr, idx = SLOT_NONE;
+	uint64_t before = s->leases.changes;
 	dstm_status st;
 
 	s->counters[C_REQ_RELEASE]++;
-	st = addr_request(s, rq, args, lease_release, &c, &addr, &idx);
-	if (st == DSTM_OK) {
+	st = lease_request(s, rq, args, lease_release, &c, &addr, &idx);
+	/* a retransmission of a RELEASE already done changes nothing */
+	if (st == DSTM_OK && s->leases.changes != before) {
 		if (s->gw.unbind != NULL)
 			s->gw.unbind(s->gw.arg, addr, &c);
-		st = commit_change(s, idx);
+		st = commit_change(s, idx, before);
 	}
 	*res = st;
-	return reply(s, rq, "release", &c, addr, st, false, res);
+	return reply(s, rq, "release", &c, addr, st, (xdrproc_t)xdr_dstm_status,
+	    res, sizeof(*res));
 }
 
-bool_t
-dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
+static void
+info(struct server *s, dstm_info *res, struct svc_req *rq)
 {
-	struct server *s = srv;
 	struct in6_addr c;
 	uint32_t first, n;
 
-	(void)argp;
-	s->counters[C_REQ_INFO]++;
 	memset(res, 0, sizeof(*res));
-	res->server = strdup("dstm rpcdstmd 0.1");
-	if ((res->status = gate(s, rq, &c)) != DSTM_OK)
+	res->server = strdup("dstm rpcdstmd 0.2");
+	if ((res->status = gate(s, rq, &c)) != DSTM_OK ||
+	    (res->status = limit(s, &c, !is_udp(rq))) != DSTM_OK)
 		goto out;
 	/* the answer lists leases: make what it shows durable first (after
 	 * the gate, so a refused sender cannot force syncs) */
@@ -312,6 +374,75 @@ dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
 	res->leases.leases_len = n;
 out:
 	count_status(s, res->status);
+}
+
+bool_t
+dstmproc2_info_2_svc(void *argp, dstm_info *res, struct svc_req *rq)
+{
+	(void)argp;
+	srv->counters[C_REQ_INFO]++;
+	info(srv, res, rq);
+	return TRUE;
+}
+
+/* ---- version 1: no keys; state changes are refused ---- */
+
+static dstm_status
+v1_refuse(struct server *s, struct svc_req *rq, enum srv_counter req,
+    const char *what)
+{
+	struct in6_addr c;
+	char a[ADDR_STRLEN];
+	dstm_status st;
+
+	s->counters[req]++;
+	s->counters[C_REQ_V1]++;
+	if ((st = gate(s, rq, &c)) == DSTM_OK &&
+	    (st = limit(s, &c, !is_udp(rq))) == DSTM_OK) {
+		st = DSTM_VERSION_MISMATCH;
+		log_debug("%s by %s: protocol version 1 refused (no lease "
+		    "keys)", what, addr6_ntop(&c, a, sizeof(a)));
+	}
+	count_status(s, st);
+	return st;
+}
+
+bool_t
+dstmproc_alloc_1_svc(dstm_alloc_args *args, dstm_lease *res,
+    struct svc_req *rq)
+{
+	(void)args;
+	memset(res, 0, sizeof(*res));
+	res->status = v1_refuse(srv, rq, C_REQ_ALLOC, "alloc");
+	return TRUE;
+}
+
+bool_t
+dstmproc_renew_1_svc(dstm_addr_args *args, dstm_lease *res,
+    struct svc_req *rq)
+{
+	(void)args;
+	memset(res, 0, sizeof(*res));
+	res->status = v1_refuse(srv, rq, C_REQ_RENEW, "renew");
+	return TRUE;
+}
+
+bool_t
+dstmproc_release_1_svc(dstm_addr_args *args, dstm_status *res,
+    struct svc_req *rq)
+{
+	(void)args;
+	*res = v1_refuse(srv, rq, C_REQ_RELEASE, "release");
+	return TRUE;
+}
+
+bool_t
+dstmproc_info_1_svc(void *argp, dstm_info *res, struct svc_req *rq)
+{
+	(void)argp;
+	srv->counters[C_REQ_INFO]++;
+	srv->counters[C_REQ_V1]++;
+	info(srv, res, rq);
 	return TRUE;
 }
 
@@ -324,6 +455,7 @@ srvsvc_calls(const struct server *s)
 }
 
 DSTM_FREERESULT(dstm_prog_1)
+DSTM_FREERESULT(dstm_prog_2)
 
 /* Expiry: called from the event loop. */
 static void

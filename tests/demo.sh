@@ -58,6 +58,7 @@ server = 2001:db8:1::1
 port = $PORT
 control-socket = $CTL_CLI
 pid-file = $T_TMP/rpcd.pid
+key-file = $T_TMP/rpcd.key
 backend = $BACKEND
 CONF
 bg_in "$NS_C1" "$T_TMP/rpcd.log" "$BUILD/rpcd" -d -load -f "$T_TMP/rpcd.conf"

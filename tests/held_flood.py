@@ -21,7 +21,7 @@ import struct
 import sys
 import time
 
-PROG, VERS, NULLPROC, ALLOC = 0x20445354, 1, 0, 1
+PROG, VERS, NULLPROC, ALLOC = 0x20445354, 2, 0, 1
 
 
 def call(xid, proc, args=b""):
@@ -32,7 +32,9 @@ def call(xid, proc, args=b""):
 
 
 def alloc(xid):
-    return call(xid, ALLOC, bytes(4) + struct.pack(">I", 0))  # hint, flags
+    # hint, flags, a key of its own (never zero), no cookie (tcp6)
+    key = struct.pack(">IIII", xid | 1, 0x5eed, 0, 0)
+    return call(xid, ALLOC, bytes(4) + struct.pack(">I", 0) + key + bytes(16))
 
 
 def connect(port, i):

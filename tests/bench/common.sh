@@ -55,6 +55,8 @@ CONF
 [clients]
 allow = 2001:db8::/32
 rate-limit = 0
+prefix-rate-limit = 0
+max-leases-per-prefix = 0
 CONF
 }
 

@@ -154,6 +154,7 @@ server = 2001:db8:1::1
 port = $PORT
 control-socket = $T_TMP/rpcd-$bk.sock
 pid-file = $T_TMP/rpcd-$bk.pid
+key-file = $T_TMP/rpcd-$bk.key
 backend = $bk
 CONF
 	bg_in "$NS_GW" "$T_TMP/rpcdstmd-$bk.log" taskset -c $CPU_B \

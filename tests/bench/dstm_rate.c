@@ -66,6 +66,7 @@ struct req {			/* one request in flight, by seq & mask */
 	uint8_t		proc;
 	uint8_t		timed;	/* part of the measured step */
 	uint8_t		active;
+	uint8_t		cookied;	/* sent again with the cookie */
 };
 
 struct conn {			/* one tcp connection */
@@ -339,6 +340,7 @@ issue(struct gen *g, uint32_t proc_forced, int64_t now)
 			addr = g->cl[client].lease;
 	}
 	r->active = 1;
+	r->cookied = 0;
 	r->xid = g->xid_base + seq;
 	r->client = client;
 	r->t0 = now;
@@ -349,7 +351,7 @@ issue(struct gen *g, uint32_t proc_forced, int64_t now)
 		g->sent++;
 		g->inflight++;
 	}
-	len = rpcwire_call(call + 4, r->xid, proc, addr);
+	len = rpcwire_call(call + 4, r->xid, proc, addr, src, NULL);
 	if (g->udp) {
 		udp_queue(g, src, call + 4, len);
 		return 0;
@@ -386,16 +388,29 @@ issue(struct gen *g, uint32_t proc_forced, int64_t now)
 static void
 on_reply(struct gen *g, const uint8_t *p, size_t len, int64_t now)
 {
-	uint32_t xid, st, addr, seq;
+	uint32_t xid, st, addr, seq, src;
+	const uint8_t *cookie;
+	struct req *r;
+	uint8_t call[CALL_MAX];
 
-	if (rpcwire_reply(p, len, &xid, &st, &addr) != 0)
+	if (rpcwire_reply(p, len, &xid, &st, &addr, &cookie) != 0)
 		return;
 	seq = xid - g->xid_base;
 	if (seq - g->old >= g->seq - g->old)	/* not in flight */
 		return;
-	if (!g->req[seq & g->mask].active ||	/* late: timed out */
-	    g->req[seq & g->mask].xid != xid)
+	r = &g->req[seq & g->mask];
+	if (!r->active || r->xid != xid)	/* late: timed out */
 		return;
+	/* udp6: a new client's first ALLOC gets the server's cookie; the
+	 * request goes on with it (one more round trip, in its latency) */
+	if (st == RPCWIRE_COOKIE && g->udp && r->proc == P_ALLOC &&
+	    cookie != NULL && !r->cookied) {
+		src = g->mix == MIX_ALLOC ? r->client : g->first + r->client;
+		len = rpcwire_call(call, xid, P_ALLOC, 0, src, cookie);
+		r->cookied = 1;
+		udp_queue(g, src, call, len);
+		return;
+	}
 	finish(g, seq, 1, st, addr, now);
 }
 
@@ -485,6 +500,8 @@ poll_once(struct gen *g, int ms)
 			tcp_event(g, (uint32_t)ev[i].data.u64, ev[i].events,
 			    now);
 	}
+	if (g->nbatch > 0)	/* ALLOCs sent again with their cookie */
+		udp_flush(g);
 	expire(g, now);
 }
 

@@ -24,11 +24,15 @@ static const struct {
 } types[] = {
 	{ (xdrproc_t)xdr_dstm_alloc_args, sizeof(dstm_alloc_args) },
 	{ (xdrproc_t)xdr_dstm_addr_args, sizeof(dstm_addr_args) },
+	{ (xdrproc_t)xdr_dstm_alloc2_args, sizeof(dstm_alloc2_args) },
+	{ (xdrproc_t)xdr_dstm_lease_args, sizeof(dstm_lease_args) },
+	{ (xdrproc_t)xdr_dstm_notify_args, sizeof(dstm_notify_args) },
 	{ (xdrproc_t)xdr_dstm_lease_for_args, sizeof(dstm_lease_for_args) },
 	{ (xdrproc_t)xdr_dstm_bind_args, sizeof(dstm_bind_args) },
 	{ (xdrproc_t)xdr_dstm_sync_args, sizeof(dstm_sync_args) },
 	/* replies, as a client decodes them */
 	{ (xdrproc_t)xdr_dstm_lease, sizeof(dstm_lease) },
+	{ (xdrproc_t)xdr_dstm_alloc_reply, sizeof(dstm_alloc_reply) },
 	{ (xdrproc_t)xdr_dstm_info, sizeof(dstm_info) },
 	{ (xdrproc_t)xdr_dstm_lease_list, sizeof(dstm_lease_list) },
 	{ (xdrproc_t)xdr_dstm_stats, sizeof(dstm_stats) },

@@ -77,6 +77,7 @@ mode = always
 backend = $1
 control-socket = $T_TMP/rpcd.sock
 pid-file = $T_TMP/rpcd.pid
+key-file = $T_TMP/rpcd.key
 C
 }
 rpcd_conf bpf

@@ -32,6 +32,7 @@ port = $2
 mode = $3
 control-socket = $T_TMP/rpcd$1.sock
 pid-file = $T_TMP/rpcd$1.pid
+key-file = $T_TMP/rpcd$1.key
 backend = $([ "$3" = ondemand ] && echo auto || echo "${BACKEND:-tun}")
 C
 	[ $# -gt 3 ] && printf '%s\n' "${@:4}" >>"$T_TMP/rpcd$1.conf"

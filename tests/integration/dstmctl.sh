@@ -340,8 +340,10 @@ assert d["address"].startswith("198.51.100.") or \
 assert (d["lease_time"], d["t1"], d["t2"]) == (120, 60, 96), d
 assert d["static"] is False and d["tep6"] == "::1" and \
     d["tep4"] == "192.0.0.1"
-assert (d["mtu"], d["port_min"], d["port_max"]) == (1460, 0, 65535)' "$OUT"
+assert (d["mtu"], d["port_min"], d["port_max"]) == (1460, 0, 65535)
+assert len(d["key"]) == 32 and int(d["key"], 16) != 0, d' "$OUT"
 n=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("address", ""))' "$OUT")
+key=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("key", ""))' "$OUT")
 run NET info
 check "-S info: text names this host and its lease" \
 	bash -c 'grep -q "^caller      ::1$" <<<"$1" &&
@@ -351,19 +353,31 @@ jcheck "-S info: JSON" '
 assert d["caller"] == "::1" and d["server"].startswith("dstm rpcdstmd")
 assert d["pool_size"] == 11 and d["lease_time"] == 120
 assert [x["address"] for x in d["leases"]] == ["'"$n"'"], d' "$OUT"
-run NET renew "$n"
-expect_eq "-S renew: exit 0, the lease printed" "0 address     $n" \
+expect_exit "-S renew without the key: exit 1, not-owner" 1 \
+	"not the owner" NET renew "$n"
+expect_exit "-S release with another key: exit 1, not-owner" 1 \
+	"not the owner" NET release --key 0123456789abcdef0123456789abcdef "$n"
+usage "-S release --key that is not a key" -S ::1 release --key 12 "$n"
+usage "-S renew --key of zeros" -S ::1 renew \
+	--key 00000000000000000000000000000000 "$n"
+run NET alloc --key "$key"
+expect_eq "-S alloc with the lease's key: the same lease (retransmission)" \
+	"0 address     $n" "$RC $(head -n 1 <<<"$OUT")"
+check "... and prints the key" grep -q "^key         $key$" <<<"$OUT"
+run NET renew --key "$key" "$n"
+expect_eq "-S renew --key: exit 0, the lease printed" "0 address     $n" \
 	"$RC $(head -n 1 <<<"$OUT")"
 check "... with its times" grep -q "^lease time  2m0s (renew in 1m0s, rebind in 1m36s)$" <<<"$OUT"
-run NET release "$n"
-expect_eq "-S release: exit 0" "0 released $n" "$RC $OUT"
-expect_exit "-S release again: exit 1, no such lease" 1 \
-	"^dstmctl: release: no such lease \($n\)$" NET release "$n"
-run NET -j release "$n"
-jcheck "-S release again: JSON refusal" '
+run NET release --key "$key" "$n"
+expect_eq "-S release --key: exit 0" "0 released $n" "$RC $OUT"
+run NET release --key "$key" "$n"
+expect_eq "-S release again: the same answer (a retransmission)" \
+	"0 released $n" "$RC $OUT"
+run NET -j release --key 0123456789abcdef0123456789abcdef "$n"
+jcheck "-S release of a released lease with another key: JSON refusal" '
 assert d["status"] == "no-such-lease" and d["detail"] == "'"$n"'"' "$OUT"
 expect_exit "-S renew of another's lease: exit 1, not-owner" 1 \
-	"not-owner|another client" NET renew "$a"
+	"not-owner|another client" NET renew --key "$key" "$a"
 run NET -j info
 jcheck "-S info after release: no leases" 'assert d["leases"] == []' "$OUT"
 run NET -u -j alloc "$n" --strict

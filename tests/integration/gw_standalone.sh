@@ -71,6 +71,9 @@ range = 198.51.101.0-198.51.112.255
 [clients]
 allow = 2001:db8::/32
 rate-limit = 0
+# 3000 clients of one /64 (dstm_load)
+prefix-rate-limit = 0
+max-leases-per-prefix = 0
 
 [gateway]
 enable = no

@@ -11,7 +11,8 @@ ip -n "$NS" -6 route add local 2001:db8:99::/64 dev lo
 CONF=$T_TMP/rpcdstmd.conf
 server_conf "$CONF" $PORT "[pool]" "range = 198.51.100.0/22" \
 	"range = 203.0.113.0/24" "range = 192.0.2.0/24" \
-	"[clients]" "rate-limit = 0"
+	"[clients]" "rate-limit = 0" "prefix-rate-limit = 0" \
+	"max-leases-per-prefix = 0"
 LOG=$T_TMP/server.log
 start_server() {
 	bg_in "$NS" "$LOG" "$BUILD/rpcdstmd" -d -f "$CONF"

@@ -13,7 +13,8 @@ ip -n "$NS" -6 addr add 2001:db8:98::1/128 dev lo
 ip -n "$NS" -6 addr add 2001:db8:98::2/128 dev lo
 CONF=$T_TMP/rpcdstmd.conf
 server_conf "$CONF" $PORT "listen = 2001:db8:98::1" "listen = 2001:db8:98::2" \
-	"[pool]" "range = 198.51.100.0/24" "[clients]" "rate-limit = 0"
+	"[pool]" "range = 198.51.100.0/24" "[clients]" "rate-limit = 0" \
+	"prefix-rate-limit = 0" "max-leases-per-prefix = 0"
 LOG=$T_TMP/server.log
 bg_in "$NS" "$LOG" bash -c "ulimit -n 128 && exec '$BUILD/rpcdstmd' -d -v -f '$CONF'"
 SPID=$BG_PID

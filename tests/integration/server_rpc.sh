@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # server_rpc.sh - rpcdstmd on ::1 in a private namespace, real RPC calls
-# from many source addresses: alloc, renew, release, affinity, ownership,
-# quota, ACL, exhaustion, bad input, UDP, control socket, reload, stop.
+# from many source addresses: alloc, renew, release, affinity, ownership
+# (address and lease key), quota, ACL, exhaustion, bad input, UDP and its
+# cookie, protocol version 1 refused, control socket, reload, stop.
 . "$(dirname "$0")/lib.sh"
 
 make_ns NS srv || { not_ok "create namespace"; finish; exit 1; }
@@ -44,9 +45,23 @@ expect_eq "a repeated ALLOC returns the same lease" "$ADDR_A" \
 expect_eq "renew by the owner" "status ok" "$(CALL -b $A renew "$ADDR_A" | cut -d' ' -f1-2)"
 expect_eq "renew by another client: not-owner" "status not-owner" "$(CALL -b $B renew "$ADDR_A")"
 expect_eq "release by another client: not-owner" "status not-owner" "$(CALL -b $B release "$ADDR_A")"
+OTHER=0123456789abcdef0123456789abcdef
+expect_eq "renew from the owner's address with another key: not-owner" \
+	"status not-owner" "$(CALL -b $A -k $OTHER renew "$ADDR_A")"
+expect_eq "release from the owner's address with another key: not-owner" \
+	"status not-owner" "$(CALL -b $A -k $OTHER release "$ADDR_A")"
+expect_eq "... over udp6 too" "status not-owner" \
+	"$(CALL -u -b $A -k $OTHER release "$ADDR_A")"
+expect_eq "protocol version 1 ALLOC: version-mismatch" "status version-mismatch" \
+	"$(CALL -1 -b $A alloc)"
+expect_eq "protocol version 1 RELEASE: version-mismatch" "status version-mismatch" \
+	"$(CALL -1 -b $A release "$ADDR_A")"
+expect_eq "a retransmitted ALLOC with a hint: the same lease" "$ADDR_A" \
+	"$(CALL -b $A alloc 198.51.100.7 | sed -n 's/.* addr \([0-9.]*\) .*/\1/p')"
 expect_eq "INFO lists the caller's lease" "status ok caller $A pool 7 free 6 leases $ADDR_A" "$(CALL -b $A info)"
 expect_eq "release by the owner" "status ok" "$(CALL -b $A release "$ADDR_A")"
-expect_eq "release twice: no-such-lease" "status no-such-lease" "$(CALL -b $A release "$ADDR_A")"
+expect_eq "release twice: ok again (a retransmission), nothing changes" "status ok" "$(CALL -b $A release "$ADDR_A")"
+expect_eq "... and the lease is not bound" "status ok caller $A pool 7 free 7 leases" "$(CALL -b $A info)"
 expect_eq "renew after release by someone else: no-such-lease" "status no-such-lease" "$(CALL -b $B renew "$ADDR_A")"
 out=$(CALL -b $B alloc)
 ADDR_B=$(sed -n 's/.* addr \([0-9.]*\) .*/\1/p' <<<"$out")
@@ -65,8 +80,8 @@ expect_eq "strict hint for a taken address: address-unavailable" \
 expect_eq "strict hint for an excluded address: bad-ipv4" \
 	"status bad-ipv4" "$(CALL -b $C alloc 198.51.100.0 strict)"
 expect_eq "unknown ALLOC flags: bad-request" "status bad-request" "$(CALL -b $C alloc 0.0.0.0 6)"
-expect_eq "quota: a second address for the same client" "status quota" \
-	"$(CALL -b $A alloc 198.51.100.7)"
+expect_eq "quota: a second lease (another key) for the same client" "status quota" \
+	"$(CALL -b $A -k $OTHER alloc 198.51.100.7)"
 out=$(CALL -b $C garbage)
 check "undecodable arguments are refused by the RPC layer" grep -qi "decode" <<<"$out"
 expect_eq "ACL: a caller outside [clients] allow is denied" "status denied" \
@@ -75,9 +90,18 @@ expect_eq "server still answers after bad input" "status ok" "$(CALL null)"
 expect_eq "no lease was made by the refused requests" \
 	"status ok caller $C pool 7 free 5 leases" "$(CALL -b $C info)"
 
-# --- UDP ---
-out=$(CALL -u -b $C alloc)
-check "alloc over udp6" grep -q "^status ok addr 198.51.100." <<<"$out"
+# --- UDP: return routability by cookie ---
+out=$(CALL -u -n -b $C alloc)
+check "udp6 alloc without a cookie: status cookie, nothing leased" \
+	grep -q "^status cookie [0-9a-f]\{32\}$" <<<"$out"
+expect_eq "... no lease for C" "status ok caller $C pool 7 free 5 leases" "$(CALL -b $C info)"
+COOKIE=${out#status cookie }
+expect_eq "a cookie for another address does not do" "status cookie" \
+	"$(CALL -u -n -b 2001:db8:99::d -c "$COOKIE" alloc | cut -d' ' -f1-2)"
+out=$(CALL -u -n -b $C -c "$COOKIE" alloc)
+check "udp6 alloc with the cookie: a lease" grep -q "^status ok addr 198.51.100." <<<"$out"
+out=$(CALL -u -b 2001:db8:99::e alloc)
+check "alloc over udp6 (cookie round trip)" grep -q "^status ok addr 198.51.100." <<<"$out"
 
 # --- exhaustion ---
 for i in 1 2 3 4; do CALL -b 2001:db8:99::10$i alloc >/dev/null; done

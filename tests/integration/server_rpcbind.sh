@@ -131,7 +131,7 @@ check "rpcbind = yes: the server starts" port_open "$NS" $PORT
 wait_for 5 registered
 check "the server logs its registration" grep -q "registered with rpcbind" "$LOG"
 line=$(IN rpcinfo -s | awk -v p="$PROG" '$1 == p { print $2, $3 }')
-expect_eq "rpcinfo -s: program $PROG version 1" "1" "${line%% *}"
+expect_eq "rpcinfo -s: program $PROG versions 1 (refused) and 2" "1,2" "${line%% *}"
 netids=$(tr ',' '\n' <<<"${line#* }" | sort | paste -sd, -)
 expect_eq "rpcinfo -s: on tcp6 and udp6 only" "tcp6,udp6" "$netids"
 uaddr="::1.$((PORT / 256)).$((PORT % 256))"
@@ -142,7 +142,7 @@ for n in tcp6 udp6; do
 	expect_eq "rpcinfo: $n address is the listen address and port" \
 		"$uaddr" "$got"
 	check "rpcinfo -T $n finds the program through rpcbind and calls it" \
-		IN rpcinfo -T $n ::1 "$PROG" 1
+		IN rpcinfo -T $n ::1 "$PROG" 2
 done
 out=$(CTL -S ::1 -p 0 info 2>&1)
 rc=$?
@@ -198,7 +198,7 @@ else
 	not_ok "restart on another port after a crash, rpcbind = yes: starts" \
 	    "$(tr '\n' ' ' <"$LOG")"
 fi
-got=$(IN rpcinfo | awk -v p="$PROG" '$1 == p && $3 == "tcp6" { print $4 }')
+got=$(IN rpcinfo | awk -v p="$PROG" '$1 == p && $2 == 2 && $3 == "tcp6" { print $4 }')
 expect_eq "the registration names the new port" \
 	"::1.$(((PORT + 1) / 256)).$(((PORT + 1) % 256))" "$got"
 check "dstmctl -p 0 reaches the restarted server" CTL -S ::1 -p 0 info

@@ -1,16 +1,24 @@
 /* dstm_call.c - one DSTM client call from a chosen source address, for
  * tests.  Prints one line:
  *   status NAME [addr A4 lease N t1 N t2 N tep6 A6 tep4 A4 mtu N ports A-B]
+ *   status cookie COOKIE        (alloc -n over udp6: the server's cookie)
  * or for info: status NAME caller A6 pool N free N leases A4,...
  * Exit 0 when the RPC completed (whatever the DSTM status), 3 when not.
  *
  * With -T a second line: time_ms T, from before connect to the reply.
  *
- * usage: dstm_call -s SERVER6 [-p PORT] [-b SRC6] [-u] [-T] OP [ARG]
+ * usage: dstm_call -s SERVER6 [-p PORT] [-b SRC6] [-u] [-T] [-1] [-k KEY]
+ *                  [-c COOKIE] [-n] OP [ARG]
  *   OP: null | alloc [HINT [strict]] | renew A4 | release A4 | info |
  *       garbage (ALLOC with an undecodable argument)
+ *   -k  the lease key, 32 hex digits (default: one fixed test key, so
+ *       alloc, renew and release from one source name the same lease)
+ *   -c  the cookie for alloc (32 hex digits); without -n an alloc answered
+ *       "cookie" is sent once more with the cookie of the answer
+ *   -1  protocol version 1 (no keys): the server refuses it
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +39,26 @@ status_name(dstm_status s)
 		"bad-request", "internal-error", "bad-config",
 	};
 
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] :
+	    s == DSTM_COOKIE ? "cookie" : "?";
+}
+
+static bool
+parse_hex(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (sscanf(s + 2 * i, "%2hhx", &out[i]) != 1)
+			return false;
+	return true;
+}
+
+static void
+print_hex(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
 }
 
 static void
@@ -69,18 +96,32 @@ main(int argc, char **argv)
 	struct timeval tmo = { 5, 0 };
 	const char *server = NULL, *bindsrc = NULL, *op;
 	int ch, udp = 0, port = DSTM_DEFAULT_PORT, fd, one = 1, timed = 0;
+	int v1 = 0, follow = 1;
 	int64_t t0;
+	uint8_t key[DSTM_KEY_LEN], cookie[DSTM_COOKIE_LEN];
 	enum clnt_stat cs = RPC_SUCCESS;
 	struct netbuf nb;
 	CLIENT *cl;
 
-	while ((ch = getopt(argc, argv, "s:p:b:uT")) != -1) {
+	memset(key, 0xd5, sizeof(key));
+	memset(cookie, 0, sizeof(cookie));
+	while ((ch = getopt(argc, argv, "s:p:b:uTk:c:n1")) != -1) {
 		switch (ch) {
 		case 'T': timed = 1; break;
 		case 's': server = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'b': bindsrc = optarg; break;
 		case 'u': udp = 1; break;
+		case 'k':
+			if (!parse_hex(optarg, key, sizeof(key)))
+				return 2;
+			break;
+		case 'c':
+			if (!parse_hex(optarg, cookie, sizeof(cookie)))
+				return 2;
+			break;
+		case 'n': follow = 0; break;
+		case '1': v1 = 1; break;
 		default: return 2;
 		}
 	}
@@ -110,8 +151,9 @@ main(int argc, char **argv)
 		perror("connect");
 		return 3;
 	}
-	cl = udp ? clnt_dg_create(fd, &nb, DSTM_PROG, DSTM_V1, 0, 0) :
-	    clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V1, 0, 0);
+	cl = udp ? clnt_dg_create(fd, &nb, DSTM_PROG, v1 ? DSTM_V1 : DSTM_V2,
+	    0, 0) : clnt_vc_create(fd, &nb, DSTM_PROG, v1 ? DSTM_V1 : DSTM_V2,
+	    0, 0);
 	if (cl == NULL) {
 		clnt_pcreateerror("dstm_call");
 		return 3;
@@ -120,16 +162,17 @@ main(int argc, char **argv)
 	clnt_control(cl, CLSET_TIMEOUT, (char *)&tmo);
 
 	if (strcmp(op, "null") == 0) {
-		cs = dstmproc_null_1(NULL, NULL, cl);
+		cs = v1 ? dstmproc_null_1(NULL, NULL, cl) :
+		    dstmproc2_null_2(NULL, NULL, cl);
 		if (cs == RPC_SUCCESS)
 			printf("status ok\n");
 	} else if (strcmp(op, "alloc") == 0) {
-		dstm_alloc_args a;
-		dstm_lease l;
+		dstm_alloc2_args a;
+		dstm_alloc_reply r;
 		uint32_t h = 0;
 
 		memset(&a, 0, sizeof(a));
-		memset(&l, 0, sizeof(l));
+		memset(&r, 0, sizeof(r));
 		if (optind + 1 < argc && !addr4_parse(argv[optind + 1], &h,
 		    NULL))
 			return 2;
@@ -137,27 +180,55 @@ main(int argc, char **argv)
 		if (optind + 2 < argc)
 			a.flags = strcmp(argv[optind + 2], "strict") == 0 ?
 			    DSTM_ALLOC_STRICT : (unsigned)atoi(argv[optind + 2]);
-		if ((cs = dstmproc_alloc_1(&a, &l, cl)) == RPC_SUCCESS)
-			print_lease(&l);
+		memcpy(a.key, key, sizeof(a.key));
+		memcpy(a.cookie, cookie, sizeof(a.cookie));
+		if (v1) {
+			dstm_alloc_args a1;
+
+			memcpy(a1.hint, a.hint, sizeof(a1.hint));
+			a1.flags = a.flags;
+			if ((cs = dstmproc_alloc_1(&a1, &r.lease, cl)) ==
+			    RPC_SUCCESS)
+				print_lease(&r.lease);
+		} else {
+			for (int k = 0; k < 1 + follow; k++) {
+				cs = dstmproc2_alloc_2(&a, &r, cl);
+				if (cs != RPC_SUCCESS ||
+				    r.lease.status != DSTM_COOKIE)
+					break;
+				memcpy(a.cookie, r.cookie, sizeof(a.cookie));
+			}
+			if (cs == RPC_SUCCESS && r.lease.status == DSTM_COOKIE) {
+				printf("status cookie ");
+				print_hex((uint8_t *)r.cookie, sizeof(r.cookie));
+				printf("\n");
+			} else if (cs == RPC_SUCCESS) {
+				print_lease(&r.lease);
+			}
+		}
 	} else if (strcmp(op, "renew") == 0 || strcmp(op, "release") == 0) {
-		dstm_addr_args a;
+		dstm_lease_args a;
+		dstm_addr_args a1;
+		dstm_lease l;
+		dstm_status st;
 		uint32_t v;
 
 		if (optind + 1 >= argc || !addr4_parse(argv[optind + 1], &v,
 		    NULL))
 			return 2;
 		addr4_to_bytes(v, (uint8_t *)a.addr);
+		addr4_to_bytes(v, (uint8_t *)a1.addr);
+		memcpy(a.key, key, sizeof(a.key));
+		memset(&l, 0, sizeof(l));
 		if (op[2] == 'n') {
-			dstm_lease l;
-
-			memset(&l, 0, sizeof(l));
-			if ((cs = dstmproc_renew_1(&a, &l, cl)) == RPC_SUCCESS)
+			cs = v1 ? dstmproc_renew_1(&a1, &l, cl) :
+			    dstmproc2_renew_2(&a, &l, cl);
+			if (cs == RPC_SUCCESS)
 				print_lease(&l);
 		} else {
-			dstm_status st;
-
-			if ((cs = dstmproc_release_1(&a, &st, cl)) ==
-			    RPC_SUCCESS)
+			cs = v1 ? dstmproc_release_1(&a1, &st, cl) :
+			    dstmproc2_release_2(&a, &st, cl);
+			if (cs == RPC_SUCCESS)
 				printf("status %s\n", status_name(st));
 		}
 	} else if (strcmp(op, "info") == 0) {
@@ -166,7 +237,9 @@ main(int argc, char **argv)
 		struct in6_addr c6;
 
 		memset(&in, 0, sizeof(in));
-		if ((cs = dstmproc_info_1(NULL, &in, cl)) == RPC_SUCCESS) {
+		cs = v1 ? dstmproc_info_1(NULL, &in, cl) :
+		    dstmproc2_info_2(NULL, &in, cl);
+		if (cs == RPC_SUCCESS) {
 			memcpy(&c6, in.caller, sizeof(c6));
 			printf("status %s caller %s pool %u free %u leases",
 			    status_name(in.status), addr6_ntop(&c6, a,

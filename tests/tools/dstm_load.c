@@ -25,6 +25,10 @@
  *   -T  stop starting calls after SECS (bounded benchmark runs)
  *   -x  scramble: client i speaks from PREFIX + perm(i + 1), a bijection
  *       of the low 32 bits (addresses that look random, none twice)
+ *
+ * Each client's lease key is derived from its address (a client that runs
+ * again, after a server crash, is the same client); over udp6 a client's
+ * first ALLOC is answered with a cookie and sent again with it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,13 +80,13 @@ connect_from(const struct in6_addr *src, const struct sockaddr_in6 *dst,
 	nb.buf = (void *)dst;
 	nb.len = nb.maxlen = sizeof(*dst);
 	if (udp) {
-		cl = clnt_dg_create(fd, &nb, DSTM_PROG, DSTM_V1, 0, 0);
+		cl = clnt_dg_create(fd, &nb, DSTM_PROG, DSTM_V2, 0, 0);
 	} else {
 		if (connect(fd, (const struct sockaddr *)dst, sizeof(*dst))) {
 			close(fd);
 			return NULL;
 		}
-		cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V1, 0, 0);
+		cl = clnt_vc_create(fd, &nb, DSTM_PROG, DSTM_V2, 0, 0);
 	}
 	if (cl == NULL) {
 		close(fd);
@@ -90,6 +94,33 @@ connect_from(const struct in6_addr *src, const struct sockaddr_in6 *dst,
 	}
 	clnt_control(cl, CLSET_FD_CLOSE, NULL);
 	return cl;
+}
+
+/* The key of the client at `src`: never zero. */
+static void
+key_of(const struct in6_addr *src, uint8_t key[static DSTM_KEY_LEN])
+{
+	for (int i = 0; i < DSTM_KEY_LEN; i++)
+		key[i] = src->s6_addr[i] ^ (uint8_t)(0x5a + i);
+}
+
+/* ALLOC, and once more with the cookie when udp6 asks for one. */
+static enum clnt_stat
+alloc2(CLIENT *cl, const struct in6_addr *src, dstm_alloc_reply *res)
+{
+	dstm_alloc2_args a;
+	enum clnt_stat cs;
+
+	memset(&a, 0, sizeof(a));
+	key_of(src, (uint8_t *)a.key);
+	for (int k = 0; k < 2; k++) {
+		memset(res, 0, sizeof(*res));
+		cs = dstmproc2_alloc_2(&a, res, cl);
+		if (cs != RPC_SUCCESS || res->lease.status != DSTM_COOKIE)
+			break;
+		memcpy(a.cookie, res->cookie, sizeof(a.cookie));
+	}
+	return cs;
 }
 
 static int
@@ -131,7 +162,7 @@ verify(const struct sockaddr_in6 *dst, const char *path)
 		}
 		clnt_control(cl, CLSET_TIMEOUT, (char *)&tmo);
 		memset(&in, 0, sizeof(in));
-		if (dstmproc_info_1(NULL, &in, cl) == RPC_SUCCESS) {
+		if (dstmproc2_info_2(NULL, &in, cl) == RPC_SUCCESS) {
 			for (unsigned i = 0; i < in.leases.leases_len; i++) {
 				uint32_t a = addr4_from_bytes((uint8_t *)
 				    in.leases.leases_val[i].addr);
@@ -227,8 +258,8 @@ run_clients(const struct load_job *j, unsigned long first, unsigned long step,
 		}
 		clnt_control(cl, CLSET_TIMEOUT, (char *)&tmo);
 		for (unsigned long r = 0; r < j->rounds; r++) {
-			dstm_alloc_args aa;
-			dstm_addr_args ra;
+			dstm_alloc_reply ares;
+			dstm_lease_args ra;
 			dstm_lease lres;
 			dstm_status st;
 			int do_alloc = strcmp(op, "alloc") == 0 ||
@@ -237,20 +268,19 @@ run_clients(const struct load_job *j, unsigned long first, unsigned long step,
 
 			if (j->deadline > 0 && now_s() >= j->deadline)
 				break;
-			memset(&aa, 0, sizeof(aa));
 			memset(&lres, 0, sizeof(lres));
 			if (do_alloc) {
 				res->ops++;
 				t0 = now_s();
-				if (dstmproc_alloc_1(&aa, &lres, cl) !=
-				    RPC_SUCCESS || lres.status != DSTM_OK) {
+				if (alloc2(cl, &src, &ares) != RPC_SUCCESS ||
+				    ares.lease.status != DSTM_OK) {
 					res->fail++;
 					break;
 				}
 				lat_put(j, i, r, 0, t0);
 				res->ok++;
 				leased[i] = addr4_from_bytes((uint8_t *)
-				    lres.addr);
+				    ares.lease.addr);
 				if (!j->quiet)
 					printf("ack %s %s\n", addr6_ntop(&src,
 					    a6, sizeof(a6)), addr4_ntop(leased[i],
@@ -259,10 +289,11 @@ run_clients(const struct load_job *j, unsigned long first, unsigned long step,
 					continue;
 			}
 			addr4_to_bytes(leased[i], (uint8_t *)ra.addr);
+			key_of(&src, (uint8_t *)ra.key);
 			t0 = now_s();
 			if (strcmp(op, "renew") == 0) {
 				res->ops++;
-				if (dstmproc_renew_1(&ra, &lres, cl) ==
+				if (dstmproc2_renew_2(&ra, &lres, cl) ==
 				    RPC_SUCCESS && lres.status == DSTM_OK) {
 					lat_put(j, i, r, 1, t0);
 					res->ok++;
@@ -272,7 +303,7 @@ run_clients(const struct load_job *j, unsigned long first, unsigned long step,
 			} else if (strcmp(op, "release") == 0 ||
 			    strcmp(op, "cycle") == 0) {
 				res->ops++;
-				if (dstmproc_release_1(&ra, &st, cl) ==
+				if (dstmproc2_release_2(&ra, &st, cl) ==
 				    RPC_SUCCESS && st == DSTM_OK) {
 					lat_put(j, i, r, 1, t0);
 					res->ok++;

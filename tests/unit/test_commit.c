@@ -112,7 +112,8 @@ change(int i)
 	srv_.dirty = true;
 	memset(&res, 0, sizeof(res));
 	res.status = DSTM_OK;
-	return commit_reply(&srv_, &rq[i], true, &res);
+	return commit_reply(&srv_, &rq[i], (xdrproc_t)xdr_dstm_lease, &res,
+	    sizeof(res));
 }
 
 static int
@@ -146,7 +147,8 @@ START_TEST(clean_replies_at_once)
 
 	open_server(true);
 	/* nothing waits for the disk: answer now */
-	ck_assert_int_eq(commit_reply(&srv_, &rq[0], false, &st), TRUE);
+	ck_assert_int_eq(commit_reply(&srv_, &rq[0], (xdrproc_t)xdr_dstm_status,
+	    &st, sizeof(st)), TRUE);
 	ck_assert(!commit_fd_held(xp[0].xp_fd));
 	commit_close(&srv_);
 	journal_close(srv_.journal);
@@ -164,7 +166,8 @@ START_TEST(one_sync_then_the_replies)
 	ck_assert_int_eq(change(1), FALSE);
 	/* an answer that is no change still waits while anything is not
 	 * durable (it could show a held change) */
-	ck_assert_int_eq(commit_reply(&srv_, &rq[2], false, &st), FALSE);
+	ck_assert_int_eq(commit_reply(&srv_, &rq[2], (xdrproc_t)xdr_dstm_status,
+	    &st, sizeof(st)), FALSE);
 	ck_assert_uint_eq(n_sent, 0);
 	ck_assert_uint_eq(begun, 0);
 	commit_round(&srv_);
@@ -225,7 +228,8 @@ START_TEST(full_table_commits_early)
 		x[i].xp_fd = 200 + (int)i;
 		r.rq_xprt = &x[i];
 		srv_.dirty = true;
-		ck_assert_int_eq(commit_reply(&srv_, &r, false, &st), FALSE);
+		ck_assert_int_eq(commit_reply(&srv_, &r, (xdrproc_t)xdr_dstm_status,
+		    &st, sizeof(st)), FALSE);
 	}
 	ck_assert_uint_eq(n_sent, 0);
 	ck_assert_int_eq(change(1), TRUE);

@@ -486,7 +486,9 @@ START_TEST(print_is_canonical)
 	    "pid-file = /run/rpcdstmd.pid\nlease-time = 1h\nhold-time = 1h\n"
 	    "rpcbind = auto\njournal-sync = yes\n\n"
 	    "[pool]\nrange = 198.51.100.0/24\n\n"
-	    "[clients]\nmax-leases-per-client = 1\nrate-limit = 20\n\n"
+	    "[clients]\nmax-leases-per-client = 1\nrate-limit = 20\n"
+	    "prefix-length = 64\nmax-leases-per-prefix = 16\n"
+	    "prefix-rate-limit = 100\n\n"
 	    "[gateway]\nenable = no\ntep6 = ::\ntep4 = 192.0.0.1\n"
 	    "icmp-source = auto\n"
 	    "mtu = 1460\nbackend = tun\nifname = dti0\nmss-clamp = no\n";

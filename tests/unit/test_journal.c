@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/crc32c.h"
 #include "server/journal.h"
 
 #define NADDR	32
@@ -79,6 +80,9 @@ mk(unsigned i, unsigned naddr)
 		r.client.s6_addr[k] = (uint8_t)(i * 7 + (unsigned)k);
 	r.since = (int64_t)i * 1000 - 500;
 	r.expires = i % 5 ? (int64_t)i * 1000 + 3600 : 0;
+	if (i % 3 != 0)		/* some leases have no key */
+		for (int k = 0; k < JOURNAL_KEY_LEN; k++)
+			r.key[k] = (uint8_t)(i * 13 + (unsigned)k * 3 + 1);
 	return r;
 }
 
@@ -87,7 +91,8 @@ jr_eq(const struct jrec *a, const struct jrec *b)
 {
 	return a->addr == b->addr && a->state == b->state &&
 	    memcmp(&a->client, &b->client, sizeof(a->client)) == 0 &&
-	    a->since == b->since && a->expires == b->expires;
+	    a->since == b->since && a->expires == b->expires &&
+	    memcmp(a->key, b->key, sizeof(a->key)) == 0;
 }
 
 static const char *
@@ -671,7 +676,8 @@ START_TEST(corrupt_snapshot)
 	ck_assert_ptr_nonnull(b);
 
 	/* flip: header magic, seq, count, header CRC, a record, trailer */
-	size_t flips[] = { 0, 9, 17, 30, 32 + 3 * 60 + 25, len - 8, len - 1 };
+	size_t flips[] = { 0, 9, 17, 30, 32 + 3 * JOURNAL_REC_LEN + 25,
+	    32 + 3 * JOURNAL_REC_LEN + 60, len - 8, len - 1 };
 	for (size_t k = 0; k < sizeof(flips) / sizeof(flips[0]) + 3; k++) {
 		size_t blen = len;
 
@@ -683,7 +689,7 @@ START_TEST(corrupt_snapshot)
 		else if (k == sizeof(flips) / sizeof(flips[0]) + 1)
 			b[blen++] = 0;		/* trailing garbage */
 		else
-			blen = 32 + 60;		/* cut after one record */
+			blen = 32 + JOURNAL_REC_LEN;	/* one record */
 		spit(path("s", "leases.snap"), b, blen);
 		j = (struct journal *)&c;	/* open must reset it */
 		ck_assert_int_eq(journal_open(dpath("s"), false, collect, &c,
@@ -701,6 +707,106 @@ START_TEST(corrupt_snapshot)
 	col_reset(&c);
 	free(good);
 	free(b);
+}
+END_TEST
+
+/* A version 1 record (older servers: no key), made by hand. */
+static size_t
+put_v1(uint8_t *p, uint64_t seq, const struct jrec *r)
+{
+	memset(p, 0, JOURNAL_REC_V1_LEN);
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(0x4c4a5344u >> (8 * i));
+	p[4] = 1;
+	p[6] = JOURNAL_REC_V1_LEN;
+	for (int i = 0; i < 8; i++) {
+		p[8 + i] = (uint8_t)(seq >> (8 * i));
+		p[40 + i] = (uint8_t)((uint64_t)r->since >> (8 * i));
+		p[48 + i] = (uint8_t)((uint64_t)r->expires >> (8 * i));
+	}
+	for (int i = 0; i < 4; i++)
+		p[16 + i] = (uint8_t)(r->addr >> (8 * i));
+	p[20] = r->state;
+	memcpy(p + 24, &r->client, 16);
+	uint32_t crc = crc32c(0, p, JOURNAL_REC_V1_LEN - 4);
+	for (int i = 0; i < 4; i++)
+		p[56 + i] = (uint8_t)(crc >> (8 * i));
+	return JOURNAL_REC_V1_LEN;
+}
+
+/* Upgrade: a journal of version 1 records, then version 2 records
+ * appended by this server, replays whole (keys zero for the old ones),
+ * and so does a version 1 snapshot. */
+START_TEST(version1_records)
+{
+	struct col c = { 0 };
+	struct journal *j;
+	struct model want;
+	uint8_t buf[10 * JOURNAL_REC_V1_LEN], snap[32 + 4 * 60 + 8];
+	size_t n = 0;
+
+	memset(&want, 0, sizeof(want));
+	ck_assert_int_eq(mkdir(dpath("u"), 0700), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		struct jrec r = mk(i, NADDR);
+
+		memset(r.key, 0, sizeof(r.key));
+		n += put_v1(buf + n, i + 1, &r);
+		model_apply(&want, &r);
+	}
+	spit(path("u", "leases.journal"), buf, n);
+	j = jopen("u", false, &c);
+	ck_assert_uint_eq(c.n, 10);
+	model_check(&want, &c);
+	for (unsigned i = 10; i < 15; i++) {
+		struct jrec r = mk(i, NADDR);
+
+		ck_assert_int_eq(journal_append(j, &r), 0);
+		model_apply(&want, &r);
+	}
+	ck_assert_int_eq(journal_commit(j), 0);
+	journal_close(j);
+	ck_assert_int_eq(fsize(path("u", "leases.journal")),
+	    (long long)(n + 5 * JOURNAL_REC_LEN));
+	col_reset(&c);
+	j = jopen("u", false, &c);
+	ck_assert_uint_eq(c.n, 15);
+	model_check(&want, &c);
+	ck_assert_uint_eq(journal_get_stats(j)->dropped_bytes, 0);
+	journal_close(j);
+	col_reset(&c);
+
+	/* a version 1 snapshot of 4 records at seq 7 */
+	uint32_t crc = 0, hcrc;
+
+	memset(snap, 0, sizeof(snap));
+	memcpy(snap, "DSNP", 4);
+	snap[4] = 1;
+	snap[6] = 32;
+	snap[8] = 7;
+	snap[16] = 4;
+	hcrc = crc32c(0, snap, 28);
+	for (int i = 0; i < 4; i++)
+		snap[28 + i] = (uint8_t)(hcrc >> (8 * i));
+	memset(&want, 0, sizeof(want));
+	for (unsigned i = 0; i < 4; i++) {
+		struct jrec r = mk(i, NADDR);
+
+		memset(r.key, 0, sizeof(r.key));
+		put_v1(snap + 32 + i * 60, 7, &r);
+		model_apply(&want, &r);
+	}
+	crc = crc32c(0, snap + 32, 4 * 60);
+	memcpy(snap + 32 + 4 * 60, "DSNE", 4);
+	for (int i = 0; i < 4; i++)
+		snap[32 + 4 * 60 + 4 + i] = (uint8_t)(crc >> (8 * i));
+	ck_assert_int_eq(mkdir(dpath("v"), 0700), 0);
+	spit(path("v", "leases.snap"), snap, sizeof(snap));
+	j = jopen("v", false, &c);
+	ck_assert_uint_eq(c.n, 4);
+	model_check(&want, &c);
+	journal_close(j);
+	col_reset(&c);
 }
 END_TEST
 
@@ -955,6 +1061,7 @@ main(void)
 	tcase_add_test(tc, empty_dir);
 	tcase_add_test(tc, corrupt_snapshot);
 	tcase_add_test(tc, callback_error_aborts);
+	tcase_add_test(tc, version1_records);
 	tcase_add_test(tc, write_error_then_retry);
 	tcase_add_test(tc, sync_error_then_retry);
 	tcase_add_test(tc, compact_error);

@@ -26,13 +26,14 @@ static const struct {
 	{ DSTM_BAD_REQUEST, "bad-request" },
 	{ DSTM_INTERNAL, "internal-error" },
 	{ DSTM_BAD_CONFIG, "bad-config" },
+	{ DSTM_COOKIE, "cookie" },
 };
 
 #define NNAMES	(int)(sizeof(names) / sizeof(names[0]))
 
 START_TEST(every_code_named)
 {
-	ck_assert_int_eq(NNAMES, DSTM_BAD_CONFIG + 1);
+	ck_assert_int_eq(NNAMES, DSTM_COOKIE + 1);
 	for (int i = 0; i < NNAMES; i++) {
 		ck_assert_str_eq(dstm_status_name(names[i].code),
 		    names[i].name);
@@ -44,7 +45,7 @@ END_TEST
 
 START_TEST(messages)
 {
-	for (int i = 0; i <= DSTM_BAD_CONFIG; i++) {
+	for (int i = 0; i <= DSTM_COOKIE; i++) {
 		const char *m = dstm_status_msg(i);
 		size_t n;
 
@@ -65,10 +66,10 @@ END_TEST
 START_TEST(out_of_range)
 {
 	ck_assert_str_eq(dstm_status_name(-1), "unknown");
-	ck_assert_str_eq(dstm_status_name(DSTM_BAD_CONFIG + 1), "unknown");
+	ck_assert_str_eq(dstm_status_name(DSTM_COOKIE + 1), "unknown");
 	ck_assert_str_eq(dstm_status_name(1 << 30), "unknown");
 	ck_assert_ptr_nonnull(dstm_status_msg(-5));
-	ck_assert_ptr_nonnull(dstm_status_msg(DSTM_BAD_CONFIG + 1));
+	ck_assert_ptr_nonnull(dstm_status_msg(DSTM_COOKIE + 1));
 	ck_assert_int_eq(dstm_status_from_name("unknown"), -1);
 	ck_assert_int_eq(dstm_status_from_name(""), -1);
 	ck_assert_int_eq(dstm_status_from_name(NULL), -1);

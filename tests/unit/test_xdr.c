@@ -162,6 +162,56 @@ START_TEST(enum_and_args)
 }
 END_TEST
 
+/* Version 2: the fixed sizes on the wire, every byte of key and cookie
+ * where the other side reads it. */
+START_TEST(version2_args)
+{
+	dstm_alloc2_args a, a2;
+	dstm_lease_args l, l2;
+	dstm_alloc_reply r, r2;
+	dstm_notify_args no, no2;
+	u_int n;
+
+	memset(&a, 0, sizeof(a));
+	memcpy(a.hint, "\xc6\x33\x64\x09", 4);
+	a.flags = DSTM_ALLOC_STRICT;
+	for (int i = 0; i < DSTM_KEY_LEN; i++) {
+		a.key[i] = (char)(0x10 + i);
+		a.cookie[i] = (char)(0x80 + i);
+	}
+	n = encode((xdrproc_t)xdr_dstm_alloc2_args, &a);
+	ck_assert_uint_eq(n, 4 + 4 + 16 + 16);
+	ck_assert_uint_eq((uint8_t)buf[8], 0x10);
+	ck_assert_uint_eq((uint8_t)buf[24], 0x80);
+	ck_assert(decode((xdrproc_t)xdr_dstm_alloc2_args, &a2, n));
+	ck_assert_mem_eq(&a, &a2, sizeof(a));
+	ck_assert(!decode((xdrproc_t)xdr_dstm_alloc2_args, &a2, n - 1));
+
+	memset(&l, 0, sizeof(l));
+	memcpy(l.key, a.key, sizeof(l.key));
+	n = encode((xdrproc_t)xdr_dstm_lease_args, &l);
+	ck_assert_uint_eq(n, 4 + 16);
+	ck_assert(decode((xdrproc_t)xdr_dstm_lease_args, &l2, n));
+	ck_assert_mem_eq(&l, &l2, sizeof(l));
+
+	memset(&r, 0, sizeof(r));
+	r.lease.status = DSTM_COOKIE;
+	memcpy(r.cookie, a.cookie, sizeof(r.cookie));
+	n = encode((xdrproc_t)xdr_dstm_alloc_reply, &r);
+	ck_assert_uint_eq(n, 52 + 16);
+	ck_assert(decode((xdrproc_t)xdr_dstm_alloc_reply, &r2, n));
+	ck_assert_mem_eq(&r, &r2, sizeof(r));
+
+	memset(&no, 0, sizeof(no));
+	no.stamp = 0x0102030405060708ull;
+	n = encode((xdrproc_t)xdr_dstm_notify_args, &no);
+	ck_assert_uint_eq(n, 4 + 16 + 8 + 8);
+	ck_assert_uint_eq((uint8_t)buf[20], 0x01);	/* hyper: big-endian */
+	ck_assert(decode((xdrproc_t)xdr_dstm_notify_args, &no2, n));
+	ck_assert_mem_eq(&no, &no2, sizeof(no));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -175,6 +225,7 @@ main(void)
 	tcase_add_test(tc, truncated_input_fails_cleanly);
 	tcase_add_test(tc, oversized_list_refused);
 	tcase_add_test(tc, enum_and_args);
+	tcase_add_test(tc, version2_args);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -24,7 +24,8 @@ rpcwire_get32(const uint8_t *p)
 }
 
 size_t
-rpcwire_call(uint8_t *buf, uint32_t xid, uint32_t proc, uint32_t addr)
+rpcwire_call(uint8_t *buf, uint32_t xid, uint32_t proc, uint32_t addr,
+    uint32_t client, const uint8_t *cookie)
 {
 	uint8_t *p = buf;
 
@@ -42,12 +43,24 @@ rpcwire_call(uint8_t *buf, uint32_t xid, uint32_t proc, uint32_t addr)
 	p += 4;
 	if (proc == RPCWIRE_ALLOC)
 		rpcwire_put32(&p, 0);	/* flags */
+	/* the key: the client's number, never zero */
+	rpcwire_put32(&p, client);
+	rpcwire_put32(&p, 0x6b657931);
+	rpcwire_put32(&p, 0);
+	rpcwire_put32(&p, 0);
+	if (proc == RPCWIRE_ALLOC) {
+		if (cookie != NULL)
+			memcpy(p, cookie, RPCWIRE_COOKIE_LEN);
+		else
+			memset(p, 0, RPCWIRE_COOKIE_LEN);
+		p += RPCWIRE_COOKIE_LEN;
+	}
 	return (size_t)(p - buf);
 }
 
 int
 rpcwire_reply(const uint8_t *p, size_t len, uint32_t *xid, uint32_t *status,
-    uint32_t *addr)
+    uint32_t *addr, const uint8_t **cookie)
 {
 	size_t off;
 	uint32_t vlen;
@@ -64,5 +77,8 @@ rpcwire_reply(const uint8_t *p, size_t len, uint32_t *xid, uint32_t *status,
 		return -1;
 	*status = rpcwire_get32(p + off + 4);
 	*addr = len >= off + 12 ? addr4_from_bytes(p + off + 8) : 0;
+	/* ALLOC: dstm_lease (52 bytes), then the cookie */
+	*cookie = len >= off + 4 + 52 + RPCWIRE_COOKIE_LEN ?
+	    p + off + 4 + 52 : NULL;
 	return 0;
 }
