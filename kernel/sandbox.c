@@ -66,7 +66,11 @@ static const char *const base_calls[] = {
  * more so far */
 static const char *const rpcdstmd_calls[] = { NULL };
 static const char *const dstmgwd_calls[] = { NULL };
-static const char *const rpcd_calls[] = { NULL };
+/* rpcd: the lease key file (client/rpcd_key.c) is written at every
+ * lease: its directory made if missing, the file's mode set */
+static const char *const rpcd_calls[] = {
+	"mkdir", "mkdirat", "fchmod", NULL
+};
 
 static const char *const *const extra_calls[SANDBOX_COUNT] = {
 	[SANDBOX_RPCDSTMD] = rpcdstmd_calls,
