@@ -117,6 +117,12 @@ if [ -e "$T_TMP/rpcd.key" ]; then
 	expect_eq "victim: rpcd's key file is root's, mode 600" "600 root" \
 		"$(stat -c '%a %U' "$T_TMP/rpcd.key")"
 fi
+# the key file keeps the lease across a crash of rpcd
+kill_pid "$RPID" KILL
+bg_in "$NS_C1" "$T_TMP/rpcd.log" "$BUILD/rpcd" -d -v -load -f "$T_TMP/rpcd.conf"
+RPID=$BG_PID
+check "victim: rpcd bound again after kill -9" wait_for 10 bound
+expect_eq "... with the same lease (its key was in the file)" "$A1" "$(leased)"
 want="bound $VICTIM"
 victim_intact() {	# NAME: server, gateway and rpcd as before
 	local got
