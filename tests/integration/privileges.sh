@@ -82,6 +82,8 @@ check "... saying the user does not exist" \
 	grep -q "user no-such-user-dstm does not exist" <<<"$out"
 
 # --- rpcdstmd with its co-located gateway ---
+# the compaction below leases from 100 addresses of one /64
+printf '[clients]\nmax-leases-per-prefix = 0\nprefix-rate-limit = 0\n' >>"$CONF"
 bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
 SPID=$BG_PID
 wait_for 10 port_open "$NS_GW" $PORT
