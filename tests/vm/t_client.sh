@@ -71,8 +71,11 @@ check "ip6_tunnel is not loaded before rpcd" vm_sh "! lsmod | grep -q '^ip6_tunn
 vm_sh "mkdir -p /etc/dstm && printf '%s\n' '[client]' \
 	'server = 2001:db8:1::1' 'port = $PORT' 'mode = always' \
 	'backend = ip6tnl' 'control-socket = /run/dstm/rpcd.sock' \
-	'pid-file = /run/rpcd.pid' >/etc/dstm/rpcd.conf"
-vm_sh "rpcd -d -v -load -f /etc/dstm/rpcd.conf >>/tmp/rpcd.log 2>&1 & echo \$! >/tmp/rpcd.pid"
+	'pid-file = /run/rpcd.pid' 'key-file = /tmp/rpcd.key' \
+	>/etc/dstm/rpcd.conf"
+# the initramfs has no user dstm: the daemons keep root here (-u root);
+# dropping privileges is tested on the host (privileges.sh)
+vm_sh "rpcd -d -v -u root -load -f /etc/dstm/rpcd.conf >>/tmp/rpcd.log 2>&1 & echo \$! >/tmp/rpcd.pid"
 VCLI() { vm_sh dstmctl -s /run/dstm/rpcd.sock "$@"; }
 check "rpcd (ip6tnl) in the VM is bound" \
 	wait_for 30 vm_sh "dstmctl -s /run/dstm/rpcd.sock status | grep -q bound"

@@ -58,7 +58,7 @@ vm_sh "mkdir -p /etc/dstm && printf '%s\n' '[server]' \
 	'rate-limit = 0' '[gateway]' 'enable = yes' 'backend = ip6tnl' \
 	>/etc/dstm/rpcdstmd.conf"
 start_server() {
-	vm_sh "rpcdstmd -d -v -f /etc/dstm/rpcdstmd.conf >>/tmp/server.log 2>&1 & echo \$! >/tmp/server.pid"
+	vm_sh "rpcdstmd -d -v -u root -f /etc/dstm/rpcdstmd.conf >>/tmp/server.log 2>&1 & echo \$! >/tmp/server.pid"
 	wait_for 30 vm_sh "test -S /run/dstm/ctl.sock && dstmctl -s /run/dstm/ctl.sock stats >/dev/null"
 }
 VCTL() { vm_sh dstmctl -s /run/dstm/ctl.sock "$@"; }

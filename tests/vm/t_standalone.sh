@@ -33,7 +33,7 @@ vm_sh "mkdir -p /etc/dstm && printf '%s\n' '[gateway]' \
 	'pid-file = /run/dstmgwd.pid' '[servers]' 'allow = 2001:db8:1::10' \
 	>/etc/dstm/dstmgwd.conf"
 start_gwd() {
-	vm_sh "dstmgwd -d -v -f /etc/dstm/dstmgwd.conf >>/tmp/gwd.log 2>&1 & echo \$! >/tmp/gwd.pid"
+	vm_sh "dstmgwd -d -v -u root -f /etc/dstm/dstmgwd.conf >>/tmp/gwd.log 2>&1 & echo \$! >/tmp/gwd.pid"
 	wait_for 30 vm_sh "dstmctl -s /run/dstm/gw.sock stats >/dev/null"
 }
 GW() { ip netns exec "$NS_C1" "$BUILD/tests/dstm_gwcall" -s 2001:db8:1::1 -p $PORT "$@"; }
