@@ -178,6 +178,7 @@ bpf_be_open(struct gw *g)
 	kc.tun_ifindex = g->tun.ifindex;
 	kc.n_uplinks = uplinks(g->tun.ifindex, kc.uplinks, KBPF_MAX_UPLINKS);
 	kc.mtu = g->cfg.mtu;
+	kc.tep4 = g->cfg.tep4;
 	kc.flow_label = g->tep.cfg.flow_label;
 	kc.flow_seed = g->tep.cfg.flow_seed;
 	kc.max_bindings = slots_for(&g->cfg);

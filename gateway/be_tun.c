@@ -87,7 +87,7 @@ tun_be_open(struct gw *g)
 {
 	struct gw_tun *t = &g->tun;
 	const struct gw_config *c = &g->cfg;
-	char name[16], a[ADDR_STRLEN];
+	char name[16], a[ADDR_STRLEN], path[64];
 	int rc;
 
 	t->tun_fd = t->raw_fd = -1;
@@ -119,6 +119,13 @@ tun_be_open(struct gw *g)
 		return rc;
 	}
 	knl_rp_filter(name, 0);
+	/* client to client through the TEP leaves by the TUN it came in
+	 * by: no ICMP redirect to a host that cannot act on it (the kernel
+	 * sends one when either "all" or the device asks) */
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/send_redirects", name);
+	if (knl_sysctl_set(path, "0") != 0 ||
+	    knl_sysctl_set("net/ipv4/conf/all/send_redirects", "0") != 0)
+		log_warnx("gateway: cannot turn ICMP redirects off on %s", name);
 	/* our ICMP errors enter the kernel through the TUN from an address
 	 * of this host (icmp-source): without accept_local it would drop
 	 * them as martians */

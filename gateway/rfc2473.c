@@ -13,6 +13,7 @@ static const char *const verdict_names[] = {
 	[RFC2473_MALFORMED] = "malformed",
 	[RFC2473_NOT_IPV4] = "not-ipv4",
 	[RFC2473_NOT_ECT] = "not-ect",
+	[RFC2473_BAD_DESTINATION] = "bad-destination",
 	[RFC2473_UNKNOWN_CLIENT] = "unknown-client",
 	[RFC2473_SPOOFED_SOURCE] = "spoofed-source",
 	[RFC2473_EXPIRED] = "expired",
@@ -32,6 +33,7 @@ static const char *const drop_names[] = {
 	[RFC2473_DROP_SPOOFED_PORT] = "spoofed-port",
 	[RFC2473_DROP_EXPIRED] = "expired",
 	[RFC2473_DROP_CE_NOT_ECT] = "ce-not-ect",
+	[RFC2473_DROP_BAD_DESTINATION] = "bad-destination",
 	[RFC2473_DROP_NO_BINDING] = "no-binding",
 	[RFC2473_DROP_SHARED_NO_PORT] = "shared-no-port",
 	[RFC2473_DROP_TTL_EXCEEDED] = "ttl-exceeded",
@@ -123,6 +125,14 @@ ecn_decap(uint8_t tclass, uint8_t *ip)
 	return 0;
 }
 
+bool
+rfc2473_bad_destination(const struct rfc2473_config *c, uint32_t dst)
+{
+	uint8_t top = (uint8_t)(dst >> 24);
+
+	return top == 0 || top == 127 || top >= 224 || dst == c->gw4;
+}
+
 /* RFC 7596 6.2: forward only when (outer src6, inner src4[, port])
  * matches one binding. */
 enum rfc2473_verdict
@@ -167,6 +177,9 @@ rfc2473_decap_inner(uint8_t *ip, size_t len, const struct in6_addr *src6,
 	res->binding = b;
 	if (binding_expired(b, now))
 		return drop(tep, res, RFC2473_EXPIRED, RFC2473_DROP_EXPIRED);
+	if (rfc2473_bad_destination(&tep->cfg, ii.dst))
+		return drop(tep, res, RFC2473_BAD_DESTINATION,
+		    RFC2473_DROP_BAD_DESTINATION);
 	if (ecn_decap(tclass, ip) != 0)
 		return drop(tep, res, RFC2473_NOT_ECT,
 		    RFC2473_DROP_CE_NOT_ECT);

@@ -63,6 +63,7 @@ enum rfc2473_verdict {
 	RFC2473_UNKNOWN_CLIENT,	/* no binding for the outer source */
 	RFC2473_SPOOFED_SOURCE,	/* inner source or port not the client's */
 	RFC2473_EXPIRED,	/* the binding has expired */
+	RFC2473_BAD_DESTINATION, /* inner destination never forwarded */
 	RFC2473_NO_BINDING,	/* nobody holds the destination */
 	RFC2473_TTL_EXCEEDED,	/* inner TTL would reach 0 */
 	RFC2473_TOO_BIG,	/* DF set, larger than the tunnel allows */
@@ -84,6 +85,7 @@ enum rfc2473_drop {
 	RFC2473_DROP_SPOOFED_PORT,
 	RFC2473_DROP_EXPIRED,
 	RFC2473_DROP_CE_NOT_ECT,	/* RFC 6040 4.2 */
+	RFC2473_DROP_BAD_DESTINATION,	/* loopback, multicast, ... */
 	RFC2473_DROP_NO_BINDING,
 	RFC2473_DROP_SHARED_NO_PORT,	/* shared address, port unknown */
 	RFC2473_DROP_TTL_EXCEEDED,
@@ -108,6 +110,11 @@ struct rfc2473_config {
 	bool		flow_label;	/* RFC 6438 from inner src/dst/proto */
 	uint32_t	flow_seed;
 };
+
+/* An inner destination a client may never reach through the TEP: "this
+ * network" 0/8, loopback 127/8, multicast 224/4, reserved 240/4 and the
+ * limited broadcast (RFC 6890), the tunnel's own IPv4 end (gw4). */
+bool rfc2473_bad_destination(const struct rfc2473_config *c, uint32_t dst);
 
 /* A tunnel end point: configuration, bindings, counters. */
 struct rfc2473_tep {

@@ -99,6 +99,8 @@ struct kbpf_gw_config {
 	int		tun_ifindex;	/* the IPv4 side, the pool's route */
 	int		uplinks[KBPF_MAX_UPLINKS];	/* IPv6 side, Ethernet */
 	unsigned	n_uplinks;
+	uint32_t	tep4;		/* the tunnel's IPv4 end, host order:
+					 * dropped as an inner destination */
 	unsigned	mtu;		/* largest inner IPv4 packet (gw
 					 * `mtu`, 1460 by default) */
 	uint8_t		hop_limit;	/* 0: 64 */

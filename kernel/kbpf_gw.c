@@ -35,6 +35,7 @@ static const char *const gw_names[KBPF_GW_STAT_MAX] = {
 	[KBPF_GW_DROP_SPOOFED_PORT] = "spoofed-port",
 	[KBPF_GW_DROP_EXPIRED] = "expired",
 	[KBPF_GW_DROP_ERROR] = "error",
+	[KBPF_GW_DROP_BAD_DEST] = "bad-destination",
 	[KBPF_GW_PUNT_EXT_HEADER] = "punt-ext-header",
 	[KBPF_GW_PUNT_INNER] = "punt-inner",
 	[KBPF_GW_PUNT_FRAGMENT] = "punt-fragment",
@@ -156,6 +157,7 @@ kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out)
 	memcpy(cfg.tep6, &c->tep6, sizeof(cfg.tep6));
 	cfg.tun_ifindex = (uint32_t)c->tun_ifindex;
 	cfg.mtu = c->mtu;
+	cfg.tep4 = htonl(c->tep4);
 	cfg.flow_seed = c->flow_seed;
 	cfg.flow_label = c->flow_label;
 	cfg.max_index = g->max_bindings;

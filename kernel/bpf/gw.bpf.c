@@ -135,7 +135,7 @@ dstm_gw_in6(struct __sk_buff *skb)
 	__u32 plen, hdr = IP4_HLEN, inner, seg, pkts, index;
 	__u16 old, new;
 	__u64 bytes;
-	__u8 ecn_out, ecn_in;
+	__u8 ecn_out, ecn_in, top;
 	__u64 now;
 	int rc;
 
@@ -206,6 +206,11 @@ dstm_gw_in6(struct __sk_buff *skb)
 	now = bpf_ktime_get_boot_ns();
 	if (b->expires_ns != 0 && b->expires_ns <= now)
 		return drop(KBPF_GW_DROP_EXPIRED, skb);
+	/* as rfc2473_bad_destination(): 0/8, 127/8, 224/4 and 240/4 (the
+	 * limited broadcast too), the tunnel's own IPv4 end */
+	top = (__u8)(bpf_ntohl(ip4->daddr) >> 24);
+	if (top == 0 || top == 127 || top >= 224 || ip4->daddr == cfg->tep4)
+		return drop(KBPF_GW_DROP_BAD_DEST, skb);
 
 	/* forwarding, as the kernel would after the slow path's write into
 	 * the TUN: TTL, ECN (RFC 6040 4.2), MTU, route */

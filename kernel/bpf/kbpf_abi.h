@@ -20,6 +20,8 @@ struct kbpf_gw_cfg {
 	__u32	mtu;		/* largest inner IPv4 packet in the tunnel */
 	__u32	flow_seed;	/* RFC 6438 label, as rfc2473.c */
 	__u32	max_index;	/* size of the binding counter array */
+	__u32	tep4;		/* the tunnel's IPv4 end (network order):
+				 * never an inner destination */
 	__u8	hop_limit;
 	__u8	flow_label;	/* 0: label 0 */
 	__u8	enabled;	/* 0 until the loader has filled this in */
@@ -74,6 +76,7 @@ enum kbpf_gw_stat {
 	KBPF_GW_DROP_SPOOFED_PORT,	/* "spoofed-port" */
 	KBPF_GW_DROP_EXPIRED,		/* "expired" */
 	KBPF_GW_DROP_ERROR,		/* a helper failed half-way */
+	KBPF_GW_DROP_BAD_DEST,		/* "bad-destination" */
 	/* punted: TC_ACT_OK, the packet untouched, for the slow path */
 	KBPF_GW_PUNT_EXT_HEADER,	/* outer extension headers */
 	KBPF_GW_PUNT_INNER,		/* inner not plain IPv4 (options,

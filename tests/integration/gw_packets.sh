@@ -100,6 +100,21 @@ expect_eq "unknown outer source is not forwarded" "timeout" "$(cat "$T_TMP/got")
 expect_eq "unknown outer source is counted" "$((before + 1))" "$(counter gateway.drop.unknown-client)"
 ip -n "$NS_C1" -6 addr del 2001:db8:1::99/64 dev eth0
 
+# 3b. inner destinations a client may never reach: loopback, multicast,
+# limited broadcast, the tunnel's own IPv4 end; dropped and counted (the
+# kernel would otherwise take them as the gateway's own or route them)
+before=$(counter gateway.drop.bad-destination)
+dbefore=$(counter gateway.decap.packets)
+for dst in 127.0.0.1 224.0.0.1 255.255.255.255 192.0.0.1; do
+	ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" $dst 9010 martian >/dev/null
+done
+wait_for 2 bash -c "[ \"\$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"gateway.drop.bad-destination\" { print \$2 }')\" = $((before + 4)) ]"
+expect_eq "inner loopback, multicast, broadcast and 192.0.0.1 dropped as bad-destination" \
+	"$((before + 4))" "$(counter gateway.drop.bad-destination)"
+expect_eq "... none of them decapsulated" "$dbefore" "$(counter gateway.decap.packets)"
+expect_eq "no ICMP redirects from the gateway (all and dti0)" "0 0" \
+	"$(ip netns exec "$NS_GW" cat /proc/sys/net/ipv4/conf/all/send_redirects) $(ip netns exec "$NS_GW" cat /proc/sys/net/ipv4/conf/dti0/send_redirects)"
+
 # 4. return path: the v4 host answers both clients; each gets its own
 for n in 1 2; do
 	ns=NS_C$n
