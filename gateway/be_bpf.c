@@ -287,13 +287,7 @@ bpf_be_replace(struct gw *g)
 	size_t n;
 	int rc = 0;
 
-	pthread_mutex_lock(&g->lock);
-	n = binding_count(&g->bt);
-	if ((v = calloc(n + 1, sizeof(*v))) != NULL)
-		for (size_t i = 0; i < n; i++)
-			v[i] = *binding_at(&g->bt, i);
-	pthread_mutex_unlock(&g->lock);
-	if (v == NULL)
+	if ((v = gw_snapshot(g, &n)) == NULL)
 		return -ENOMEM;
 	b->mark++;
 	for (size_t i = 0; i < n; i++)

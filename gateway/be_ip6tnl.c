@@ -582,13 +582,7 @@ tnl_replace(struct gw *g)
 	size_t n;
 	int rc = 0;
 
-	pthread_mutex_lock(&g->lock);
-	n = binding_count(&g->bt);
-	if ((v = calloc(n + 1, sizeof(*v))) != NULL)
-		for (size_t i = 0; i < n; i++)
-			v[i] = *binding_at(&g->bt, i);
-	pthread_mutex_unlock(&g->lock);
-	if (v == NULL)
+	if ((v = gw_snapshot(g, &n)) == NULL)
 		return -ENOMEM;
 	pthread_mutex_lock(&t->mu);
 	t->mark++;

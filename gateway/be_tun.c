@@ -30,43 +30,19 @@
 
 /* ---- routes: a range as the fewest CIDR prefixes ---- */
 
-typedef int (*prefix_fn)(struct gw *g, uint32_t addr, uint8_t len);
-
 static int
-range_prefixes(struct gw *g, const struct range4 *r, prefix_fn fn)
+route_add(void *arg, uint32_t addr, uint8_t len)
 {
-	uint64_t a = r->first, last = r->last;
-	int rc;
-
-	while (a <= last) {
-		uint8_t len = 32;
-
-		/* grow the block while aligned and inside the range */
-		while (len > 0) {
-			uint64_t size = 1ull << (33 - len);
-
-			if ((a & (size - 1)) != 0 || a + size - 1 > last)
-				break;
-			len--;
-		}
-		if ((rc = fn(g, (uint32_t)a, len)) != 0)
-			return rc;
-		a += 1ull << (32 - len);
-	}
-	return 0;
-}
-
-static int
-route_add(struct gw *g, uint32_t addr, uint8_t len)
-{
+	struct gw *g = arg;
 	struct knl_route4 r = { .dst = addr, .len = len, .ifindex = g->tun.ifindex };
 
 	return knl_route4_add(g->tun.nl, &r, KNL_REPLACE);
 }
 
 static int
-route_del(struct gw *g, uint32_t addr, uint8_t len)
+route_del(void *arg, uint32_t addr, uint8_t len)
 {
+	struct gw *g = arg;
 	struct knl_route4 r = { .dst = addr, .len = len, .ifindex = g->tun.ifindex };
 
 	knl_route4_del(g->tun.nl, &r);
@@ -139,7 +115,7 @@ tun_be_open(struct gw *g)
 		log_warnx("gateway: cannot enable IPv4 forwarding: %s",
 		    strerror(-rc));
 	for (unsigned i = 0; i < c->n_routes; i++)
-		if ((rc = range_prefixes(g, &c->routes[i], route_add)) != 0) {
+		if ((rc = range4_prefixes(&c->routes[i], route_add, g)) != 0) {
 			log_warnx("gateway: route pool into %s: %s", name,
 			    strerror(-rc));
 			return rc;
@@ -164,15 +140,16 @@ tun_be_open(struct gw *g)
 	return 0;
 }
 
-/* A set of prefixes, in the ascending order range_prefixes makes them. */
+/* A set of prefixes, in the ascending order range4_prefixes makes them. */
 struct pset {
 	struct prefix4	*v;
 	size_t		 n, cap;
 };
 
 static int
-pset_add(struct gw *g, uint32_t addr, uint8_t len)
+pset_add(void *arg, uint32_t addr, uint8_t len)
 {
+	struct gw *g = arg;
 	struct pset *p = g->tun.reroute;
 
 	if (p->n == p->cap) {
@@ -209,8 +186,9 @@ pset_has(const struct pset *p, uint32_t addr, uint8_t len)
 
 /* delete an old prefix unless the new routes have it too */
 static int
-route_del_stale(struct gw *g, uint32_t addr, uint8_t len)
+route_del_stale(void *arg, uint32_t addr, uint8_t len)
 {
+	struct gw *g = arg;
 	if (!pset_has(g->tun.reroute, addr, len))
 		(void)route_del(g, addr, len);
 	return 0;
@@ -232,7 +210,7 @@ tun_be_reroute(struct gw *g, const struct range4 *routes, unsigned n)
 		memcpy(nr, routes, n * sizeof(*nr));
 	g->tun.reroute = &keep;
 	for (unsigned i = 0; i < n && rc == 0; i++)
-		rc = range_prefixes(g, &nr[i], pset_add);
+		rc = range4_prefixes(&nr[i], pset_add, g);
 	if (rc != 0) {
 		free(keep.v);
 		free(nr);
@@ -244,7 +222,7 @@ tun_be_reroute(struct gw *g, const struct range4 *routes, unsigned n)
 		    rc == 0)
 			rc = r;
 	for (unsigned i = 0; i < g->cfg.n_routes; i++)
-		range_prefixes(g, &g->cfg.routes[i], route_del_stale);
+		range4_prefixes(&g->cfg.routes[i], route_del_stale, g);
 	g->tun.reroute = NULL;
 	free(keep.v);
 	free(g->cfg.routes);
@@ -471,7 +449,7 @@ tun_be_close(struct gw *g)
 	pump_stop(&t->pump);
 	if (t->nl != NULL && t->ifindex > 0)
 		for (unsigned i = 0; i < g->cfg.n_routes; i++)
-			range_prefixes(g, &g->cfg.routes[i], route_del);
+			range4_prefixes(&g->cfg.routes[i], route_del, g);
 	if (t->raw_fd >= 0)
 		raw6_close(t->raw_fd);
 	if (t->tun_fd >= 0)

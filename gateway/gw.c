@@ -299,3 +299,17 @@ gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	if (g->be->counters != NULL)
 		g->be->counters(g, fn, arg);
 }
+
+struct binding *
+gw_snapshot(struct gw *g, size_t *n)
+{
+	struct binding *v;
+
+	pthread_mutex_lock(&g->lock);
+	*n = binding_count(&g->bt);
+	if ((v = calloc(*n + 1, sizeof(*v))) != NULL)
+		for (size_t i = 0; i < *n; i++)
+			v[i] = *binding_at(&g->bt, i);
+	pthread_mutex_unlock(&g->lock);
+	return v;
+}

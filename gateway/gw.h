@@ -114,6 +114,10 @@ int  gw_replace(struct gw *g, const struct binding *v, size_t n);
 bool gw_binding_outside(struct gw *g, const struct range4 *r, unsigned n,
 	uint32_t *addr);
 
+/* A copy of every binding, taken under the lock (for a backend's
+ * replace); free() it.  NULL when out of memory. */
+struct binding *gw_snapshot(struct gw *g, size_t *n);
+
 /* Snapshot, the backend's counts included. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,
 	size_t *nbindings);
