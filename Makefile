@@ -7,6 +7,8 @@
 #   make install    PREFIX=/usr/local DESTDIR= (also the systemd units in
 #                   SYSTEMDUNITDIR and the user dstm the daemons run as)
 #   make fuzz       libFuzzer harnesses (clang)
+#   make demo       the DSTM lab, step by step (BACKEND=tun|bpf)
+#   make demo-dslite  the DS-lite lab: B4, AFTR, bind9, kea-dhcp6, radvd
 # V=1 shows the commands.
 
 PREFIX   ?= /usr/local
@@ -99,7 +101,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRC))
 
-.PHONY: all check check-vm unit integration asan deps install uninstall clean fuzz demo bench
+.PHONY: all check check-vm unit integration asan deps install uninstall clean fuzz demo demo-dslite bench
 all: $(SBIN)
 
 $(BUILD)/rpc/dstm.h: $(RPC_X)
@@ -189,6 +191,9 @@ fuzz:
 
 demo: all
 	$(Q)BUILD=$(BUILD) BACKEND=$(or $(BACKEND),tun) tests/demo.sh
+
+demo-dslite: all
+	$(Q)BUILD=$(BUILD) BACKEND=$(or $(BACKEND),tun) bash tests/demo_dslite.sh
 
 bench: all $(TOOL_BIN)
 	$(Q)BUILD=$(BUILD) tests/bench/run.sh
