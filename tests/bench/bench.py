@@ -457,9 +457,12 @@ def table_scale(recs):
 
 def row_key(r):
     """native, or the backend a tunnel row was measured with (results
-    from before there were backends: tun)"""
+    from before there were backends: tun), or aftr-BACKEND for DS-lite
+    through the AFTR"""
     if r.get("path") == "tunnel":
         return r.get("backend") or "tun"
+    if r.get("path") == "aftr":
+        return "aftr-" + (r.get("backend") or "tun")
     return r.get("path", "")
 
 
@@ -494,8 +497,8 @@ def dp_best(recs, key, test, field):
     return max(rs, key=lambda r: r[field]) if rs else None
 
 
-TCP_TESTS = (("tcp", "TCP up (c1 -> v4), iperf3"),
-             ("tcp_down", "TCP down (v4 -> c1), iperf3"))
+TCP_TESTS = (("tcp", "TCP up (c1/B4 -> v4), iperf3"),
+             ("tcp_down", "TCP down (v4 -> c1/B4), iperf3"))
 
 
 def table_dataplane(recs):

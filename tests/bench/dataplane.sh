@@ -29,6 +29,14 @@
 # Then the BPF maps alone (dstm_kbpf: both fast paths, no daemons), 1k
 # bindings in one lab and 1M in another, measured in turns: memory, the
 # flow's rate, bind/unbind churn in the maps under a running flow.
+#
+# DS-lite (RFC 6333): the gateway of each backend is also an AFTR
+# ([aftr], NAT44 pool 192.0.2.128/28, B4s from 2001:db8:2::/64) and c2
+# runs rpcd mode = b4 with the same backend (dti0 192.0.0.2, the IPv4
+# default route into the tunnel to the AFTR 2001:db8:1::1).  Part 3's
+# measurements then also run from c2 through the AFTR (paths aftr-tun,
+# aftr-bpf): the same hops as the DSTM path from c1, plus the AFTR's
+# NAT.  AFTR=no leaves them out; so does a build without [aftr].
 . "$(dirname "$0")/../integration/lib.sh"
 . "$TOP/tests/bench/common.sh"
 . "$TOP/tests/lab.sh"
@@ -46,6 +54,8 @@ BACKENDS=${BACKENDS:-tun bpf}
 CPU_RATE=${CPU_RATE:-20000}	# 64 B pkt/s, below every path's loss-free rate
 KB=$BUILD/tests/dstm_kbpf
 V4=203.0.113.10 V6=2001:db8:3::10
+AFTR=${AFTR:-yes}		# the DS-lite rows (see above)
+AFTR_POOL=192.0.2.128/28
 BASE_ID=$RUN_ID
 
 # ---- labs: one per backend, the native path in the first ----
@@ -104,7 +114,7 @@ if [ $BPF = yes ] &&
 fi
 
 # ---- the daemons of one backend, in its own lab ----
-declare -A D_LAB D_SPID D_RPID
+declare -A D_LAB D_SPID D_RPID D_BPID
 bound() { "$BUILD/dstmctl" -s "$T_TMP/rpcd-$1.sock" -j status 2>/dev/null |
 	grep -q '"state":"bound"'; }
 stats_json() {	# stats_json SOCKET stats|status: its counters, one JSON object
@@ -143,11 +153,48 @@ rate-limit = 0
 CONF
 	printf '%s\n' "$@" >>"$T_TMP/srv-$n.conf"
 }
+aftr_conf=()
+if [ "$AFTR" = yes ]; then
+	aftr_conf=("" "[aftr]" "enable = yes" "allow = 2001:db8:2::/64"
+		"pool = $AFTR_POOL")
+	lab_srv_conf check "[gateway]" "enable = yes" "${aftr_conf[@]}"
+	if ! "$BUILD/rpcdstmd" -n -f "$T_TMP/srv-check.conf" \
+	    >"$T_TMP/aftr-check.log" 2>&1; then
+		AFTR=no aftr_conf=()
+		note "no AFTR mode in this build ($(tail -n 1 \
+			"$T_TMP/aftr-check.log")): no aftr rows"
+	fi
+fi
+b4_up() {	# b4_up BACKEND: rpcd mode = b4 in c2, to the AFTR of that lab
+	local bk=$1
+	cat >"$T_TMP/b4-$bk.conf" <<CONF
+[client]
+mode = b4
+aftr = 2001:db8:1::1
+control-socket = $T_TMP/b4-$bk.sock
+pid-file = $T_TMP/b4-$bk.pid
+key-file = $T_TMP/b4-$bk.key
+backend = $bk
+CONF
+	bg_in "$NS_C2" "$T_TMP/b4-$bk.log" taskset -c $CPU_A "$BUILD/rpcd" \
+		-d -f "$T_TMP/b4-$bk.conf"
+	D_BPID[$bk]=$BG_PID
+	if ! wait_for 10 b4_tunnel || ! wait_for 5 ip netns exec "$NS_C2" \
+	    ping -c 1 -W 1 $V4; then
+		note "$bk: the B4 did not reach $V4 through the AFTR:" \
+			"$(tail -n 2 "$T_TMP/b4-$bk.log")"
+		kill_pid "${D_BPID[$bk]}"
+		unset "D_BPID[$bk]"
+		return 1
+	fi
+}
+b4_tunnel() { ip -n "$NS_C2" -4 addr show dev dti0 2>/dev/null |
+	grep -q 'inet 192.0.0.2'; }
 daemons_up() {	# daemons_up BACKEND LAB
 	local bk=$1 spid rpid s c
 	lab_use "$2"
 	lab_srv_conf "$bk" "[gateway]" "enable = yes" "ifname = dti0" \
-		"backend = $bk"
+		"backend = $bk" "${aftr_conf[@]}"
 	cat >"$T_TMP/rpcd-$bk.conf" <<CONF
 [client]
 server = 2001:db8:1::1
@@ -186,23 +233,35 @@ sys.exit(0 if s.get("gateway.backend." + b) == 1 and
 		return 1
 	fi
 	D_LAB[$bk]=$2 D_SPID[$bk]=$spid D_RPID[$bk]=$rpid
+	[ "$AFTR" = yes ] && b4_up "$bk"
+	return 0
 }
 daemons_down() {	# daemons_down BACKEND
+	[ -n "${D_BPID[$1]:-}" ] && kill_pid "${D_BPID[$1]}"
 	kill_pid "${D_RPID[$1]}"
 	kill_pid "${D_SPID[$1]}"
 }
 
 # ---- a path: its lab, destination, tags ----
-path_use() {	# path_use native|BACKEND: sets DST TAGS JTAGS PIDS
+path_use() {	# path_use native|BACKEND|aftr-BACKEND: sets SRC DST TAGS JTAGS PIDS
+	local bk=${1#aftr-}
+	SRC=
 	if [ "$1" = native ]; then
 		lab_use l1
 		DST=$V6 TAGS=(path=native) JTAGS='{"path":"native"}' PIDS=
+	elif [ "$1" != "$bk" ]; then	# DS-lite: from the B4 in c2
+		lab_use "${D_LAB[$bk]}"
+		SRC=$NS_C2
+		DST=$V4 TAGS=(path=aftr "backend=$bk")
+		JTAGS="{\"path\":\"aftr\",\"backend\":\"$bk\"}"
+		PIDS="${D_SPID[$bk]} ${D_BPID[$bk]}"
 	else
 		lab_use "${D_LAB[$1]}"
 		DST=$V4 TAGS=(path=tunnel "backend=$1")
 		JTAGS="{\"path\":\"tunnel\",\"backend\":\"$1\"}"
 		PIDS="${D_SPID[$1]} ${D_RPID[$1]}"
 	fi
+	SRC=${SRC:-$NS_C1}	# the sending host
 }
 udp_ramp() {	# udp_ramp SIZE TAG...: one udpramp on the current path
 	local size=$1 tags=() t
@@ -212,7 +271,7 @@ udp_ramp() {	# udp_ramp SIZE TAG...: one udpramp on the current path
 		--tag "payload=$size" --tag "secs=$SECS" "${tags[@]}" \
 		--steps $STEPS --cpus "$CPU_A,$CPU_B" \
 		--rx "ip netns exec $NS_V4 taskset -c $CPU_B $BB/udp_flow recv $DST 9000 -t 60" \
-		--tx "ip netns exec $NS_C1 taskset -c $CPU_A $BB/udp_flow send $DST 9000 -l $size -r {rate} -t $SECS"
+		--tx "ip netns exec $SRC taskset -c $CPU_A $BB/udp_flow send $DST 9000 -l $size -r {rate} -t $SECS"
 }
 cpu_step() {	# CPU per packet at CPU_RATE on the current path, RPS off
 	local tags=() t
@@ -222,7 +281,7 @@ cpu_step() {	# CPU per packet at CPU_RATE on the current path, RPS off
 		--tag "secs=$CPU_SECS" "${tags[@]}" --rate "$CPU_RATE" \
 		--cpus "$CPU_A,$CPU_B" --pids "$PIDS" \
 		--rx "ip netns exec $NS_V4 taskset -c $CPU_B $BB/udp_flow recv $DST 9000 -t 60" \
-		--tx "ip netns exec $NS_C1 taskset -c $CPU_A $BB/udp_flow send $DST 9000 -l 64 -r {rate} -t $CPU_SECS -B"
+		--tx "ip netns exec $SRC taskset -c $CPU_A $BB/udp_flow send $DST 9000 -l 64 -r {rate} -t $CPU_SECS -B"
 	lab_rps on
 }
 tcp() {	# tcp up|down ROUND: one iperf3 stream on the current path
@@ -234,7 +293,7 @@ tcp() {	# tcp up|down ROUND: one iperf3 stream on the current path
 	srv=$!
 	T_PIDS+=("$srv")
 	wait_for 5 ip netns exec "$NS_V4" ss -Htln "sport = :5201"
-	ip netns exec "$NS_C1" taskset -c $CPU_A timeout $((TCP_SECS + 15)) \
+	ip netns exec "$SRC" taskset -c $CPU_A timeout $((TCP_SECS + 15)) \
 		iperf3 -c "$DST" -p 5201 -t $TCP_SECS --connect-timeout 3000 \
 		$rev -J >"$T_TMP/iperf.json" 2>&1
 	kill "$srv" 2>/dev/null
@@ -476,16 +535,21 @@ echo "  CPU $CPU_A: sender, rpcd (client host); CPU $CPU_B: rpcdstmd + gateway" 
 echo "  tunnel: c1 dti0 (rpcd) -> 4in6 -> gw (rpcdstmd) -> $V4;" \
 	"native: c1 -> gw kernel IPv6 forwarding -> $V6"
 PATHS=(native)
+BKS=()		# the backends whose daemons came up
 i=0
 for bk in $BACKENDS; do
 	i=$((i + 1))
-	daemons_up "$bk" "l$i" && PATHS+=("$bk")
+	daemons_up "$bk" "l$i" && BKS+=("$bk")
+done
+PATHS+=("${BKS[@]}")
+for bk in "${BKS[@]}"; do
+	[ -n "${D_BPID[$bk]:-}" ] && PATHS+=("aftr-$bk")
 done
 echo "  paths: ${PATHS[*]}, one lab per backend, each measurement on every" \
 	"path in turn, $ROUNDS rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for p in "${PATHS[@]}"; do
 	path_use "$p"
-	ip netns exec "$NS_C1" ping -c 2 -i 0.2 -W 2 "$DST" >/dev/null 2>&1 ||
+	ip netns exec "$SRC" ping -c 2 -i 0.2 -W 2 "$DST" >/dev/null 2>&1 ||
 		note "$p: no path to $DST"
 done
 for size in 64 1400; do
@@ -507,11 +571,12 @@ else
 fi
 for p in "${PATHS[@]}"; do path_use "$p"; cpu_step; done
 # what each side's kernel path carried (bpf), or the tun path alone
-for bk in "${PATHS[@]:1}"; do
+for bk in "${BKS[@]}"; do
 	python3 -c 'import json, sys
 s, c = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 keep = {k: v for k, v in list(s.items()) + list(c.items()) if v and (
-    k.startswith("gateway.bpf.") or k.startswith("tunnel.bpf.") or k in (
+    k.startswith("gateway.bpf.") or k.startswith("tunnel.bpf.") or
+    k.startswith("aftr.") or k.startswith("gateway.aftr.") or k in (
         "gateway.decap.packets", "gateway.encap.packets",
         "tunnel.tx.packets", "tunnel.rx.packets"))}
 print(json.dumps({"type": "fastpath", "backend": sys.argv[3],
@@ -531,7 +596,7 @@ echo "  (ALLOC + RELEASE per client, each a gateway bind + unbind)," \
 	"journal-sync = no; maps churn: dstm_kbpf binds and unbinds"
 echo "  in the kernel maps directly (256 churned bindings live), on the" \
 	"gateway's CPU"
-for bk in "${PATHS[@]:1}"; do
+for bk in "${BKS[@]}"; do
 	lab_use "${D_LAB[$bk]}"
 	CTL=$T_TMP/ctl-$bk.sock
 	rate=$(quarter "$OUT3" path=tunnel "backend=$bk")
@@ -541,7 +606,7 @@ for bk in "${PATHS[@]:1}"; do
 	flow churn "$((CHURN_SECS + 1))" "$rate" gw_counters churn_server \
 		"{\"backend\":\"$bk\"}"
 done
-for bk in "${PATHS[@]:1}"; do daemons_down "$bk"; done
+for bk in "${BKS[@]}"; do daemons_down "$bk"; done
 server_alone
 if [ $BPF = yes ]; then
 	kbpf_maps || note "the BPF maps alone: not measured"
