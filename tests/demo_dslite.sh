@@ -107,9 +107,8 @@ b4_up() { ip -n "$NS_B4" -4 addr show dev dti0 2>/dev/null |
     grep -q 'inet 192.0.0.2 peer 192.0.0.1/32'; }
 step "dti0 has 192.0.0.2 peer 192.0.0.1 (RFC 6333 5.7)" wait_for 15 b4_up
 b4ctl status 2>&1 | indent
-b4_learned() { b4ctl -j status 2>/dev/null | grep -q "$DSL_AFTR_NAME" &&
-    b4ctl -j status 2>/dev/null | grep -q "\"$DSL_AFTR6\""; }
-step "the B4 learned $DSL_AFTR_NAME from DHCPv6 and tunnels to $DSL_AFTR6" b4_learned
+step "the B4 learned $DSL_AFTR_NAME from DHCPv6 and tunnels to $DSL_AFTR6" \
+	dsl_b4_learned "$CTL_B4"
 ip -n "$NS_B4" -4 route | indent
 b4_route() { ip -n "$NS_B4" -4 route show default | grep -q 'dev dti0'; }
 step "the B4's IPv4 default route is the tunnel" b4_route

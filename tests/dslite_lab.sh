@@ -246,6 +246,17 @@ CONF
 	printf '%s\n' "$@" >>"$f"
 }
 
+# dsl_b4_learned SOCKET: the B4 (dstmctl -j status) has the AFTR's name
+# from DHCPv6 and its address from DNS, and DHCPv6's DNS server
+dsl_b4_learned() {
+	"$BUILD/dstmctl" -s "$1" -j status 2>/dev/null | python3 -c 'import json, sys
+b = json.load(sys.stdin)["b4"]
+assert b["aftr_from"] == "dhcpv6", b
+assert b["aftr_name"].rstrip(".") == sys.argv[1], b
+assert b["aftr_address"] == sys.argv[2], b
+assert sys.argv[3] in b["dns_servers"], b' "$DSL_AFTR_NAME" "$DSL_AFTR6" "$DSL_DNS6"
+}
+
 # dsl_b4_conf FILE [extra lines]: rpcd as the B4, the AFTR's name from
 # DHCPv6 on wan0 (no aftr key), the LAN routed into the tunnel
 dsl_b4_conf() {
@@ -257,7 +268,6 @@ mode = b4
 dhcpv6-interface = wan0
 control-socket = $T_TMP/b4.sock
 pid-file = $T_TMP/b4.pid
-key-file = $T_TMP/b4.key
 backend = ${BACKEND:-tun}
 CONF
 	printf '%s\n' "$@" >>"$f"

@@ -173,7 +173,6 @@ mode = b4
 aftr = 2001:db8:1::1
 control-socket = $T_TMP/b4-$bk.sock
 pid-file = $T_TMP/b4-$bk.pid
-key-file = $T_TMP/b4-$bk.key
 backend = $bk
 CONF
 	bg_in "$NS_C2" "$T_TMP/b4-$bk.log" taskset -c $CPU_A "$BUILD/rpcd" \
