@@ -126,7 +126,7 @@ listening() { ip netns exec "$NS_V4" ss -Htln "sport = :8080" | grep -q .; }
 wait_for 5 listening
 ip netns exec "$NS_LAN" python3 "$TOP/tests/tcpxfer.py" client $DSL_V4_HOST 8080 1048576 20 >"$T_TMP/tx"
 wait "$RX"
-SENT= SUM_TX= SECS= PEER= GOT= SUM_RX=
+SENT='' SUM_TX='' SECS='' PEER='' GOT='' SUM_RX=''
 read -r _ SENT _ SUM_TX SECS <"$T_TMP/tx"
 read -r _ PEER _ GOT _ SUM_RX <"$T_TMP/rx"
 echo "LAN host sent $SENT bytes in ${SECS}s, sha256 $SUM_TX" | indent

@@ -25,7 +25,7 @@ DSL_AFTR_NAME=aftr.$DSL_ZONE
 DSL_AFTR6=${DSL_AFTR6:-2001:db8:1::1}	# the AFTR: the gateway's tep6
 DSL_DNS6=2001:db8:10::1			# gw on the B4's link
 DSL_LAN_HOST=192.0.2.10
-DSL_V4_HOST=203.0.113.10
+DSL_V4_HOST=203.0.113.10		# the IPv4 host (tests/lab.sh: v4)
 DSL_POOL=198.51.100.128/28		# the AFTR's public (NAT) pool
 DSL_PREFIX=2001:db8:10::/64		# the B4 link, advertised by radvd
 
@@ -123,7 +123,6 @@ ZONE
 	# shellcheck disable=SC2046
 	bg_in "$NS_GW" "$T_TMP/named.log" $(dsl_confine named) \
 	    named -g -c "$d/named.conf"
-	DSL_NAMED_PID=$BG_PID
 	wait_for 10 dsl_resolves
 }
 
@@ -162,7 +161,6 @@ CONF
 	KEA_PIDFILE_DIR=$T_TMP/kea KEA_LOCKFILE_DIR=none \
 	    bg_in "$NS_GW" "$T_TMP/kea.log" $(dsl_confine kea-dhcp6) \
 	    kea-dhcp6 -c "$f"
-	DSL_KEA_PID=$BG_PID
 	wait_for 10 dsl_udp_open "$NS_GW" 547
 }
 
@@ -193,7 +191,6 @@ CONF
 	radvd -c -C "$T_TMP/radvd.conf" >>"$T_TMP/radvd.log" 2>&1 || return 1
 	bg_in "$NS_GW" "$T_TMP/radvd.log" radvd -n -m stderr \
 	    -C "$T_TMP/radvd.conf" -p "$T_TMP/radvd.pid"
-	DSL_RADVD_PID=$BG_PID
 }
 
 # dsl_slaac: the B4's global address on wan0 from the advertised prefix,

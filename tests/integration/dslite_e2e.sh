@@ -77,7 +77,7 @@ listening() { ip netns exec "$NS_V4" ss -Htln "sport = :8080" | grep -q .; }
 wait_for 5 listening
 ip netns exec "$NS_LAN" python3 "$TOP/tests/tcpxfer.py" client $DSL_V4_HOST 8080 524288 10 >"$T_TMP/tx" 2>&1
 wait "$RX"
-SUM_TX= PEER= GOT= SUM_RX=
+SUM_TX='' PEER='' GOT='' SUM_RX=''
 read -r _ _ _ SUM_TX _ <"$T_TMP/tx"
 read -r _ PEER _ GOT _ SUM_RX <"$T_TMP/rx"
 expect_eq "512 KB over TCP from the LAN host arrive intact" "524288 $SUM_TX" "${GOT:-0} $SUM_RX"
