@@ -135,15 +135,27 @@ def ra(ifname, timeout):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
-    # a Router Solicitation (the kernel fills in the checksum)
-    s.sendto(bytes([133, 0, 0, 0, 0, 0, 0, 0]), ("ff02::2", 0, 0, ifindex))
     deadline = time.monotonic() + timeout
+    next_rs = 0.0
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([s], [], [], left)[0]:
+        now = time.monotonic()
+        if now >= next_rs:
+            # a Router Solicitation (the kernel fills in the checksum),
+            # again every second: the router may not listen yet, and
+            # until DAD is done the link may have no usable source
+            try:
+                s.sendto(bytes([133, 0, 0, 0, 0, 0, 0, 0]),
+                         ("ff02::2", 0, 0, ifindex))
+            except OSError:
+                pass
+            next_rs = now + 1.0
+        left = min(deadline, next_rs) - now
+        if now >= deadline:
             print("dhcp6q: no router advertisement on %s" % ifname,
                   file=sys.stderr)
             sys.exit(1)
+        if not select.select([s], [], [], max(left, 0))[0]:
+            continue
         data, peer = s.recvfrom(65535)
         try:
             res = parse_ra(data)

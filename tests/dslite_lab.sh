@@ -65,7 +65,14 @@ dsl_up() {
 	lab_link "$NS_LAN" eth0 "$NS_B4" lan0 || return 1
 	ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$NS_GW" -6 addr add $DSL_DNS6/64 dev b4 nodad
+	# Both ends of the B4's uplink compute checksums on transmit, as a
+	# NIC does (tests/lab.sh says why for the gateway's links): without
+	# that, a packet the B4's kernel fast path (bpf) encapsulates keeps
+	# its inner checksum partial and its GSO size, and the AFTR, whose
+	# NAT works in user space on what a raw socket hands it, could not
+	# complete it.  tx off also turns off TSO, so the veth segments.
 	ip netns exec "$NS_GW" ethtool -K b4 tx off >/dev/null 2>&1
+	ip netns exec "$NS_B4" ethtool -K wan0 tx off >/dev/null 2>&1
 	# the B4: IPv6 from router advertisements only (SLAAC; accept_ra 2
 	# since it forwards), IPv4 forwarding for the LAN, no IPv6 on the LAN
 	ip netns exec "$NS_B4" sysctl -qw net.ipv6.conf.wan0.accept_ra=2 \
