@@ -262,7 +262,8 @@ assert sys.argv[3] in b["dns_servers"], b' "$DSL_AFTR_NAME" "$DSL_AFTR6" "$DSL_D
 }
 
 # dsl_b4_conf FILE [extra lines]: rpcd as the B4, the AFTR's name from
-# DHCPv6 on wan0 (no aftr key), the LAN routed into the tunnel
+# DHCPv6 on wan0 (no aftr key), the LAN routed into the tunnel; its
+# backend is BACKEND's unless B4_BACKEND says otherwise
 dsl_b4_conf() {
 	local f=$1
 	shift
@@ -272,7 +273,7 @@ mode = b4
 dhcpv6-interface = wan0
 control-socket = $T_TMP/b4.sock
 pid-file = $T_TMP/b4.pid
-backend = ${BACKEND:-tun}
+backend = ${B4_BACKEND:-${BACKEND:-tun}}
 CONF
 	printf '%s\n' "$@" >>"$f"
 }
