@@ -149,6 +149,8 @@ exclude = 198.51.100.255
 [clients]
 allow = 2001:db8::/32
 rate-limit = 0
+prefix-rate-limit = 0
+max-leases-per-prefix = 0
 
 CONF
 	printf '%s\n' "$@" >>"$T_TMP/srv-$n.conf"
@@ -507,6 +509,7 @@ kbpf_maps() {	# KB_SMALL bindings in l1, KB_LARGE in l2, measured in turns
 	for rnd in $(seq 1 $ROUNDS); do
 		for l in l1 l2; do
 			lab_use $l
+			SRC=$NS_C1
 			TAGS=(path=kbpf "bindings=${KB_N[$l]}")
 			OUT=$OUTK udp_ramp 64 "round=$rnd"
 		done

@@ -8,7 +8,8 @@
 # tunnels to rpcdstmd's AFTR; the home LAN's host pings and sends TCP to
 # the IPv4 host, which sees an address of the AFTR's pool; the AFTR
 # lists the B4, its session and its port block; a DSTM client leases
-# from the same gateway meanwhile.
+# from the same gateway meanwhile; then the B4 NATs its LAN itself
+# (b4-nat, as the user's home gateway does) and the AFTR sees 192.0.0.2.
 #
 # Skipped (1..0 # SKIP) only when bind9, kea-dhcp6-server or radvd are
 # not installed and cannot be (no network, not Debian); with CI=true
@@ -59,6 +60,7 @@ bg_in "$NS_GW" "$T_TMP/rpcdstmd.log" "$BUILD/rpcdstmd" -d -f "$T_TMP/rpcdstmd.co
 check "rpcdstmd with [aftr] listens" wait_for 5 port_open "$NS_GW" $PORT
 dsl_b4_conf "$T_TMP/b4.conf"
 bg_in "$NS_B4" "$T_TMP/b4.log" "$BUILD/rpcd" -d -f "$T_TMP/b4.conf"
+B4_PID=$BG_PID
 b4_up() { ip -n "$NS_B4" -4 addr show dev dti0 2>/dev/null |
     grep -q 'inet 192.0.0.2 peer 192.0.0.1/32'; }
 check "the B4's dti0: 192.0.0.2 peer 192.0.0.1" wait_for 15 b4_up
@@ -110,6 +112,21 @@ bound() { "$BUILD/dstmctl" -s "$T_TMP/rpcd.sock" -j status 2>/dev/null | grep -q
 check "a DSTM client leases from the AFTR's gateway" wait_for 10 bound
 check "the DSTM client pings the IPv4 host" \
 	ip netns exec "$NS_C1" ping -c 2 -i 0.2 -W 2 $DSL_V4_HOST
+
+# ---- the user's home gateway NATs its LAN (b4-nat): one more NAT ----
+kill_pid "$B4_PID"
+dsl_b4_conf "$T_TMP/b4.conf" "b4-nat = yes"
+bg_in "$NS_B4" "$T_TMP/b4.log" "$BUILD/rpcd" -d -f "$T_TMP/b4.conf"
+check "the B4 with b4-nat = yes is up again" wait_for 15 b4_up
+check "the LAN host pings through both NATs" \
+	ip netns exec "$NS_LAN" ping -c 2 -i 0.2 -W 2 $DSL_V4_HOST
+srv -j aftr sessions >"$T_TMP/sessions2.json" 2>&1
+check "the AFTR's new session has the B4's own address 192.0.0.2 inside" \
+	python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))["sessions"]
+assert any(x["b4"] == sys.argv[2] and x["protocol"] == "icmp" and
+           x["inside_address"] == "192.0.0.2" for x in s), s' \
+	"$T_TMP/sessions2.json" "$DSL_B4_ADDR"
 
 if [ "$T_FAILED" -gt 0 ]; then
 	for f in rpcdstmd b4 kea named radvd; do
