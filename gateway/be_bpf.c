@@ -182,6 +182,7 @@ bpf_be_open(struct gw *g)
 	kc.flow_label = g->tep.cfg.flow_label;
 	kc.flow_seed = g->tep.cfg.flow_seed;
 	kc.max_bindings = slots_for(&g->cfg);
+	kc.hairpin = g->tep.cfg.hairpin;
 	if (kc.n_uplinks == 0) {
 		log_warnx("gateway: backend bpf: no Ethernet interface to "
 		    "attach to");
@@ -311,6 +312,16 @@ bpf_be_reroute(struct gw *g, const struct range4 *r, unsigned n)
 	return gw_backend_tun.reroute(g, r, n);
 }
 
+static void
+bpf_be_set_hairpin(struct gw *g, bool on)
+{
+	int rc = kbpf_gw_set_hairpin(g->bpf->kb, on);
+
+	/* the slow path refuses it anyway: only slower */
+	if (rc != 0)
+		log_warnx("gateway: bpf: hairpin: %s", strerror(-rc));
+}
+
 /* The kernel's forwards and drops added to the slow path's, under the
  * same names (kbpf_gw_counter_name() uses rfc2473_drop_name()'s). */
 static void
@@ -382,7 +393,8 @@ bpf_be_binding_counters(struct gw *g, const struct binding *x,
 
 const struct gw_backend gw_backend_bpf = {
 	.name = "bpf",
-	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP,
+	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP |
+	    GW_CAP_NO_HAIRPIN,
 	.open = bpf_be_open,
 	.start = bpf_be_start,
 	.close = bpf_be_close,
@@ -390,6 +402,7 @@ const struct gw_backend gw_backend_bpf = {
 	.unbind = bpf_be_unbind,
 	.replace = bpf_be_replace,
 	.reroute = bpf_be_reroute,
+	.set_hairpin = bpf_be_set_hairpin,
 	.stats = bpf_be_stats,
 	.counters = bpf_be_counters,
 	.binding_counters = bpf_be_binding_counters,

@@ -204,17 +204,22 @@ route(struct gw_ip6tnl *t, struct tnl_dev *d, bool add)
 	return rc;
 }
 
-/* The per-device settings that make it a DSTM tunnel: IPv4 only, and
- * only the bound source in (strict rp_filter).  Before it goes up. */
+/* The per-device settings that make it a DSTM tunnel: IPv4 only, only
+ * the bound source in (strict rp_filter), and no ICMP redirect for a
+ * client whose packet to another client leaves by another tunnel (the
+ * kernel sends one when "all" or the device asks; tnl_open turns "all"
+ * off).  Before it goes up. */
 static int
 dev_settings(const char *name)
 {
+	char path[64];
 	int rc;
 
 	knl_disable_ipv6(name, true);	/* no link-local, no MLD */
 	if ((rc = knl_rp_filter(name, 1)) != 0)
 		return rc;
-	return 0;
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/send_redirects", name);
+	return knl_sysctl_set(path, "0");
 }
 
 static int
@@ -471,6 +476,8 @@ tnl_open(struct gw *g)
 	if ((rc = knl_forwarding(AF_INET, true)) != 0)
 		log_warnx("gateway: cannot enable IPv4 forwarding: %s",
 		    strerror(-rc));
+	if (knl_sysctl_set("net/ipv4/conf/all/send_redirects", "0") != 0)
+		log_warnx("gateway: ip6tnl: cannot turn ICMP redirects off");
 	for (unsigned i = 0; i < g->cfg.n_routes; i++)
 		if ((rc = range4_prefixes(&g->cfg.routes[i], pool_add,
 		    t->nl)) != 0) {

@@ -136,6 +136,9 @@ tun_be_open(struct gw *g)
 	if ((rc = raw6_set_flowlabel(t->raw_fd)) != 0)
 		log_warnx("gateway: the kernel picks the outer flow labels: %s",
 		    strerror(-rc));
+	/* the host's own addresses are no inner destination */
+	if ((rc = gw_local_open(g)) != 0)
+		return rc;
 	snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", name);
 	return 0;
 }
@@ -293,6 +296,24 @@ log_drop(struct gw *g, const char *dir, enum rfc2473_drop d)
 		log_debug("gateway: %s drop: %s", dir, rfc2473_drop_name(d));
 }
 
+static void gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len,
+    int64_t now);
+
+/* RFC 7596 5.2: a client's packet to another client's address, turned
+ * around here rather than by a round trip through the kernel: one router
+ * hop (the TTL, as the kernel would have decremented it), then the way
+ * IPv4 read from the TUN goes (encapsulation, fragmentation, ICMP).  At
+ * TTL 1 the kernel's way, which answers time exceeded. */
+static bool
+hairpin(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
+{
+	if (len < IPV4_HDR_LEN || pkt[8] <= 1)
+		return false;
+	(void)ipv4_ttl_decrement(pkt, len);
+	gw_from_ipv4(g, pkt, len, now);
+	return true;
+}
+
 /* p: the inner packet with the outer source and traffic class, as the
  * raw IPIP socket read it */
 static void
@@ -309,6 +330,8 @@ gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 		log_drop(g, "decap", res.drop);
 		return;
 	}
+	if (res.hairpin && hairpin(g, p->buf, res.len, now))
+		return;
 	if (g->cfg.mss_clamp && tcp_mss_clamp(p->buf, res.len,
 	    rfc2473_mss(&g->tep.cfg)) > 0)
 		g->tun.ctr.mss_clamped++;
@@ -437,6 +460,10 @@ static const struct pump_ops gw_pump_ops = {
 static int
 tun_be_start(struct gw *g)
 {
+	int rc;
+
+	if ((rc = gw_local_start(g)) != 0)
+		return rc;
 	return pump_start(&g->tun.pump, g->tun.tun_fd, g->tun.raw_fd,
 	    &gw_pump_ops, g);
 }
@@ -447,6 +474,7 @@ tun_be_close(struct gw *g)
 	struct gw_tun *t = &g->tun;
 
 	pump_stop(&t->pump);
+	gw_local_close(g);
 	if (t->nl != NULL && t->ifindex > 0)
 		for (unsigned i = 0; i < g->cfg.n_routes; i++)
 			range4_prefixes(&g->cfg.routes[i], route_del, g);
@@ -474,7 +502,8 @@ tun_be_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c)
  * looks it up there, so a change needs nothing more here. */
 const struct gw_backend gw_backend_tun = {
 	.name = "tun",
-	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP,
+	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP |
+	    GW_CAP_NO_HAIRPIN,
 	.open = tun_be_open,
 	.start = tun_be_start,
 	.close = tun_be_close,

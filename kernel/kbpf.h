@@ -108,6 +108,8 @@ struct kbpf_gw_config {
 	uint32_t	flow_seed;
 	uint32_t	max_bindings;	/* map sizes and counter slots; 0:
 					 * KBPF_DEFAULT_BINDINGS */
+	bool		hairpin;	/* false: a client's packet to a bound
+					 * address is dropped ("hairpin") */
 };
 
 struct kbpf_binding_counters {
@@ -141,6 +143,10 @@ int	kbpf_gw_bind_punt(struct kbpf_gw *g, uint32_t addr4,
 /* Removes (client6, addr4), whatever its range; -ENOENT if absent. */
 int	kbpf_gw_unbind(struct kbpf_gw *g, uint32_t addr4,
 	    const struct in6_addr *client6);
+/* [gateway] hairpin: false drops a client's packet to an address bound
+ * in the IPv4-side map; either way a packet routed back into the TUN is
+ * punted ("punt-hairpin") for the slow path to decide.  0 or -errno. */
+int	kbpf_gw_set_hairpin(struct kbpf_gw *g, bool on);
 /* Removes every binding (a replace starts with this). */
 int	kbpf_gw_flush(struct kbpf_gw *g);
 
