@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "kernel/addrmon.h"
 #include "kernel/nl.h"
 #include "kernel/raw6.h"
 #include "kernel/tun.h"
@@ -171,6 +172,47 @@ START_TEST(links)
 	ck_assert_int_eq(knl_rp_filter("../all", 1), -EINVAL);
 	ck_assert_int_eq(knl_sysctl_set("net/../kernel/hostname", "x"),
 	    -EINVAL);
+}
+END_TEST
+
+/* The host's own IPv4 addresses (every interface's local address and
+ * subnet broadcast, not a point-to-point peer), and the news of a
+ * change: what the gateway refuses as inner destinations. */
+START_TEST(addr4_local_monitor)
+{
+	static const uint32_t want[] = { 0x7f000001u, 0xc0000205u,
+	    0xc00002ffu, A_LOCAL };
+	struct knl_addrmon *m;
+	uint32_t *v;
+	int n, ifi, fd;
+
+	ck_assert_int_eq(knl_addrmon_open(&m), 0);
+	ck_assert_int_eq(knl_addrmon_changed(m), 0);
+	n = knl_addr4_local(k, &v);
+	ck_assert_int_eq(n, 1);			/* 127.0.0.1 on lo */
+	ck_assert_uint_eq(v[0], 0x7f000001u);
+	free(v);
+	fd = tun_setup(&ifi);			/* 198.51.100.7 peer 192.0.0.1 */
+	ck_assert_int_eq(system("ip -4 addr add 192.0.2.5/24 brd + dev lo"),
+	    0);
+	wait_readable(knl_addrmon_fd(m));
+	ck_assert_int_eq(knl_addrmon_changed(m), 1);
+	ck_assert_int_eq(knl_addrmon_changed(m), 0);	/* drained */
+	n = knl_addr4_local(k, &v);
+	ck_assert_int_eq(n, 4);
+	ck_assert_mem_eq(v, want, sizeof(want));
+	free(v);
+	ck_assert_int_eq(knl_addr4_del(k, lo, &(struct knl_addr4){
+	    0xc0000205u, 24, 0 }), 0);
+	wait_readable(knl_addrmon_fd(m));
+	ck_assert_int_eq(knl_addrmon_changed(m), 1);
+	n = knl_addr4_local(k, &v);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(v[0], 0x7f000001u);
+	ck_assert_uint_eq(v[1], A_LOCAL);
+	free(v);
+	knl_addrmon_close(m);
+	tun_close(fd);
 }
 END_TEST
 
@@ -600,6 +642,7 @@ kernel_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, links);
 	tcase_add_test(tc, tun_addr_route);
+	tcase_add_test(tc, addr4_local_monitor);
 	tcase_add_test(tc, tun_names);
 	tcase_add_test(tc, tun_packets);
 	tcase_add_test(tc, addr6_route6);
