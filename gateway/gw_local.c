@@ -65,11 +65,11 @@ local_thread(void *arg)
 		{ .fd = knl_addrmon_fd(l->mon), .events = POLLIN },
 		{ .fd = l->stop_fd, .events = POLLIN },
 	};
-	bool stale = false;
+	bool stale = false, blind = false;
 	int rc;
 
 	for (;;) {
-		if (poll(p, 2, stale ? RETRY_MS : -1) < 0) {
+		if (poll(p, 2, stale || blind ? RETRY_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("gateway: local addresses: poll");
@@ -77,10 +77,19 @@ local_thread(void *arg)
 		}
 		if (p[1].revents != 0)
 			return NULL;
-		if ((rc = knl_addrmon_changed(l->mon)) < 0)
-			log_warnx("gateway: local addresses: %s", strerror(-rc));
-		if (rc == 0 && !stale)
-			continue;
+		if (!blind) {
+			rc = knl_addrmon_changed(l->mon);
+			/* no more news: dump once a second instead */
+			if (rc < 0) {
+				log_warnx("gateway: local addresses: %s; read "
+				    "every %d ms from now on", strerror(-rc),
+				    RETRY_MS);
+				blind = true;
+				p[0].fd = -1;
+			}
+			if (rc == 0 && !stale)
+				continue;
+		}
 		if ((rc = refresh(g)) != 0 && !stale)
 			log_warnx("gateway: cannot read the local addresses "
 			    "(%s); the last set stays in force", strerror(-rc));
