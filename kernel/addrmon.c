@@ -67,36 +67,27 @@ addr4_of(struct nl_addr *na)
 	return ntohl(v);
 }
 
+static int
+local_visit(struct knl *k, struct rtnl_addr *ra, void *arg)
+{
+	struct addr4_set *s = arg;
+	int rc;
+
+	(void)k;
+	if ((rc = set_add(s, addr4_of(rtnl_addr_get_local(ra)))) != 0)
+		return rc;
+	return set_add(s, addr4_of(rtnl_addr_get_broadcast(ra)));
+}
+
 int
 knl_addr4_local(struct knl *k, uint32_t **out)
 {
 	struct addr4_set s = { NULL, 0, 0 };
-	struct nl_cache *cache = NULL;
-	struct nl_object *o;
 	size_t j = 0;
-	int rc, tries;
+	int rc;
 
 	*out = NULL;
-	for (tries = 0; ; tries++) {
-		k->kerr = 0;
-		rc = rtnl_addr_alloc_cache(k->sk, &cache);
-		/* the table changed while the kernel dumped it: again */
-		if (rc != -NLE_DUMP_INTR || tries == KNL_DUMP_TRIES)
-			break;
-	}
-	if ((rc = knl_result(k, rc)) < 0)
-		return rc;
-	for (o = nl_cache_get_first(cache); o != NULL && rc == 0;
-	    o = nl_cache_get_next(o)) {
-		struct rtnl_addr *ra = (struct rtnl_addr *)o;
-
-		if (rtnl_addr_get_family(ra) != AF_INET)
-			continue;
-		if ((rc = set_add(&s, addr4_of(rtnl_addr_get_local(ra)))) == 0)
-			rc = set_add(&s, addr4_of(rtnl_addr_get_broadcast(ra)));
-	}
-	nl_cache_free(cache);
-	if (rc != 0) {
+	if ((rc = knl_addr_walk(k, AF_INET, 0, local_visit, &s)) < 0) {
 		free(s.v);
 		return rc;
 	}
