@@ -167,6 +167,9 @@ struct kbpf_client_config {
 	int		tun_ifindex;	/* dti0 */
 	int		uplink_ifindex;	/* Ethernet */
 	uint8_t		hop_limit;	/* 0: 64 */
+	bool		any_addr4;	/* DS-lite B4: carry any inner source
+					 * out and any destination in (a LAN
+					 * behind it), not only the lease */
 };
 
 /* Attached with no lease: everything punted until kbpf_client_set_lease. */
