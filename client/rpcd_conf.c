@@ -77,7 +77,10 @@ set_aftr(struct conf_ctx *cx, void *obj, const char *v)
 	if (strchr(v, ':') != NULL) {
 		if (conf_addr6(cx, v, &a, false) != 0)
 			return -1;
-	} else if (strlen(v) >= sizeof(c->aftr) || !host_name_ok(v)) {
+		addr6_ntop(&a, c->aftr, sizeof(c->aftr));	/* canonical */
+		return 0;
+	}
+	if (strlen(v) >= sizeof(c->aftr) || !host_name_ok(v)) {
 		return conf_bad(cx, "the AFTR's IPv6 address or DNS name", NULL);
 	}
 	snprintf(c->aftr, sizeof(c->aftr), "%s", v);
