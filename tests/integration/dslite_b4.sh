@@ -123,6 +123,15 @@ else
 	not_ok "status: tunnel counters" "tx $TX rx $RX"
 fi
 expect_eq "status: backend $BK" 1 "$(counter tunnel.backend.$BK)"
+# what the tun path reads leaves dti0 as its tx; the bpf path redirects
+# before the device: its tx stays at nothing
+DTI_TX=$(ip -n "$NS_B4" -s -j link show dti0 | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats64']['tx']['packets'])")
+echo "# dti0 tx packets: $DTI_TX"
+if [ "$BK" = bpf ]; then
+	expect_eq "bpf: the kernel path carried every echo (dti0 tx 0)" 0 "$DTI_TX"
+else
+	check "tun: the echoes went through rpcd (dti0 tx >= 6)" test "$DTI_TX" -ge 6
+fi
 check "status in text names the AFTR" bash -c "'$BUILD/dstmctl' -s '$SOCK' status | grep -q '^aftr: .*$AFTR_A (from config)'"
 check "dstmctl lease is refused in mode b4" bash -c "! '$BUILD/dstmctl' -s '$SOCK' lease"
 stop_rpcd
