@@ -13,13 +13,15 @@ test's AFTR namespace.
       inner packet an ICMP echo request; the echo reply goes back in 4in6
       from the address it came to.  Anything else is "bad" and unanswered.
 
-  dslite_stub.py dhcp6 LOG IFACE NAME [forge]
+  dslite_stub.py dhcp6 LOG IFACE NAME [forge] [ignore=N]
       Listens on [::]:547 (joined to ff02::1:2 on IFACE) and answers each
       Information-Request with a Reply carrying its transaction id, a
       server id, the client's id and option 64 = NAME (RFC 6334).  With
       "forge", two bad replies go first: one with another transaction id
       and the name "forged-xid.example", one with the right id and a
-      malformed option 64.  LOG gets "request XID ORO=..." per request.
+      malformed option 64.  With ignore=N the first N requests get no
+      answer (the client must retransmit).  LOG gets one line per
+      request: "request XID ELAPSED_CS ORO=CODES".
 
 Both create $PKT_READY, when set, once their socket is open.
 """
@@ -107,7 +109,7 @@ def wire_name(name):
     return out + b"\0"
 
 
-def dhcp6(logf, iface, name, forge):
+def dhcp6(logf, iface, name, forge, ignore):
     f = open(logf, "a")
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -126,18 +128,25 @@ def dhcp6(logf, iface, name, forge):
         xid = data[1:4]
         client_id = None
         oro = []
+        elapsed = -1
         off = 4
         while off + 4 <= len(data):
             code, ln = struct.unpack("!HH", data[off:off + 4])
             val = data[off + 4:off + 4 + ln]
             if code == 1:
                 client_id = val
+            elif code == 8 and ln == 2:
+                elapsed = struct.unpack("!H", val)[0]
             elif code == 6:
                 oro = [struct.unpack("!H", val[i:i + 2])[0]
                        for i in range(0, len(val) - 1, 2)]
             off += 4 + ln
-        log(f, "request %s ORO=%s" % (xid.hex(), ",".join(map(str, oro))))
+        log(f, "request %s %d ORO=%s" % (xid.hex(), elapsed,
+                                          ",".join(map(str, oro))))
         if client_id is None:
+            continue
+        if ignore > 0:
+            ignore -= 1
             continue
         base = opt(2, server_id) + opt(1, client_id)
         if forge:
@@ -157,7 +166,9 @@ def main(a):
     if len(a) >= 5 and a[0] == "aftr":
         aftr(a[1], a[2], a[3].split(","), a[4].split(","))
     elif len(a) >= 4 and a[0] == "dhcp6":
-        dhcp6(a[1], a[2], a[3], len(a) > 4 and a[4] == "forge")
+        ignore = [int(x[7:]) for x in a[4:] if x.startswith("ignore=")]
+        dhcp6(a[1], a[2], a[3], "forge" in a[4:], ignore[0] if ignore
+              else 0)
     else:
         sys.exit(__doc__)
 
