@@ -134,6 +134,12 @@ else
 fi
 check "status in text names the AFTR" bash -c "'$BUILD/dstmctl' -s '$SOCK' status | grep -q '^aftr: .*$AFTR_A (from config)'"
 check "dstmctl lease is refused in mode b4" bash -c "! '$BUILD/dstmctl' -s '$SOCK' lease"
+# a reload that routes only 203.0.113.0/24 into the tunnel
+echo "route = 203.0.113.0/24" >>"$T_TMP/rpcd.conf"
+kill -HUP "$RPID"
+check "reload: the route list is applied (203.0.113.0/24 via dti0, no default)" \
+	wait_for 5 bash -c "ip -n '$NS_B4' -4 route show 203.0.113.0/24 | grep -q dti0 && ! ip -n '$NS_B4' -4 route show default | grep -q ."
+check "reload: ping still goes through the AFTR" ping_from "$NS_B4"
 stop_rpcd
 check "rpcd stops; no IPv4 default route left" \
 	bash -c "! ip -n '$NS_B4' -4 route show default | grep -q ."
