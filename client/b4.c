@@ -11,6 +11,7 @@
 
 #include "client/rpcd_conf.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "kernel/dhcp6_sock.h"
 
@@ -307,7 +308,7 @@ b4_open(struct b4 *b, const struct rpcd_conf *c, uint64_t seed)
 	}
 	if ((rc = dhcp6_open(b)) != 0)
 		return rc;
-	exchange_start(b, 0);
+	exchange_start(b, clock_mono_ms());
 	return 0;
 }
 
