@@ -199,9 +199,11 @@ rpcd_route_source(const struct in6_addr *dst, struct in6_addr *src)
 		*src = local.sin6_addr;
 		rc = 0;
 	} else {
+		int e = errno;
+
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error),
 		    "no route to %s: %s", addr6_ntop(dst, a, sizeof(a)),
-		    strerror(errno));
+		    strerror(e));
 		log_warnx("%s", rpcd.last_error);
 	}
 	close(fd);
