@@ -23,7 +23,11 @@ test's AFTR namespace.
       answer (the client must retransmit).  LOG gets one line per
       request: "request XID ELAPSED_CS ORO=CODES".
 
-Both create $PKT_READY, when set, once their socket is open.
+  dslite_stub.py send SRC6 DST6 INNER_SRC4 INNER_DST4
+      One ICMP echo request from INNER_SRC4 to INNER_DST4 in 4in6 from
+      SRC6 (a local address, IPV6_PKTINFO) to DST6: a forger's packet.
+
+The servers create $PKT_READY, when set, once their socket is open.
 """
 import os
 import socket
@@ -98,6 +102,24 @@ def aftr(logf, b4, aftrs, inners):
                              info)], 0, (osrc, 0))
 
 
+def echo4(src, dst):
+    icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, 0x4242, 1) + b"forged")
+    icmp[2:4] = struct.pack("!H", csum(bytes(icmp)))
+    hdr = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp),
+                                1, 0, 64, 1, 0, socket.inet_aton(src),
+                                socket.inet_aton(dst)))
+    hdr[10:12] = struct.pack("!H", csum(bytes(hdr)))
+    return bytes(hdr) + bytes(icmp)
+
+
+def send(src6, dst6, src4, dst4):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 4)
+    info = socket.inet_pton(socket.AF_INET6, src6) + struct.pack("@I", 0)
+    s.sendmsg([echo4(src4, dst4)], [(socket.IPPROTO_IPV6,
+                                     socket.IPV6_PKTINFO, info)], 0,
+              (dst6, 0))
+
+
 def opt(code, val):
     return struct.pack("!HH", code, len(val)) + val
 
@@ -165,6 +187,8 @@ def dhcp6(logf, iface, name, forge, ignore):
 def main(a):
     if len(a) >= 5 and a[0] == "aftr":
         aftr(a[1], a[2], a[3].split(","), a[4].split(","))
+    elif len(a) == 5 and a[0] == "send":
+        send(a[1], a[2], a[3], a[4])
     elif len(a) >= 4 and a[0] == "dhcp6":
         ignore = [int(x[7:]) for x in a[4:] if x.startswith("ignore=")]
         dhcp6(a[1], a[2], a[3], "forge" in a[4:], ignore[0] if ignore

@@ -4,14 +4,16 @@
 # and inner addresses of every 4in6 packet and answers ICMP echo in 4in6):
 #   - the AFTR by address: dti0 192.0.0.2 peer 192.0.0.1, default route,
 #     MTU 1460, IPv4 forwarding; ping from the B4 and from a LAN host
-#     behind it (its own source in the tunnel: no NAT on the B4); status
+#     behind it (its own source in the tunnel: no NAT on the B4); 4in6
+#     forged from beside the AFTR dropped; status; a reload of the routes
 #   - b4-nat = yes: the LAN host masqueraded to 192.0.0.2, the nftables
 #     table gone when rpcd stops
 #   - the AFTR by name (/etc/hosts of the namespace), a changed answer
 #     followed by the tunnel
 #   - the AFTR name from DHCPv6 option 64 (a stub server in the AFTR's
 #     namespace, on the default route's link), after two forged replies
-#     (another transaction id; a malformed option 64) that change nothing
+#     (another transaction id; a malformed option 64) that change nothing,
+#     and two requests left unanswered: retransmitted
 # BACKENDS: tun bpf
 . "$(dirname "$0")/lib.sh"
 
@@ -132,6 +134,14 @@ if [ "$BK" = bpf ]; then
 else
 	check "tun: the echoes went through rpcd (dti0 tx >= 6)" test "$DTI_TX" -ge 6
 fi
+# a forger beside the AFTR: 4in6 to us from its other address
+DROP0=$(counter tunnel.drop.not-from-tep)
+RX0=$(counter tunnel.rx.packets)
+ip netns exec "$NS_AFTR" python3 "$STUB" send 2001:db8:64::1 $B4_6 $REMOTE4 192.0.0.2
+check "4in6 from another source than the AFTR: dropped and counted" \
+	wait_for 5 test "$(counter tunnel.drop.not-from-tep)" -eq $((DROP0 + 1))
+expect_eq "... and nothing came out of the tunnel" "$RX0" "$(counter tunnel.rx.packets)"
+check "rpcd runs as $T_USER under seccomp" grep -q "running as $T_USER .*seccomp on" "$T_TMP/rpcd.log"
 check "status in text names the AFTR" bash -c "'$BUILD/dstmctl' -s '$SOCK' status | grep -q '^aftr: .*$AFTR_A (from config)'"
 check "dstmctl lease is refused in mode b4" bash -c "! '$BUILD/dstmctl' -s '$SOCK' lease"
 # a reload that routes only 203.0.113.0/24 into the tunnel
