@@ -108,7 +108,8 @@ struct kbpf_client_cfg {
 	__u32	tun_ifindex;	/* dti0 */
 	__u32	uplink_ifindex;	/* where 4in6 leaves and arrives */
 	__u8	hop_limit;
-	__u8	pad[3];
+	__u8	any_addr4;	/* B4: any inner source out, destination in */
+	__u8	pad[2];
 };
 
 enum kbpf_client_stat {
