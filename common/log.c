@@ -177,8 +177,10 @@ log_limited(struct loglimit *l, enum log_level level, const char *fmt, ...)
 void
 log_limited_flush(struct loglimit *l, enum log_level level)
 {
-	uint64_t n = loglimit_flush(l, clock_mono_ms());
+	uint64_t n;
 
-	if (n > 0)
+	if (l->suppressed == 0)
+		return;		/* the usual case: no clock read */
+	if ((n = loglimit_flush(l, clock_mono_ms())) > 0)
 		log_suppressed(l, level, n);
 }
