@@ -169,16 +169,22 @@ commit_change(struct server *s, uint32_t idx, uint64_t before)
 #define REFUSAL_KINDS	(DSTM_COOKIE + 2)	/* + the bad cookies */
 #define BAD_COOKIE	(DSTM_COOKIE + 1)
 static struct loglimit refusal_rl[REFUSAL_KINDS];
+static char refusal_what[REFUSAL_KINDS][48];
 
 static struct loglimit *
 refusal_limit(unsigned kind)
 {
-	struct loglimit *l = &refusal_rl[kind < REFUSAL_KINDS ? kind :
-	    DSTM_INTERNAL];
+	struct loglimit *l;
 
-	if (l->interval_ms == 0)
-		loglimit_init(l, kind == BAD_COOKIE ? "refused: bad cookie" :
-		    dstm_status_msg((dstm_status)kind), 60000, REFUSAL_LINES);
+	if (kind >= REFUSAL_KINDS)
+		kind = DSTM_INTERNAL;
+	l = &refusal_rl[kind];
+	if (l->interval_ms == 0) {
+		snprintf(refusal_what[kind], sizeof(refusal_what[kind]),
+		    "refused (%s)", kind == BAD_COOKIE ? "bad cookie" :
+		    dstm_status_name((int)kind));
+		loglimit_init(l, refusal_what[kind], 60000, REFUSAL_LINES);
+	}
 	return l;
 }
 
@@ -262,12 +268,13 @@ refusal_detail(const struct server *s, const struct in6_addr *c,
 		snprintf(buf, len, "no bound lease on %s", a4);
 		break;
 	case DSTM_ADDR_UNAVAILABLE:
+		snprintf(buf, len, "%s is leased to another client", a4);
+		break;
 	case DSTM_BAD_IPV4:
-		snprintf(buf, len, "%s (strict hint) in %s", a4,
-		    st == DSTM_BAD_IPV4 ? "no pool" : "use");
+		snprintf(buf, len, "%s is not in the pool", a4);
 		break;
 	default:
-		buf[0] = '\0';
+		snprintf(buf, len, "%s", dstm_status_msg(st));
 		break;
 	}
 }
@@ -296,9 +303,9 @@ log_refusal(const struct server *s, const char *what,
 	if (st != DSTM_BAD_IPV6)
 		addr6_ntop(c, a6, sizeof(a6));
 	refusal_detail(s, c, addr, st, proven, why, sizeof(why));
-	log_limited(refusal_limit(kind), lvl, "%s by %s refused: %s%s%s", what,
-	    a6, kind == BAD_COOKIE ? "bad or expired cookie" :
-	    dstm_status_msg(st), why[0] != '\0' ? ": " : "", why);
+	log_limited(refusal_limit(kind), lvl, "%s by %s refused (%s): %s", what,
+	    a6, dstm_status_name(st), kind == BAD_COOKIE ?
+	    "bad or expired cookie" : why);
 }
 
 /* The periodic end of the log's rate limits (from the event loop). */
