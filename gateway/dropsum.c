@@ -77,16 +77,14 @@ dropsum_kernel(struct dropsum *d,
 		uint64_t grew = total[w] - d->kernel_total[w];
 		struct dropsum_reason *r;
 
-		/* the first reading is what came before us; a smaller one
-		 * (maps made again) starts over */
-		if (d->kernel_primed && total[w] > d->kernel_total[w] &&
+		/* a smaller one (maps made again) starts over */
+		if (total[w] > d->kernel_total[w] &&
 		    (r = reason(d, (enum rfc2473_drop)w, now_ms)) != NULL) {
 			r->n += grew;
 			r->kernel += grew;
 		}
 		d->kernel_total[w] = total[w];
 	}
-	d->kernel_primed = true;
 }
 
 int

@@ -37,7 +37,6 @@ struct dropsum_reason {
 
 struct dropsum {
 	uint32_t		 interval_ms;
-	bool			 kernel_primed;
 	uint64_t		 kernel_total[RFC2473_DROP_MAX];
 	struct dropsum_reason	 r[RFC2473_DROP_MAX];
 };
@@ -46,8 +45,9 @@ void dropsum_init(struct dropsum *d, uint32_t interval_ms);
 /* One drop; src6 NULL on the IPv4 side. */
 void dropsum_add(struct dropsum *d, enum rfc2473_drop why,
 	const struct in6_addr *src6, uint32_t src4, int64_t now_ms);
-/* The bpf path's totals per reason (it records no addresses): what grew
- * since the last call counts as that many drops. */
+/* The bpf path's totals per reason (it records no addresses), counted
+ * from 0 when its maps were made: what grew since the last call counts
+ * as that many drops. */
 void dropsum_kernel(struct dropsum *d,
 	const uint64_t total[static RFC2473_DROP_MAX], int64_t now_ms);
 /* The level a reason's summary is logged at: warning, but info for
