@@ -20,6 +20,9 @@ struct loglimit {
 	uint64_t	 suppressed;	/* kept quiet in this window */
 };
 
+/* for a static limiter; loglimit_init() for the others */
+#define LOGLIMIT_INIT(w, interval, n) \
+	{ .what = (w), .interval_ms = (interval), .burst = (n) }
 void loglimit_init(struct loglimit *l, const char *what,
 	uint32_t interval_ms, uint32_t burst);
 
