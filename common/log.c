@@ -114,13 +114,15 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 2, 3)))
-log_at(int pri, const char *fmt, ...)
+void
+log_at(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (level == LOG_LVL_DEBUG && !log_verbose)
+		return;
 	va_start(ap, fmt);
-	vlog(pri, fmt, ap, NULL);
+	vlog((int)level, fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -150,24 +152,32 @@ fatalx(const char *fmt, ...)
 static void
 log_suppressed(const struct loglimit *l, enum log_level level, uint64_t n)
 {
-	log_at((int)level, "%s: ... and %llu more suppressed (at "
-	    "most %u lines per %us)", l->what != NULL ? l->what : "log",
-	    (unsigned long long)n, l->burst, l->interval_ms / 1000);
+	log_at(level, "%s: ... and %llu more suppressed (at most %u line%s "
+	    "per %us)", l->what != NULL ? l->what : "log",
+	    (unsigned long long)n, l->burst, l->burst == 1 ? "" : "s",
+	    l->interval_ms / 1000);
+}
+
+bool
+log_limit_pass(struct loglimit *l, enum log_level level)
+{
+	uint64_t ended;
+	bool ok;
+
+	if (level == LOG_LVL_DEBUG && !log_verbose)
+		return false;
+	ok = loglimit_allow(l, clock_mono_ms(), &ended);
+	if (ended > 0)
+		log_suppressed(l, level, ended);
+	return ok;
 }
 
 void
 log_limited(struct loglimit *l, enum log_level level, const char *fmt, ...)
 {
-	uint64_t ended;
-	bool ok;
 	va_list ap;
 
-	if (level == LOG_LVL_DEBUG && !log_verbose)
-		return;
-	ok = loglimit_allow(l, clock_mono_ms(), &ended);
-	if (ended > 0)
-		log_suppressed(l, level, ended);
-	if (!ok)
+	if (!log_limit_pass(l, level))
 		return;
 	va_start(ap, fmt);
 	vlog((int)level, fmt, ap, NULL);

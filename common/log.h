@@ -3,6 +3,7 @@
 #define DSTM_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/loglimit.h"
@@ -40,6 +41,12 @@ void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * suppressed".  The caller owns `l` (one thread). */
 void log_limited(struct loglimit *l, enum log_level level, const char *fmt,
 	...) __attribute__((format(printf, 3, 4)));
+/* The same in two steps, for a line that costs to build: true when it
+ * may be written now (after the summary line, if one is due); then
+ * log_at() writes it. */
+bool log_limit_pass(struct loglimit *l, enum log_level level);
+void log_at(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The summary line of a window that has ended, if any: call it now and
  * then (every second or so) so that the last flood's count shows up. */
 void log_limited_flush(struct loglimit *l, enum log_level level);

@@ -300,12 +300,15 @@ log_refusal(const struct server *s, const char *what,
 	else if (st == DSTM_INTERNAL || st == DSTM_GATEWAY_ERROR ||
 	    st == DSTM_BAD_CONFIG)
 		lvl = LOG_LVL_ERR;
+	/* a flood is refused fast: the line is built only when written */
+	if (!log_limit_pass(refusal_limit(kind), lvl))
+		return;
 	if (st != DSTM_BAD_IPV6)
 		addr6_ntop(c, a6, sizeof(a6));
 	refusal_detail(s, c, addr, st, proven, why, sizeof(why));
-	log_limited(refusal_limit(kind), lvl, "%s by %s refused (%s): %s", what,
-	    a6, dstm_status_name(st), kind == BAD_COOKIE ?
-	    "bad or expired cookie" : why);
+	log_at(lvl, "%s by %s refused (%s): %s", what, a6,
+	    dstm_status_name(st), kind == BAD_COOKIE ? "bad or expired cookie" :
+	    why);
 }
 
 /* The periodic end of the log's rate limits (from the event loop). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/loglimit.h"
 
@@ -136,6 +137,37 @@ START_TEST(priorities_on_stderr)
 }
 END_TEST
 
+static void
+flood_then_flush(void)
+{
+	struct loglimit l;
+	int64_t end;
+
+	log_init(1, 0, "t");
+	loglimit_init(&l, "pool exhausted", 1000, 1);
+	for (int i = 0; i < 4; i++)
+		log_limited(&l, LOG_LVL_WARNING, "refused %d", i);
+	log_limited_flush(&l, LOG_LVL_WARNING);	/* too early: nothing */
+	/* the window's end, polled on the clock log_limited reads */
+	end = clock_mono_ms() + 1000;
+	while (clock_mono_ms() < end)
+		;
+	log_limited_flush(&l, LOG_LVL_WARNING);
+	log_limited_flush(&l, LOG_LVL_WARNING);	/* said once */
+}
+
+START_TEST(summary_line)
+{
+	char buf[4096];
+
+	capture(flood_then_flush, buf, sizeof(buf));
+	ck_assert_str_eq(buf,
+	    "<4>t: refused 0\n"
+	    "<4>t: pool exhausted: ... and 3 more suppressed (at most 1 line "
+	    "per 1s)\n");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -149,6 +181,7 @@ main(void)
 	tcase_add_test(tc, summary_by_flush);
 	tcase_add_test(tc, zero_burst_and_clock_back);
 	tcase_add_test(tc, priorities_on_stderr);
+	tcase_add_test(tc, summary_line);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
