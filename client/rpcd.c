@@ -162,7 +162,8 @@ connect_server(void)
 	    false, DSTM_PROG, DSTM_V2, CALL_TIMEOUT_MS, err,
 	    sizeof(err)) != 0) {
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s", err);
-		log_limited(&rl_unreachable, LOG_LVL_WARNING, "server: %s", err);
+		log_limited(&rl_unreachable, LOG_LVL_WARNING, "server: %s",
+		    err);
 		return -1;
 	}
 	/* the lease belongs to the source address the server sees: tunnel

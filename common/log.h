@@ -25,7 +25,7 @@ void fatalx(const char *fmt, ...)
 enum log_level {
 	LOG_LVL_CRIT = 2,	/* fatal, fatalx */
 	LOG_LVL_ERR = 3,	/* log_warn, log_warnx: something failed */
-	LOG_LVL_WARNING = 4,	/* log_warning: refused, dropped, degraded */
+	LOG_LVL_WARNING = 4,	/* log_warning: refused, dropped */
 	LOG_LVL_INFO = 6,	/* log_info: what changed */
 	LOG_LVL_DEBUG = 7,	/* log_debug, with -v */
 };

@@ -17,7 +17,7 @@ static bool
 window_over(const struct loglimit *l, int64_t now_ms)
 {
 	return !l->open || now_ms - l->window_ms >= (int64_t)l->interval_ms ||
-	    now_ms < l->window_ms;	/* a clock that went back: start over */
+	    now_ms < l->window_ms;	/* a clock gone back: start over */
 }
 
 bool

@@ -222,8 +222,8 @@ static void
 disconnect(struct pusher *w, const char *why)
 {
 	if (w->cl != NULL) {
-		log_warning("gateway %s: connection lost (%s); resync when back",
-		    w->name, why);
+		log_warning("gateway %s: connection lost (%s); resync when "
+		    "back", w->name, why);
 		clnt_destroy(w->cl);	/* closes the socket */
 		w->cl = NULL;
 	}

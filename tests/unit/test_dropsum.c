@@ -133,7 +133,8 @@ START_TEST(kernel_totals)
 	dropsum_init(&d, 60000);
 	dropsum_kernel(&d, t, 0);
 	ck_assert_uint_eq(dropsum_tick(&d, 1000, collect, &g), 0);
-	t[RFC2473_DROP_UNKNOWN_CLIENT] = 4;	/* since the maps were made */
+	/* counted from 0, when the maps were made */
+	t[RFC2473_DROP_UNKNOWN_CLIENT] = 4;
 	dropsum_kernel(&d, t, 1000);
 	dropsum_add(&d, RFC2473_DROP_UNKNOWN_CLIENT, &in6addr_loopback, 0,
 	    1000);
