@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # logs.sh - what the daemons log, as the log files of -d show it: every
-# line starts with its syslog priority "<N>" (sd-daemon), one line per
+# line starts with its syslog priority "<N>" (sd-daemon: <3> error, <4>
+# warning, <6> info, <7> debug under -v), one line per
 # lease change on the server (a retransmitted ALLOC or a plain renewal
 # adds none at info), one per state change in rpcd (bound, renewed, lost,
 # released), refusals as warnings naming the client and the pool, quota
@@ -44,6 +45,7 @@ CONF
 LOG=$T_TMP/server.log
 # no -v: what an operator sees by default
 bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -f "$CONF"
+SPID=$BG_PID
 wait_for 5 port_open "$NS_GW" $PORT
 check "rpcdstmd is up" port_open "$NS_GW" $PORT
 srv() { "$BUILD/dstmctl" -s "$T_TMP/ctl.sock" "$@"; }
@@ -73,7 +75,8 @@ key-file = $T_TMP/rpcd.key
 backend = tun
 C
 RLOG=$T_TMP/rpcd.log
-bg_in "$NS_C1" "$RLOG" "$BUILD/rpcd" -d -load -f "$T_TMP/rpcd.conf"
+# rpcd with -v: its debug lines too
+bg_in "$NS_C1" "$RLOG" "$BUILD/rpcd" -d -v -load -f "$T_TMP/rpcd.conf"
 RPID=$BG_PID
 cli() { "$BUILD/dstmctl" -s "$T_TMP/rpcd.sock" "$@"; }
 wait_for 10 grep -q '^<6>rpcd: bound ' "$RLOG"
@@ -96,6 +99,8 @@ A2=$(sed -n 's/^<6>rpcd: bound \([0-9.]*\) on dti0, TEP .*/\1/p' "$RLOG" | tail 
 cli release >/dev/null
 wait_for 5 grep -q '^<6>rpcd: released ' "$RLOG"
 kill_pid "$RPID"
+check "rpcd -v: the address's removal at debug, '<7>rpcd: $A2 removed from dti0'" \
+	grep -q "^<7>rpcd: $A2 removed from dti0$" "$RLOG"
 expect_eq "rpcd: bound twice, renewed, lost and released once each" \
 	"2 1 1 1" "$(n_lines '^<6>rpcd: bound ' "$RLOG") $(n_lines '^<6>rpcd: renewed ' "$RLOG") $(n_lines '^<4>rpcd: lost ' "$RLOG") $(n_lines "^<6>rpcd: released $A2$" "$RLOG")"
 expect_eq "the server: one line for the revoke, one for the release" \
@@ -188,5 +193,13 @@ sleep 2.5
 expect_eq "... and make no second summary line within the minute" 1 \
 	"$(n_lines '^<4>rpcdstmd: gateway: dropped [0-9]+ packets? from clients \(unknown-client\)')"
 
+# an error: a reload of a broken file
+echo "no-such-key = 1" >>"$CONF"
+kill -HUP "$SPID"
+wait_for 5 grep -q 'reload refused' "$LOG"
+check "a refused reload is an error, '<3>rpcdstmd: reload refused ...'" \
+	grep -q '^<3>rpcdstmd: reload refused' "$LOG"
+check "no line without a priority prefix, in either log" \
+	bash -c "! grep -hv '^<[0-7]>' '$LOG' '$RLOG'"
 check "no sanitizer reports" bash -c "! grep -q Sanitizer '$LOG' '$RLOG'"
 finish

@@ -120,6 +120,10 @@ some_lines(void)
 	log_warnx("an error");
 	log_info("news");
 	log_warning("a warning");
+	log_init(1, 1, "t");
+	log_debug("with -v");
+	log_limited(&l, LOG_LVL_DEBUG, "limited with the others");
+	log_init(1, 0, "t");
 }
 
 START_TEST(priorities_on_stderr)
@@ -133,7 +137,8 @@ START_TEST(priorities_on_stderr)
 	    "<4>t: refused 2\n"
 	    "<3>t: an error\n"
 	    "<6>t: news\n"
-	    "<4>t: a warning\n");
+	    "<4>t: a warning\n"
+	    "<7>t: with -v\n");
 }
 END_TEST
 
