@@ -674,7 +674,10 @@ expired_cb(struct lease_table *t, uint32_t idx, enum lease_event ev, void *arg)
 		if (s->gw.unbind != NULL)
 			s->gw.unbind(s->gw.arg, addr, &t->slots[idx].client);
 	} else {
+		/* the address goes back to the pool: no lease changed */
 		s->counters[C_HOLD_ENDED]++;
+		log_change(false, "hold ended:", addr, &t->slots[idx].client,
+		    "");
 	}
 	store_record(s, idx);
 }
