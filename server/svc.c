@@ -204,11 +204,13 @@ pool_desc(const struct server *s, char *buf, size_t len)
 	return buf;
 }
 
-/* Once when the last address goes (free and held: a held one is taken
- * when nothing is free), again after addresses came back. */
+/* When the last address goes (free and held: a held one is taken when
+ * nothing is free), again after addresses came back, but once a minute
+ * at most: a full pool with churn fills up at every ALLOC. */
 static void
 pool_full_check(const struct server *s)
 {
+	static struct loglimit rl = LOGLIMIT_INIT("pool full", 60000, 1);
 	static bool full;
 	char p[128];
 
@@ -216,7 +218,7 @@ pool_full_check(const struct server *s)
 		full = false;
 		return;
 	}
-	if (!full)
+	if (!full && log_limit_pass(&rl, LOG_LVL_WARNING))
 		log_warning("%s is full: further ALLOCs are refused until a "
 		    "lease ends", pool_desc(s, p, sizeof(p)));
 	full = true;
