@@ -179,9 +179,11 @@ connect_server(void)
 	    memcmp(&rpcd.source, &local.sin6_addr, sizeof(rpcd.source)) != 0) {
 		char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
-		log_warnx("our IPv6 source changed from %s to %s; the lease "
-		    "stays with the old one", addr6_ntop(&rpcd.source, a,
-		    sizeof(a)), addr6_ntop(&local.sin6_addr, b, sizeof(b)));
+		/* at every retry while it lasts: limited */
+		log_limited(&rl_unreachable, LOG_LVL_ERR, "our IPv6 source "
+		    "changed from %s to %s; the lease stays with the old one",
+		    addr6_ntop(&rpcd.source, a, sizeof(a)),
+		    addr6_ntop(&local.sin6_addr, b, sizeof(b)));
 		drop_client();
 		return -1;
 	}
