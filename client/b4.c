@@ -203,7 +203,8 @@ take_reply(struct b4 *b, const struct dhcp6_reply *r, int64_t now)
 static void
 dhcp6_input(struct b4 *b, int64_t now)
 {
-	static struct log_ratelimit rl = LOG_RATELIMIT_INIT(60, 5);
+	static struct loglimit rl =
+	    LOGLIMIT_INIT("dhcpv6: ignored messages", 60000, 5);
 	uint8_t buf[DHCP6_MSG_MAX];
 	struct dhcp6_reply r;
 	struct in6_addr from;
@@ -228,9 +229,10 @@ dhcp6_input(struct b4 *b, int64_t now)
 			why = NULL;
 		if (why != NULL) {
 			b->ctr[B4C_DHCP6_IGNORED]++;
-			if (log_ratelimit_ok(&rl))
-				log_info("dhcpv6: ignored a message from %s: "
-				    "%s", addr6_ntop(&from, a, sizeof(a)), why);
+			if (log_limit_pass(&rl, LOG_LVL_INFO))
+				log_at(LOG_LVL_INFO, "dhcpv6: ignored a message "
+				    "from %s: %s", addr6_ntop(&from, a,
+				    sizeof(a)), why);
 			continue;
 		}
 		take_reply(b, &r, now);

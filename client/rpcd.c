@@ -132,6 +132,17 @@ open_from_source(char *err, size_t errlen)
 	return rpcd.cl != NULL ? 0 : -1;
 }
 
+/* What goes wrong with the server repeats at every retry (up to one a
+ * second): at most 5 lines a minute of each, then a count. */
+static struct loglimit rl_unreachable, rl_refused;
+
+static void
+log_limits_init(void)
+{
+	loglimit_init(&rl_unreachable, "server unreachable", 60000, 5);
+	loglimit_init(&rl_refused, "alloc refused", 60000, 5);
+}
+
 static int
 connect_server(void)
 {
@@ -146,14 +157,16 @@ connect_server(void)
 		if (open_from_source(err, sizeof(err)) != 0) {
 			snprintf(rpcd.last_error, sizeof(rpcd.last_error),
 			    "%s", err);
-			log_warnx("server: %s", err);
+			log_limited(&rl_unreachable, LOG_LVL_WARNING,
+			    "server: %s", err);
 			return -1;
 		}
 	} else if (ctl_open_net(&rpcd.cl, rpcd.conf.server, rpcd.conf.port,
 	    false, DSTM_PROG, DSTM_V2, CALL_TIMEOUT_MS, err,
 	    sizeof(err)) != 0) {
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s", err);
-		log_warnx("server: %s", err);
+		log_limited(&rl_unreachable, LOG_LVL_WARNING, "server: %s",
+		    err);
 		return -1;
 	}
 	/* the lease belongs to the source address the server sees: tunnel
@@ -169,9 +182,11 @@ connect_server(void)
 	    memcmp(&rpcd.source, &local.sin6_addr, sizeof(rpcd.source)) != 0) {
 		char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
-		log_warnx("our IPv6 source changed from %s to %s; the lease "
-		    "stays with the old one", addr6_ntop(&rpcd.source, a,
-		    sizeof(a)), addr6_ntop(&local.sin6_addr, b, sizeof(b)));
+		/* at every retry while it lasts: limited */
+		log_limited(&rl_unreachable, LOG_LVL_ERR, "our IPv6 source "
+		    "changed from %s to %s; the lease stays with the old one",
+		    addr6_ntop(&rpcd.source, a, sizeof(a)),
+		    addr6_ntop(&local.sin6_addr, b, sizeof(b)));
 		drop_client();
 		return -1;
 	}
@@ -302,7 +317,8 @@ rpcd_call_lease(bool renew)
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s: %s",
 		    renew ? "renew" : "alloc", ctl_strerror(rpcd.cl, cs, err,
 		    sizeof(err)));
-		log_warnx("%s", rpcd.last_error);
+		log_limited(&rl_unreachable, LOG_LVL_WARNING, "%s",
+		    rpcd.last_error);
 		drop_client();
 		rpcd.ctr[RC_NO_REPLY]++;
 		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0, now);
@@ -311,7 +327,12 @@ rpcd_call_lease(bool renew)
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error),
 		    "%s refused: %s", renew ? "renew" : "alloc",
 		    dstm_status_msg(res.status));
-		log_warnx("%s", rpcd.last_error);
+		/* a refused renewal ends the lease: the "lost" line says so */
+		if (renew)
+			log_debug("%s", rpcd.last_error);
+		else
+			log_limited(&rl_refused, LOG_LVL_WARNING, "%s",
+			    rpcd.last_error);
 		rpcd.ctr[RC_REFUSED]++;
 		return eng_step(&rpcd.eng, EV_REPLY_REFUSED, NULL,
 		    (int)res.status, now);
@@ -350,13 +371,16 @@ call_release(uint32_t addr)
 		cs = dstmproc2_release_2(&ra, &st, rpcd.cl);
 	if (cs != RPC_SUCCESS) {
 		drop_client();
-		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
-		    sizeof(a)));
+		log_warning("released %s here, but the server did not answer "
+		    "(it may keep the lease until it ends)", addr4_ntop(addr,
+		    a, sizeof(a)));
 		return false;
 	}
-	log_info("released %s%s%s", addr4_ntop(addr, a, sizeof(a)),
-	    st == DSTM_OK ? "" : ": ", st == DSTM_OK ? "" :
-	    dstm_status_msg(st));
+	if (st == DSTM_OK)
+		log_info("released %s", addr4_ntop(addr, a, sizeof(a)));
+	else
+		log_warning("released %s here; the server said: %s",
+		    addr4_ntop(addr, a, sizeof(a)), dstm_status_msg(st));
 	return true;
 }
 
@@ -420,6 +444,7 @@ configure(void)
 {
 	const struct eng_lease *l = &rpcd.eng.lease;
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+	bool renewed = rpcd.tun.addr != 0 && rpcd.tun.addr == l->addr;
 
 	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL)
 		rpcd_kernel_tunnel(&l->tep6, l->mtu, true);
@@ -431,13 +456,19 @@ configure(void)
 	tunnel_set_lease(&rpcd.tun, l->addr, &l->tep6);
 	rpcd.ctr[RC_BOUND]++;
 	rpcd.last_error[0] = '\0';
-	log_info("bound %s on %s, TEP %s, lease %us, MTU %u",
-	    addr4_ntop(l->addr, a, sizeof(a)), rpcd.ifname,
-	    addr6_ntop(&l->tep6, t, sizeof(t)), l->lease_time, l->mtu);
+	if (renewed)
+		log_info("renewed %s, lease %us", addr4_ntop(l->addr, a,
+		    sizeof(a)), l->lease_time);
+	else
+		log_info("bound %s on %s, TEP %s, lease %us, MTU %u",
+		    addr4_ntop(l->addr, a, sizeof(a)), rpcd.ifname,
+		    addr6_ntop(&l->tep6, t, sizeof(t)), l->lease_time, l->mtu);
 }
 
+/* The lease's address off the interface; `lost` says why when that is
+ * news (a release and a swap are logged by who did them). */
 static void
-deconfigure(uint32_t addr, uint32_t peer)
+deconfigure(uint32_t addr, uint32_t peer, const char *lost)
 {
 	char a[ADDR_STRLEN];
 
@@ -450,8 +481,32 @@ deconfigure(uint32_t addr, uint32_t peer)
 	}
 	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL)
 		rpcd_kernel_tunnel(NULL, 0, false);
-	log_info("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
-	    rpcd.ifname);
+	if (lost != NULL)
+		log_warning("lost %s: %s; removed from %s", addr4_ntop(addr, a,
+		    sizeof(a)), lost, rpcd.ifname);
+	else
+		log_debug("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
+		    rpcd.ifname);
+}
+
+/* Why the address goes, for the log; NULL when call_release said it. */
+static const char *
+lost_why(unsigned act, char *buf, size_t len)
+{
+	if (act & ACT_SEND_RELEASE)
+		return NULL;
+	if (act & ACT_CONFIGURE)
+		return "the server gave another address";
+	if (rpcd.eng.last_status != 0)
+		snprintf(buf, len, "renew refused: %s",
+		    dstm_status_msg((dstm_status)rpcd.eng.last_status));
+	else if (rpcd.last_error[0] != '\0')
+		snprintf(buf, len, "the lease ended without an answer to the "
+		    "renewals (%s)", rpcd.last_error);
+	else
+		snprintf(buf, len, "the lease ended without an answer to the "
+		    "renewals");
+	return buf;
 }
 
 /* Carry out what the engine asked for; may feed it again (replies). */
@@ -468,8 +523,11 @@ rpcd_perform(unsigned act)
 		if (act & ACT_DECONFIGURE) {
 			/* the engine already forgot the lease: use the one
 			 * configured before this step */
+			char why[sizeof(rpcd.last_error) + 64];
+
 			deconfigure(rpcd.tun.addr, old.tep4 ? old.tep4 :
-			    RPCD_PLACEHOLDER - 1);
+			    RPCD_PLACEHOLDER - 1, lost_why(act, why,
+			    sizeof(why)));
 			if (!(act & (ACT_CONFIGURE | ACT_SEND_RELEASE)))
 				rpcd.ctr[RC_LOST]++;
 			/* given back or lost: the next lease gets a new key;
@@ -668,10 +726,12 @@ loop(int sfd)
 		if (clock_mono_ms() >= rpcd.eng.next_ms)
 			rpcd_perform(eng_step(&rpcd.eng, EV_TIMER, NULL, 0,
 			    clock_mono_ms()));
+		log_limited_flush(&rl_unreachable, LOG_LVL_WARNING);
+		log_limited_flush(&rl_refused, LOG_LVL_WARNING);
 		if (rpcd.conf.ondemand && rpcd.eng.configured &&
 		    (int64_t)time(NULL) - atomic_load(&rpcd.tun.last_activity) >
 		    (int64_t)rpcd.conf.idle_time) {
-			log_info("idle for %us: releasing",
+			log_debug("idle for %us: releasing",
 			    rpcd.conf.idle_time);
 			rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
 			    clock_mono_ms()));
@@ -827,6 +887,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init(foreground, verbose, "rpcd");
+	log_limits_init();
 	eng_init(&rpcd.eng, rpcd.conf.ondemand, (uint64_t)getpid() ^
 	    (uint64_t)time(NULL));
 	if ((rc = knl_open(&rpcd.nl)) != 0)

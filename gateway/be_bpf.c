@@ -157,6 +157,23 @@ uplinks(int tun_ifindex, int *out, unsigned max)
 
 static void bpf_be_close(struct gw *g);
 
+/* The kernel path's drops per reason, for be_tun.c's summaries (the same
+ * names, as in bpf_be_stats).  On the data-plane thread: a read of the
+ * per-CPU counter map, whose descriptor is fixed once open. */
+static void
+bpf_kernel_drops(struct gw *g, uint64_t total[RFC2473_DROP_MAX])
+{
+	struct kbpf_counter k[KBPF_GW_STAT_MAX];
+
+	if (kbpf_gw_counters(g->bpf->kb, k) != 0)
+		return;
+	for (unsigned i = 0; i < KBPF_GW_STAT_MAX; i++)
+		for (int d = 1; d < RFC2473_DROP_MAX; d++)
+			if (strcmp(kbpf_gw_counter_name(i),
+			    rfc2473_drop_name((enum rfc2473_drop)d)) == 0)
+				total[d] += k[i].pkts;
+}
+
 static int
 bpf_be_open(struct gw *g)
 {
@@ -194,6 +211,7 @@ bpf_be_open(struct gw *g)
 		log_warnx("gateway: backend bpf: %s", strerror(-rc));
 		return rc;
 	}
+	g->tun.kernel_drops = bpf_kernel_drops;
 	log_info("gateway: bpf fast path on %u interface%s, %u binding slots",
 	    kc.n_uplinks, kc.n_uplinks == 1 ? "" : "s", kc.max_bindings);
 	return 0;
@@ -336,11 +354,7 @@ bpf_be_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c)
 	st->decap_bytes += k[KBPF_GW_FWD_UP].bytes;
 	st->encap_pkts += k[KBPF_GW_FWD_DOWN].pkts;
 	st->encap_bytes += k[KBPF_GW_FWD_DOWN].bytes;
-	for (unsigned i = 0; i < KBPF_GW_STAT_MAX; i++)
-		for (int d = 1; d < RFC2473_DROP_MAX; d++)
-			if (strcmp(kbpf_gw_counter_name(i),
-			    rfc2473_drop_name((enum rfc2473_drop)d)) == 0)
-				st->drops[d] += k[i].pkts;	/* same name */
+	bpf_kernel_drops(g, st->drops);
 }
 
 static bool

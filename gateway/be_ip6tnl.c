@@ -72,7 +72,7 @@ struct gw_ip6tnl {
 	size_t		 count;
 	uint32_t	 mark;
 	uint64_t	 created, removed, adopted, expired, errors;
-	struct log_ratelimit rl;
+	struct loglimit rl;
 };
 
 /* ---- the device table ---- */
@@ -178,9 +178,8 @@ log_fail(struct gw_ip6tnl *t, const char *what, uint32_t addr4, int rc)
 	char a[ADDR_STRLEN];
 
 	t->errors++;
-	if (log_ratelimit_ok(&t->rl) > 0)
-		log_warnx("gateway: ip6tnl: %s %s: %s", what,
-		    addr4_ntop(addr4, a, sizeof(a)), strerror(-rc));
+	log_limited(&t->rl, LOG_LVL_ERR, "gateway: ip6tnl: %s %s: %s", what,
+	    addr4_ntop(addr4, a, sizeof(a)), strerror(-rc));
 }
 
 static int
@@ -464,7 +463,7 @@ tnl_open(struct gw *g)
 		return -ENOMEM;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
-	t->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
+	loglimit_init(&t->rl, "gateway: ip6tnl errors", 60000, 10);
 	t->nbuckets = TNL_MIN_BUCKETS;
 	t->mark = 1;
 	if ((t->head = calloc(t->nbuckets, sizeof(*t->head))) == NULL)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/inet.h"
 #include "kernel/nl.h"
 #include "kernel/pump.h"
@@ -67,7 +68,8 @@ tun_be_open(struct gw *g)
 	int rc;
 
 	t->tun_fd = t->raw_fd = -1;
-	t->rl_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
+	loglimit_init(&t->rl_log, "gateway: drops", 60000, 10);
+	dropsum_init(&t->drops, DROPSUM_INTERVAL_MS);
 	/* the kernel already decremented the TTL when it routed the packet
 	 * into the TUN: a second decrement would count us twice */
 	g->tep.cfg.decrement_ttl = false;
@@ -284,16 +286,27 @@ send_icmp(struct gw *g, int (*build)(const uint8_t *, size_t, uint32_t,
 		g->tun.ctr.icmp_sent++;
 }
 
+/* Counted for the summary (dropsum.h) with its sources: src6 and the
+ * inner packet's source from a client, NULL and the IPv4 source towards
+ * one; each drop also at debug (-v), rate-limited. */
 static void
-log_drop(struct gw *g, const char *dir, enum rfc2473_drop d)
+log_drop(struct gw *g, enum rfc2473_drop d, const struct in6_addr *src6,
+    const uint8_t *pkt, size_t len)
 {
-	uint32_t n = log_ratelimit_ok(&g->tun.rl_log);
+	char a6[ADDR_STRLEN] = "", a4[ADDR_STRLEN];
+	uint32_t src4 = 0;
 
-	if (n > 1)
-		log_info("gateway: %s drop: %s (%u more not logged)", dir,
-		    rfc2473_drop_name(d), n - 1);
-	else if (n == 1)
-		log_debug("gateway: %s drop: %s", dir, rfc2473_drop_name(d));
+	if (len >= 20 && (pkt[0] >> 4) == 4)
+		src4 = be32_get(pkt + 12);
+	dropsum_add(&g->tun.drops, d, src6, src4, clock_mono_ms());
+	if (log_getverbose() == 0)
+		return;
+	if (src6 != NULL)
+		addr6_ntop(src6, a6, sizeof(a6));
+	log_limited(&g->tun.rl_log, LOG_LVL_DEBUG, "gateway: %s drop: %s, "
+	    "%s%s%s", src6 != NULL ? "decap" : "encap", rfc2473_drop_name(d),
+	    a6, src6 != NULL ? " inner " : "from ",
+	    addr4_ntop(src4, a4, sizeof(a4)));
 }
 
 static void gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len,
@@ -327,7 +340,7 @@ gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 	    now, &res);
 	pthread_mutex_unlock(&g->lock);
 	if (v != RFC2473_OK) {
-		log_drop(g, "decap", res.drop);
+		log_drop(g, res.drop, &p->src, p->buf, p->len);
 		return;
 	}
 	if (res.hairpin && hairpin(g, p->buf, res.len, now))
@@ -415,7 +428,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		break;
 	case RFC2473_NO_BINDING:
 		send_icmp(g, icmp4_host_unreachable, pkt, len, out, now);
-		log_drop(g, "encap", res.drop);
+		log_drop(g, res.drop, NULL, pkt, len);
 		break;
 	case RFC2473_TTL_EXCEEDED:
 		send_icmp(g, icmp4_time_exceeded, pkt, len, out, now);
@@ -430,7 +443,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		break;
 	}
 	default:
-		log_drop(g, "encap", res.drop);
+		log_drop(g, res.drop, NULL, pkt, len);
 		break;
 	}
 }
@@ -452,9 +465,26 @@ pump_tun(void *arg, struct tun_pkt *p, int n)
 		gw_from_ipv4(arg, p[i].buf, p[i].len, now);
 }
 
+/* once a second on the data-plane thread: the drop summaries due */
+static void
+pump_tick(void *arg, int64_t now_ms)
+{
+	struct gw *g = arg;
+
+	if (g->tun.kernel_drops != NULL) {
+		uint64_t total[RFC2473_DROP_MAX] = { 0 };
+
+		g->tun.kernel_drops(g, total);
+		dropsum_kernel(&g->tun.drops, total, now_ms);
+	}
+	dropsum_tick(&g->tun.drops, now_ms, NULL, NULL);
+	log_limited_flush(&g->tun.rl_log, LOG_LVL_DEBUG);
+}
+
 static const struct pump_ops gw_pump_ops = {
 	.from_raw = pump_raw,
 	.from_tun = pump_tun,
+	.tick = pump_tick,
 };
 
 static int

@@ -226,6 +226,7 @@ event_loop(struct gwd *d)
 		}
 		if (pfd[nsvc].revents & POLLIN)
 			handle_signals(d);
+		gwsvc_log_flush(&d->svc);
 		/* svc_getreq_poll stops after `ready` of its own fds */
 		ready = 0;
 		for (int i = 0; i < nsvc; i++)

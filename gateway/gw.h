@@ -23,6 +23,7 @@
 #include "common/addr.h"
 #include "common/binding.h"
 #include "common/log.h"
+#include "gateway/dropsum.h"
 #include "gateway/gateway.h"
 #include "gateway/rfc2473.h"
 #include "kernel/pump.h"
@@ -86,7 +87,12 @@ struct gw_tun {
 						 * icmp-source auto */
 	struct pump		 pump;
 	struct gw_counters	 ctr;
-	struct log_ratelimit	 rl_log;
+	struct loglimit		 rl_log;	/* each drop, under -v */
+	struct dropsum		 drops;		/* the summaries */
+	/* the bpf path's drop totals per reason, or NULL (be_bpf.c);
+	 * called from the data-plane thread */
+	void			(*kernel_drops)(struct gw *g,
+				    uint64_t total[RFC2473_DROP_MAX]);
 	int64_t			 icmp_window;
 	uint32_t		 icmp_count;
 	uint8_t			*buf;		/* encapsulation output, then
