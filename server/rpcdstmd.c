@@ -598,6 +598,7 @@ event_loop(struct server *s, int sfd)
 			conn_expire(now_ms);
 		}
 		store_maybe_compact(s);
+		ctl_counters_tick(s);
 	}
 }
 
@@ -741,6 +742,7 @@ main(int argc, char **argv)
 	if (store_open(&server) != 0)
 		fatalx("refusing to start without the lease state");
 	server.started = srv_now();
+	ctl_counters_load(&server);
 
 	/* the data plane before the service: once the port answers, the
 	 * bindings of the journal carry traffic (threads start later) */
@@ -804,6 +806,7 @@ main(int argc, char **argv)
 	if (ctl_fd >= 0)
 		unlink(ctl_path);
 	commit_close(&server);
+	ctl_counters_save(&server);
 	notify_close();
 	store_close(&server);
 	pidfile_remove(server.conf.pid_file, pidfd);

@@ -98,6 +98,7 @@ struct server {
 	struct journal		*journal;
 	struct ratelimit	 rl;
 	uint64_t		 counters[C_COUNT];
+	int64_t			 counters_since;	/* "stats.since" */
 	int64_t			 started;
 	struct in6_addr		 tep6;
 	struct srv_gateway_ops	 gw;
@@ -171,6 +172,12 @@ int  commit_barrier(struct server *s);
 
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+/* The counters kept across restarts (STATE_DIR/counters): load at start,
+ * after store_open; save at exit (0 or -errno, logged); tick once per
+ * event-loop round (saves every few minutes). */
+void ctl_counters_load(struct server *s);
+int  ctl_counters_save(struct server *s);
+void ctl_counters_tick(struct server *s);
 
 /* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
 int  colocate_open(struct server *s);

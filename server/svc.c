@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
@@ -336,7 +337,7 @@ info(struct server *s, dstm_info *res, struct svc_req *rq)
 	uint32_t first, n;
 
 	memset(res, 0, sizeof(*res));
-	res->server = strdup("dstm rpcdstmd 0.2");
+	res->server = strdup("dstm rpcdstmd " DSTM_VERSION);
 	if ((res->status = gate(s, rq, &c)) != DSTM_OK ||
 	    (res->status = limit(s, &c, !is_udp(rq))) != DSTM_OK)
 		goto out;
