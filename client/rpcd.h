@@ -42,6 +42,7 @@ struct rpcd {
 	struct eng	 eng;
 	struct tunnel	 tun;
 	uint64_t	 ctr[RC_COUNT];
+	bool		 unanswered;	/* the last call got no reply */
 	char		 last_error[CTL_ERRLEN + 64];
 	uint8_t		 key[DSTM_KEY_LEN];	/* the lease's (rpcd_key.c) */
 	bool		 have_key;

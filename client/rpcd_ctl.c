@@ -95,8 +95,9 @@ rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 		    clock_mono_ms()));
 	fill_status(res);
 	if (!rpcd.eng.configured)
-		res->status = rpcd.eng.last_status ?
-		    (dstm_status)rpcd.eng.last_status : DSTM_INTERNAL;
+		res->status = rpcd.unanswered ? DSTM_UNREACHABLE :
+		    rpcd.eng.last_status ? (dstm_status)rpcd.eng.last_status :
+		    DSTM_INTERNAL;
 	return TRUE;
 }
 
@@ -109,6 +110,8 @@ rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 	fill_status(res);
 	if (!rpcd.eng.configured)
 		res->status = DSTM_NO_SUCH_LEASE;
+	else if (rpcd.unanswered)
+		res->status = DSTM_UNREACHABLE;
 	return TRUE;
 }
 

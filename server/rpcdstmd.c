@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "kernel/priv.h"
 #include "kernel/sandbox.h"
+#include "rpc/version.h"
 #include "rpc/dstm.h"
 #include "server/conn.h"
 #include "server/push.h"
@@ -86,7 +87,8 @@ usage(void)
 	    "           (default %u, 0: never)\n"
 	    "  -u USER  run as USER after start-up (default %s; root keeps "
 	    "root)\n"
-	    "  -v       verbose (debug) logging\n", CONN_PER_PREFIX_DEFAULT,
+	    "  -v       verbose (debug) logging\n"
+	    "  -V, --version  print the version and exit\n", CONN_PER_PREFIX_DEFAULT,
 	    DSTM_SYSCONFDIR "/rpcdstmd.conf", CONN_IDLE_DEFAULT,
 	    PRIV_DEFAULT_USER);
 	exit(2);
@@ -710,6 +712,8 @@ main(int argc, char **argv)
 	int sfd, pidfd;
 	int maxrec = MAX_RPC_REC, rc;
 
+	if (dstm_version_asked(argc, argv))
+		return dstm_print_version(stdout, "rpcdstmd");
 	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
 	srv = &server;
