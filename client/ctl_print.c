@@ -782,7 +782,7 @@ static const struct om_family om_families[] = {
 	{ "tunnel.drop.", "dstm_tunnel_drop", "reason",
 	    "Tunnel packets the client dropped, by reason." },
 	{ "replies.", "dstm_replies", "status",
-	    "Replies to clients, by status." },
+	    "Replies, by status." },
 	{ "requests.", "dstm_requests", "procedure",
 	    "Requests, by procedure." },
 	{ "gateway.backend.", "dstm_gateway_backend", "backend",
