@@ -103,7 +103,7 @@ check "lease survives the restart (renew accepted)" \
 
 # --- forged 4in6 to a client from a non-TEP source ---
 ip -n "$NS_GW" -6 addr add 2001:db8:1::66/64 dev c1 nodad
-before=$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not-from-tep"]')
+before=$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not_from_tep"]')
 ip netns exec "$NS_GW" python3 -c "
 import socket, sys
 sys.path.insert(0, '$TOP/tests')
@@ -112,7 +112,7 @@ p = pkt.ipv4_udp('203.0.113.10', '$A1', 9999, b'forged')
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_IPIP)
 s.bind(('2001:db8:1::66', 0))
 s.sendto(p, ('2001:db8:1::10', 0))"
-forged() { [ "$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not-from-tep"]')" -gt "$before" ]; }
+forged() { [ "$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not_from_tep"]')" -gt "$before" ]; }
 check "forged 4in6 from a non-TEP source is counted and dropped" wait_for 3 forged
 check "rpcd is still running after forged input" kill -0 "$RPID1"
 

@@ -104,8 +104,8 @@ run CTL -j stats
 jcheck "stats: JSON counters by name" '
 c = d["counters"]
 for k in ("requests.alloc", "requests.renew", "requests.release",
-          "requests.info", "replies.ok", "replies.rate-limited",
-          "leases.expired", "leases.hold-ended", "leases.revoked",
+          "requests.info", "replies.ok", "replies.rate_limited",
+          "leases.expired", "leases.hold_ended", "leases.revoked",
           "journal.commits", "config.reloads", "control.requests"):
     assert isinstance(c[k], int), k
 assert c["requests.alloc"] == 0 and d["uptime"] >= 0' "$OUT"

@@ -234,7 +234,7 @@ wait_for 5 gw_has gateway.bindings 3001
 tb=$(( $(now_ms) - t0 ))
 echo "# gateway restart with 3001 bindings: table back in $tb ms"
 expect_eq "the restarted gateway gets all 3001 bindings" 3001 "$(gw_counter gateway.bindings)"
-check "... in one SYNC of 3 chunks" test "$(gw_counter rpc.sync-chunks)" = 3
+check "... in one SYNC of 3 chunks" test "$(gw_counter rpc.sync_chunks)" = 3
 
 # 9. reload: dstmctl reload on the gateway's socket, and SIGHUP
 gw_reload() { "$BUILD/dstmctl" -s "$T_TMP/gw.sock" reload >"$T_TMP/rl.out" 2>&1; }

@@ -68,7 +68,7 @@ c0=$(srv_stat journal.commits)
 ip netns exec "$NS" "$BUILD/tests/dstm_load" -s ::1 -p $PORT -u -P 16 \
 	-c 2001:db8:99::4:0 -n 600 -o cycle -r 2 -q >"$T_TMP/gc.out" 2>&1
 c1=$(srv_stat journal.commits)
-held=$(srv_stat journal.replies-held)
+held=$(srv_stat journal.replies_held)
 ops=$(awk '/^ops/ { print $2 " " $4 }' "$T_TMP/gc.out")
 expect_eq "udp6: 1200 ALLOC+RELEASE pairs from 16 in flight all ok" \
 	"2400 2400" "$ops"

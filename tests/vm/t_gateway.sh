@@ -119,13 +119,13 @@ check "a second client (dstm_call) gets $L2 and device $D2" \
 	vm_sh "test -n '$L2' && $IP link show $D2 >/dev/null"
 expect_eq "dstmctl stats: gateway.ip6tnl.devices" 2 "$(counter gateway.ip6tnl.devices)"
 
-rpf0=$(counter gateway.ip6tnl.rp-filter-drops)
+rpf0=$(counter gateway.ip6tnl.rp_filter_drops)
 recv_v4 9002
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9002 spoof >/dev/null
 wait $RCV
 expect_eq "spoofed inner source (c1 claims $L2) is not forwarded" timeout "$(cat "$T_TMP/got")"
 check "it is counted as a reverse-path drop" \
-	test "$(counter gateway.ip6tnl.rp-filter-drops)" -gt "$rpf0"
+	test "$(counter gateway.ip6tnl.rp_filter_drops)" -gt "$rpf0"
 
 ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
 recv_v4 9003
