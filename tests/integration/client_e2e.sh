@@ -82,6 +82,12 @@ check "ping from client 1" ip netns exec "$NS_C1" ping -c 2 -i 0.2 -W 2 203.0.11
 expect_eq "TCP from client 1 intact; the IPv4 host sees $A1" "$A1" "$(tcp_check "$NS_C1" 8001)"
 expect_eq "TCP from client 2 intact; the IPv4 host sees $A2" "$A2" "$(tcp_check "$NS_C2" 8002)"
 ccounter() { cli "$1" -j status | jget "d['counters']['$2']"; }
+check "status -j: the documented keys (tests/json_schema.py)" \
+	bash -c "'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' -j status | python3 '$TOP/tests/json_schema.py'"
+check "status -j: the lease has expires_in and expires" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' -j status | python3 -c 'import json,sys,time; l = json.load(sys.stdin)[\"lease\"]; assert 0 < l[\"expires_in\"] <= 10 and abs(l[\"expires\"] - time.time() - l[\"expires_in\"]) < 3, l'"
+check "status -o openmetrics: parses, rpcd's counters" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' status -o openmetrics | python3 '$TOP/tests/om_check.py' 'dstm_requests_total{daemon=\"rpcd\",procedure=\"alloc\"}>=1'"
 expect_eq "client 1 runs the $BACKEND backend" 1 "$(ccounter 1 tunnel.backend.$BACKEND)"
 
 # --- renewals across several lease periods, traffic flowing ---
@@ -157,6 +163,17 @@ start_rpcd 4 "$NS_C2"
 check "unreachable server: rpcd keeps running" kill -0 "$BG_PID"
 unreach() { cli 4 status 2>/dev/null | grep -qiE 'error:.*(refused|unreach|connect)'; }
 check "unreachable server: status says why" wait_for 10 unreach
+cli 4 -j lease >"$T_TMP/l4.json" 2>"$T_TMP/l4.err"
+expect_eq "unreachable server: dstmctl lease through rpcd exits 3" 3 "$?"
+check "... with a JSON error: server-unreachable" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "server-unreachable" and d["code"] == 16, d
+assert d["error"] == {"type": "unreachable", "message": d["message"],
+    "detail": d["detail"], "exit_code": 3}, d' "$T_TMP/l4.json"
+check "... and its keys are the documented ones" \
+	python3 "$TOP/tests/json_schema.py" --exit 3 <"$T_TMP/l4.json"
+check "... and says so on stderr" grep -q "^dstmctl: lease: the server did not answer" "$T_TMP/l4.err"
 check "unreachable server: still requesting, nothing configured" \
 	bash -c "! ip -n '$NS_C2' -4 addr show dti0 2>/dev/null | grep -q inet"
 
