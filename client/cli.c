@@ -56,17 +56,20 @@ dstmctl_format(struct dstmctl *c, const char *fmt)
 {
 	if (strcmp(fmt, "text") == 0) {
 		c->out.json = 0;
-		c->om = false;
+		c->om = METRICS_NONE;
 	} else if (strcmp(fmt, "json") == 0) {
 		if (c->out.json == 0)
 			c->out.json = 1;
-		c->om = false;
+		c->om = METRICS_NONE;
 	} else if (strcmp(fmt, "openmetrics") == 0 && c->cmd->om) {
 		c->out.json = 0;
-		c->om = true;
+		c->om = METRICS_OPENMETRICS;
+	} else if (strcmp(fmt, "prometheus") == 0 && c->cmd->om) {
+		c->out.json = 0;
+		c->om = METRICS_PROMETHEUS;
 	} else {
 		return dstmctl_usage_error(c, "-o '%s': text, json%s", fmt,
-		    c->cmd->om ? " or openmetrics" : "");
+		    c->cmd->om ? ", openmetrics or prometheus" : "");
 	}
 	return 0;
 }

@@ -881,8 +881,10 @@ om_labels(const struct om_sample *x, const char *daemon)
 
 int
 print_openmetrics(const struct dstm_stats *s, const struct dstm_pool_info *p,
-    const char *daemon)
+    const char *daemon, enum metrics_fmt fmt)
 {
+	bool prom = fmt == METRICS_PROMETHEUS;
+	const char *tot;
 	static struct om_sample v[OM_MAX];
 	static const char *const pool_state[] = { "free", "bound", "held",
 	    "excluded" };
@@ -922,7 +924,10 @@ print_openmetrics(const struct dstm_stats *s, const struct dstm_pool_info *p,
 	for (unsigned i = 0; i < n; i++) {
 		if (done[i])
 			continue;
-		printf("# HELP %s ", v[i].family);
+		/* 0.0.4 names the sample in HELP and TYPE, OpenMetrics the
+		 * family */
+		tot = prom && !v[i].gauge ? "_total" : "";
+		printf("# HELP %s%s ", v[i].family, tot);
 		if (v[i].help != NULL) {
 			fputs(v[i].help, stdout);
 		} else {
@@ -930,8 +935,8 @@ print_openmetrics(const struct dstm_stats *s, const struct dstm_pool_info *p,
 			om_escape(v[i].dotted);
 			putchar('.');
 		}
-		printf("\n# TYPE %s %s\n", v[i].family, v[i].gauge ? "gauge" :
-		    "counter");
+		printf("\n# TYPE %s%s %s\n", v[i].family, tot, v[i].gauge ?
+		    "gauge" : "counter");
 		for (unsigned k = i; k < n; k++) {
 			if (done[k] || strcmp(v[k].family, v[i].family) != 0)
 				continue;
@@ -943,6 +948,7 @@ print_openmetrics(const struct dstm_stats *s, const struct dstm_pool_info *p,
 			printf(" %" PRIu64 "\n", v[k].value);
 		}
 	}
-	printf("# EOF\n");
+	if (!prom)
+		printf("# EOF\n");
 	return text_done();
 }

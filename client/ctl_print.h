@@ -50,10 +50,21 @@ int print_config(const struct out *o, const char *text);
 /* rpcd's status; `state` is the client state's name */
 int print_client_status(const struct out *o,
 	const struct dstm_client_status *st, const char *state);
-/* OpenMetrics text of a stats reply, the pool's gauges when p is not
- * NULL, every sample labelled daemon="DAEMON"; ends with "# EOF". */
+enum metrics_fmt {
+	METRICS_NONE,
+	/* OpenMetrics 1.0: a counter family "x" has samples "x_total";
+	 * ends with "# EOF" */
+	METRICS_OPENMETRICS,
+	/* the Prometheus text format 0.0.4 that node_exporter's textfile
+	 * collector reads: HELP and TYPE name the sample ("x_total") */
+	METRICS_PROMETHEUS,
+};
+
+/* The counters and gauges of a stats reply, and the pool's gauges when p
+ * is not NULL, every sample labelled daemon="DAEMON". */
 int print_openmetrics(const struct dstm_stats *s,
-	const struct dstm_pool_info *p, const char *daemon);
+	const struct dstm_pool_info *p, const char *daemon,
+	enum metrics_fmt fmt);
 
 /* "45s", "59m58s", "1h0m0s", "2d3h4m5s"; negative counts as 0. */
 const char *fmt_duration(int64_t secs, char *buf, size_t len);

@@ -367,8 +367,8 @@ parse_filter(struct dstmctl *c, const char *v, dstm_lease_query *q,
 			p6.addr = a6;
 			p6.len = 128;
 		} else {
-			return bad_usage(c, "'%s' is not an IPv6 address "
-			    "(%s)", v, why ? why : "?");
+			return bad_usage(c, "'%s' is not an IPv6 address",
+			    v);
 		}
 		memcpy(q->client, &p6.addr, sizeof(q->client));
 		q->client_plen = p6.len;
@@ -533,7 +533,7 @@ cmd_leases(struct dstmctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* stats [--reset] [-o text|json|openmetrics] */
+/* stats [--reset] [-o text|json|openmetrics|prometheus] */
 static const char *
 daemon_name(const struct dstmctl *c, char *buf, size_t len)
 {
@@ -598,7 +598,7 @@ cmd_stats(struct dstmctl *c, int argc, char **argv)
 	    (xdrproc_t)xdr_dstm_pool_info, &pool);
 	rc = printed(print_openmetrics(&st, cs == RPC_SUCCESS &&
 	    pool.status == DSTM_OK ? &pool : NULL,
-	    daemon_name(c, name, sizeof(name))));
+	    daemon_name(c, name, sizeof(name)), c->om));
 	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_stats, (caddr_t)&st);
 	if (cs == RPC_SUCCESS)
 		clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_pool_info,
@@ -761,7 +761,8 @@ static const struct dstmctl_cmd cmds[] = {
 	{ "pool", cmd_plain, CMD_CTL, "",
 	    "show pool usage, in total and per range",
 	    .proc = DSTMCTL_POOL, .reply = REPLY_POOL },
-	{ "stats", cmd_stats, CMD_CTL, "[--reset] [-o text|json|openmetrics]",
+	{ "stats", cmd_stats, CMD_CTL,
+	    "[--reset] [-o text|json|openmetrics|prometheus]",
 	    "show the daemon's counters and gauges; --reset zeroes the "
 	    "counters", .proc = DSTMCTL_STATS, .reply = REPLY_STATS,
 	    .om = true },
@@ -847,7 +848,8 @@ usage(FILE *fp)
 	    "  -h, --help          this help\n"
 	    "  -V, --version       the version and the protocol versions\n"
 	    "\nExit status: 0 ok, 1 refused by the server, 2 usage error,\n"
-	    "3 daemon or server unreachable.\n", DSTM_DEFAULT_PORT,
+	    "3 daemon or server unreachable (also when rpcd could not reach "
+	    "the server).\n", DSTM_DEFAULT_PORT,
 	    CTL_DEFAULT_TIMEOUT_MS / 1000);
 }
 

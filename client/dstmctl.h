@@ -46,7 +46,7 @@ struct dstmctl {
 	bool		 udp;
 	int		 timeout_ms;
 	struct out	 out;
-	bool		 om;		/* -o openmetrics */
+	enum metrics_fmt om;		/* -o openmetrics | prometheus */
 	CLIENT		*cl;
 	const struct dstmctl_cmd *cmd;
 };
@@ -75,8 +75,8 @@ int  dstmctl_usage_error(struct dstmctl *c, const char *fmt, ...)
  * the error object of `type` on stdout; returns exit_code. */
 int  dstmctl_fail(struct dstmctl *c, const char *type, int exit_code,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* -o text|json|openmetrics (openmetrics only where the command has it:
- * c->cmd->om); 0 or the usage error's status. */
+/* -o text|json|openmetrics|prometheus (the last two only where the
+ * command has them: c->cmd->om); 0 or the usage error's status. */
 int  dstmctl_format(struct dstmctl *c, const char *fmt);
 void dstmctl_cmd_usage(FILE *fp, const struct dstmctl_cmd *cmd);
 

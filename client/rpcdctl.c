@@ -72,7 +72,7 @@ run(struct dstmctl *c, int argc, char **argv)
 
 		s.counters.counters_len = st.counters.counters_len;
 		s.counters.counters_val = st.counters.counters_val;
-		rc = print_openmetrics(&s, NULL, "rpcd") != 0 ?
+		rc = print_openmetrics(&s, NULL, "rpcd", c->om) != 0 ?
 		    DSTMCTL_EXIT_REFUSED : 0;
 	} else if (print_client_status(&c->out, &st, state_name(&st)) != 0) {
 		fprintf(stderr, "dstmctl: cannot write the output\n");
@@ -83,7 +83,7 @@ run(struct dstmctl *c, int argc, char **argv)
 }
 
 const struct dstmctl_cmd rpcdctl_cmds[] = {
-	{ "status", run, CMD_RPCD, "[-o text|json|openmetrics]",
+	{ "status", run, CMD_RPCD, "[-o text|json|openmetrics|prometheus]",
 	    "show rpcd's state, lease and counters",
 	    .proc = RPCD_STATUS, .om = true },
 	{ "lease", run, CMD_RPCD, "", "lease now, also in on-demand mode",

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """om_check.py - OpenMetrics text as a scraper reads it.
 
-    om_check.py [NAME=VALUE ...] < metrics
+    om_check.py [--prometheus] [NAME=VALUE ...] < metrics
 
-Checks: every line is a HELP, TYPE or a sample, or the final "# EOF";
+Checks: every line is a HELP, TYPE or a sample, or the final "# EOF"
+(with --prometheus, the text format 0.0.4 that node_exporter's textfile
+collector reads: no "# EOF", and HELP and TYPE name the sample itself,
+"x_total" for a counter);
 metric names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names
 [a-zA-Z_][a-zA-Z0-9_]*; every sample follows the TYPE of its family, a
 family's samples are together and declared once; counter samples end in
@@ -21,7 +24,11 @@ LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"')
 SAMPLE = re.compile(r"^([^{ ]+)(\{[^}]*\})? (\S+)$")
 
 
-def parse(text):
+def parse(text, prom=False):
+    if prom:
+        if "# EOF" in text or not text.endswith("\n"):
+            raise ValueError("0.0.4 text: no '# EOF', a newline at the end")
+        text += "# EOF\n"
     if not text.endswith("# EOF\n"):
         raise ValueError("does not end with '# EOF'")
     lines = text[:-len("# EOF\n")].split("\n")[:-1] if text != "# EOF\n" \
@@ -53,7 +60,11 @@ def parse(text):
             raise ValueError(f"line {n}: bad metric name {name!r}")
         if family is None:
             raise ValueError(f"line {n}: sample before any TYPE")
-        want = family + ("_total" if types[family] == "counter" else "")
+        want = family + ("_total" if types[family] == "counter" and
+                         not prom else "")
+        if prom and types[family] == "counter" and \
+                not family.endswith("_total"):
+            raise ValueError(f"line {n}: counter {family} without _total")
         if name != want:
             raise ValueError(f"line {n}: {name} is not in family {family} "
                              f"({types[family]})")
@@ -74,13 +85,17 @@ def parse(text):
 
 
 def main():
+    args = sys.argv[1:]
+    prom = bool(args) and args[0] == "--prometheus"
+    if prom:
+        args = args[1:]
     text = sys.stdin.read()
     try:
-        _, samples = parse(text)
+        _, samples = parse(text, prom)
     except ValueError as e:
         print(e, file=sys.stderr)
         return 1
-    for arg in sys.argv[1:]:
+    for arg in args:
         at_least = ">=" in arg
         name, want = arg.rsplit(">=" if at_least else "=", 1)
         got = samples.get(name)

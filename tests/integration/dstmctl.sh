@@ -498,6 +498,14 @@ check "... counters end in _total, gauges do not" bash -c \
 	"grep -q '^# TYPE dstm_replies counter$' '$T_TMP/m.prom' &&
 	 grep -q '^dstm_replies_total{daemon=\"ctl\",status=\"rate_limited\"} 0$' '$T_TMP/m.prom' &&
 	 grep -q '^# TYPE dstm_connections_open gauge$' '$T_TMP/m.prom'"
+run CTL stats -o prometheus
+printf '%s\n' "$OUT" >"$T_TMP/m.txt"
+run python3 "$TOP/tests/om_check.py" --prometheus \
+	'dstm_requests_total{daemon="ctl",procedure="alloc"}>=2' <"$T_TMP/m.txt"
+expect_eq "stats -o prometheus: the 0.0.4 text (TYPE names the sample)" \
+	0 "$RC$ERR"
+check "... which node_exporter reads: '# TYPE dstm_replies_total counter'" \
+	grep -q '^# TYPE dstm_replies_total counter$' "$T_TMP/m.txt"
 usage "stats -o yaml" -s "$SOCK" stats -o yaml
 usage "stats --reset -o openmetrics" -s "$SOCK" stats --reset -o openmetrics
 

@@ -416,7 +416,8 @@ START_TEST(openmetrics)
 	p.bound = 3;
 	p.held = 1;
 	cap_begin();
-	ck_assert_int_eq(print_openmetrics(&s, &p, "rpcdstmd"), 0);
+	ck_assert_int_eq(print_openmetrics(&s, &p, "rpcdstmd",
+	    METRICS_OPENMETRICS), 0);
 	t = cap_end();
 	ck_assert_uint_eq(om_check(t), 1 + 11 + 4);
 	ck_assert_ptr_nonnull(strstr(t, "# TYPE dstm_requests counter\n"
@@ -438,6 +439,17 @@ START_TEST(openmetrics)
 	    "\"rpcdstmd\"} 42\n"));
 	ck_assert_ptr_nonnull(strstr(t, "dstm_odd_name___total{"));
 	ck_assert_ptr_nonnull(strstr(t, "# TYPE dstm_stats_since gauge\n"));
+	/* the 0.0.4 text for node_exporter: TYPE names the sample */
+	cap_begin();
+	ck_assert_int_eq(print_openmetrics(&s, &p, "rpcdstmd",
+	    METRICS_PROMETHEUS), 0);
+	t = cap_end();
+	ck_assert_ptr_null(strstr(t, "# EOF"));
+	ck_assert_ptr_nonnull(strstr(t, "# HELP dstm_requests_total Requests, "
+	    "by procedure.\n# TYPE dstm_requests_total counter\n"
+	    "dstm_requests_total{daemon=\"rpcdstmd\",procedure=\"alloc\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(t, "# TYPE dstm_gateway_bindings gauge\n"
+	    "dstm_gateway_bindings{daemon=\"rpcdstmd\"} 3\n"));
 }
 END_TEST
 
