@@ -506,6 +506,15 @@ expect_eq "stats -o prometheus: the 0.0.4 text (TYPE names the sample)" \
 	0 "$RC$ERR"
 check "... which node_exporter reads: '# TYPE dstm_replies_total counter'" \
 	grep -q '^# TYPE dstm_replies_total counter$' "$T_TMP/m.txt"
+# what etc/dstm-metrics.service runs, with this test's socket and dir
+line=$(sed -n 's/^ExecStart=//p' "$TOP/etc/dstm-metrics.service")
+cmd=$(python3 -c 'import shlex,sys; a = shlex.split(sys.argv[1]); assert a[:2] == ["/bin/sh", "-c"]; print(a[2])' "$line")
+cmd=${cmd//\/usr\/local\/sbin\/dstmctl/$BUILD/dstmctl -s $SOCK}
+mkdir -p "$T_TMP/textfile"
+DIR=$T_TMP/textfile sh -c "$cmd"
+check "dstm-metrics.service's command writes dstm.prom, 0.0.4 text" bash -c \
+	"python3 '$TOP/tests/om_check.py' --prometheus <'$T_TMP/textfile/dstm.prom' &&
+	 [ ! -e '$T_TMP/textfile/dstm.prom.tmp' ]"
 usage "stats -o yaml" -s "$SOCK" stats -o yaml
 usage "stats --reset -o openmetrics" -s "$SOCK" stats --reset -o openmetrics
 
