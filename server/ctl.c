@@ -525,7 +525,7 @@ bool_t
 dstmctl_stats_reset_1_svc(void *argp, dstm_msg_reply *res, struct svc_req *rq)
 {
 	struct dstm_counters l = { NULL, DSTM_MAX_COUNTERS, 0 };
-	char msg[DSTM_MAX_MSG], gauges[DSTM_MAX_MSG] = "";
+	char msg[DSTM_MAX_MSG];
 	unsigned zeroed = C_COUNT, ng = 0;
 	size_t gl = 0;
 
@@ -544,18 +544,23 @@ dstmctl_stats_reset_1_svc(void *argp, dstm_msg_reply *res, struct svc_req *rq)
 		memset(srv->counters, 0, sizeof(srv->counters));
 		srv->counters_since = srv_now();
 		zeroed += baseline.n;
-		for (unsigned i = 0; i < l.n; i++) {
-			int w;
+		for (unsigned i = 0; i < l.n; i++)
+			ng += dstm_counter_is_gauge(l.v[i].name);
+		/* the gauges' names as far as they fit */
+		gl = (size_t)snprintf(msg, sizeof(msg), "zeroed %u counters; %u "
+		    "gauges kept: stats.since", zeroed, ng + 1);
+		for (unsigned i = 0; i < l.n && gl < sizeof(msg); i++) {
+			size_t w;
 
 			if (!dstm_counter_is_gauge(l.v[i].name))
 				continue;
-			w = snprintf(gauges + gl, sizeof(gauges) - gl, "%s%s",
-			    ng++ ? ", " : "", l.v[i].name);
-			if (w > 0 && gl + (size_t)w < sizeof(gauges))
-				gl += (size_t)w;
+			w = strlen(l.v[i].name) + 2;
+			if (gl + w >= sizeof(msg))
+				break;
+			memcpy(msg + gl, ", ", 2);
+			memcpy(msg + gl + 2, l.v[i].name, w - 1);
+			gl += w;
 		}
-		snprintf(msg, sizeof(msg), "zeroed %u counters; %u gauges "
-		    "kept: stats.since, %s", zeroed, ng + 1, gauges);
 		log_info("statistics reset by the operator: %u counters "
 		    "zeroed", zeroed);
 		ctl_counters_save(srv);
