@@ -454,11 +454,17 @@ ctl_counters_load(struct server *s)
 	}
 	for (int n = 0; n < CTR_MAX_LINES && fgets(line, sizeof(line), f);
 	    n++) {
+		size_t nl = strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_.");
 		char end;
 
-		if (sscanf(line, "%71s %llu%c", name, &v, &end) != 3 ||
-		    end != '\n')
+		/* "name digits\n" and nothing else (no sign, no space) */
+		if (nl == 0 || nl >= sizeof(name) || line[nl] != ' ' ||
+		    strspn(line + nl + 1, "0123456789") == 0 ||
+		    sscanf(line, "%71s %llu%c", name, &v, &end) != 3 ||
+		    end != '\n') {
+			log_warnx("%s: line %d ignored", path, n + 2);
 			continue;
+		}
 		if (strcmp(name, "since") == 0) {
 			if (v > 0 && (int64_t)v <= s->counters_since)
 				s->counters_since = (int64_t)v;

@@ -585,6 +585,8 @@ assert sys.argv[3] == "3" and d["error"]["exit_code"] == 3, d' "$OUT" "$RC"
 check "the counters were saved at exit" grep -q "^requests.renew 1$" \
 	"$T_TMP/state/counters"
 since=$(sed -n 's/^since //p' "$T_TMP/state/counters")
+# lines that are not "name digits" are ignored, not half-read
+printf 'requests.alloc -5\nrequests.alloc 7x\n' >>"$T_TMP/state/counters"
 # the server's counters count on after a restart
 bg_in "$NS" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
 SPID=$BG_PID
@@ -596,6 +598,7 @@ assert c["requests.renew"] == 1 and c["requests.alloc"] == 0, c
 assert c["stats.since"] == int(sys.argv[3]), (c["stats.since"], sys.argv[3])
 assert c["control.requests"] >= 1 and d["uptime"] < 30, d' "$OUT" "$since"
 check "the restart logs what it restored" grep -q "counters: .* restored from" "$LOG"
+check "... and the lines it ignored" grep -q "counters: line .* ignored" "$LOG"
 kill_pid "$SPID"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'Sanitizer' '$LOG'"
 
