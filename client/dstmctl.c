@@ -437,16 +437,19 @@ lease_opts(struct dstmctl *c, int argc, char **argv, struct lease_opts *lo)
 }
 
 /* The daemon without LEASE_QUERY and no filter asked: the old list. */
+/* call() of another procedure than the command's own, with no argument
+ * (leases' fallback, stats --reset) */
 static int
-leases_v1(struct dstmctl *c)
+call_proc(struct dstmctl *c, rpcproc_t proc, enum dstmctl_reply reply)
 {
 	const struct dstmctl_cmd *saved = c->cmd;
-	struct dstmctl_cmd v1 = *c->cmd;
+	struct dstmctl_cmd other = *c->cmd;
 	int rc;
 
-	v1.proc = DSTMCTL_LEASES;
-	v1.reply = REPLY_LEASES;
-	c->cmd = &v1;
+	other.proc = proc;
+	other.xdr_arg = NULL;
+	other.reply = reply;
+	c->cmd = &other;
 	rc = call(c, NULL, NULL);
 	c->cmd = saved;
 	return rc;
@@ -484,9 +487,11 @@ cmd_leases(struct dstmctl *c, int argc, char **argv)
 		    (xdrproc_t)xdr_dstm_lease_page, &page);
 		if (cs == RPC_PROCUNAVAIL && !lo.filtered &&
 		    all.entries.entries_len == 0) {
+			/* a daemon without LEASE_QUERY, and no filter asked:
+			 * the old list */
 			ctl_close(c->cl);
 			c->cl = NULL;
-			return leases_v1(c);
+			return call_proc(c, DSTMCTL_LEASES, REPLY_LEASES);
 		}
 		if ((rc = check_reply(c, cs, page.status, NULL)) != 0) {
 			clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_page,
@@ -569,20 +574,10 @@ cmd_stats(struct dstmctl *c, int argc, char **argv)
 			return bad_usage(c, "unexpected argument '%s'",
 			    argv[i]);
 	}
-	if (reset) {
-		struct dstmctl_cmd r = *c->cmd;
-		const struct dstmctl_cmd *saved = c->cmd;
-
-		if (c->om)
-			return bad_usage(c, "--reset prints a message, not "
-			    "metrics");
-		r.proc = DSTMCTL_STATS_RESET;
-		r.reply = REPLY_MSG;
-		c->cmd = &r;
-		rc = call(c, NULL, NULL);
-		c->cmd = saved;
-		return rc;
-	}
+	if (reset && c->om)
+		return bad_usage(c, "--reset prints a message, not metrics");
+	if (reset)
+		return call_proc(c, DSTMCTL_STATS_RESET, REPLY_MSG);
 	if (!c->om)
 		return call(c, NULL, NULL);
 	if ((rc = open_client(c)) != 0)
