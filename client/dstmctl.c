@@ -750,16 +750,14 @@ static int cmd_help(struct dstmctl *, int, char **);
 static const struct dstmctl_cmd cmds[] = {
 	{ "leases", cmd_leases, CMD_CTL, "[IPV6[/LEN]] [IPV4[/LEN]] "
 	    "[--state STATE[,STATE]] [--from IPV4] [--limit N] [--page N]",
-	    "list bound, held and static leases, or those of a client, an "
-	    "address or prefix, a state",
+	    "list leases: all, or of a client, an address or prefix, a state",
 	    .proc = DSTMCTL_LEASE_QUERY, .reply = REPLY_OWN },
 	{ "pool", cmd_plain, CMD_CTL, "",
 	    "show pool usage, in total and per range",
 	    .proc = DSTMCTL_POOL, .reply = REPLY_POOL },
 	{ "stats", cmd_stats, CMD_CTL,
 	    "[--reset] [-o text|json|openmetrics|prometheus]",
-	    "show the daemon's counters and gauges; --reset zeroes the "
-	    "counters", .proc = DSTMCTL_STATS, .reply = REPLY_STATS,
+	    "show counters and gauges; --reset zeroes the counters", .proc = DSTMCTL_STATS, .reply = REPLY_STATS,
 	    .om = true },
 	{ "config", cmd_plain, CMD_CTL, "",
 	    "print the running configuration in canonical form",
@@ -811,7 +809,7 @@ usage(FILE *fp)
 		"Client protocol commands (need -S SERVER):",
 		"Other commands:",
 	};
-	char syn[64];
+	char syn[160];
 
 	fprintf(fp, "Usage: dstmctl [-j] [-s SOCKET] [-S SERVER [-p PORT] "
 	    "[-u]] [-t SECONDS] COMMAND [ARGS]\n");
