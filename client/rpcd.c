@@ -847,6 +847,11 @@ main(int argc, char **argv)
 	if (rpcd.ctl_fd < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    rpcd.conf.control_socket, strerror(-rpcd.ctl_fd));
+	if ((rc = ctlsock_also(rpcd.ctl_fd, DSTM_CTL_PROG, DSTM_CTL_V1,
+	    rpcd_ctlprog_dispatch)) != 0)
+		fatalx("cannot serve the control program on %s: %s",
+		    rpcd.conf.control_socket, strerror(-rc));
+	rpcd.started = (int64_t)time(NULL);
 	drop_privileges(&pu);
 	log_info("started: %s mode on %s, server %s", rpcd.conf.ondemand ?
 	    "on-demand" : "always", rpcd.ifname, rpcd.conf.server);

@@ -47,6 +47,7 @@ struct rpcd {
 	uint8_t		 key[DSTM_KEY_LEN];	/* the lease's (rpcd_key.c) */
 	bool		 have_key;
 	int		 ctl_fd;
+	int64_t		 started;	/* unix time, for stats' uptime */
 	bool		 want_exit, want_reload;
 };
 
@@ -73,5 +74,7 @@ int  rpcd_notify_open(void);
 
 /* rpcd_ctl.c */
 void rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+/* DSTM_CTL_PROG on the same socket: ping, stats (--reset), config */
+void rpcd_ctlprog_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 
 #endif

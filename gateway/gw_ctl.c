@@ -15,20 +15,12 @@
 #include "common/ctlsock.h"
 #include "gateway/gwconf.h"
 #include "rpc/counters.h"
+#include "rpc/ctlsvc.h"
 #include "rpc/dstm.h"
 
 #define NOT_HERE	"dstmgwd answers only stats, leases, config and reload; ask rpcdstmd"
 
 int (*gwctl_reload)(char *msg, size_t len);
-
-/* xdr_void, with the type svc_sendreply's cast accepts */
-static bool_t
-xdr_nothing(XDR *x, void *p)
-{
-	(void)x;
-	(void)p;
-	return TRUE;
-}
 
 static void
 fill_entry(const struct binding *b, dstm_lease_entry *e)
@@ -213,42 +205,6 @@ config(struct gwsvc *v, dstm_config_reply *res)
 	res->status = DSTM_OK;
 }
 
-/* The procedures we do not serve, answered in their own reply type. */
-static void
-refuse(struct svc_req *rq, SVCXPRT *xprt)
-{
-	union {
-		dstm_pool_info	pool;
-		dstm_msg_reply	msg;
-		dstm_lease	lease;
-	} r;
-	xdrproc_t xr;
-
-	memset(&r, 0, sizeof(r));
-	switch (rq->rq_proc) {
-	case DSTMCTL_POOL:
-		r.pool.status = DSTM_BAD_REQUEST;
-		xr = (xdrproc_t)xdr_dstm_pool_info;
-		break;
-	case DSTMCTL_REVOKE:
-	case DSTMCTL_RELOAD:	/* without a reload hook */
-		r.msg.status = DSTM_BAD_REQUEST;
-		r.msg.msg = (char *)NOT_HERE;	/* encoded, never freed */
-		xr = (xdrproc_t)xdr_dstm_msg_reply;
-		break;
-	case DSTMCTL_LEASE_FOR:
-		r.lease.status = DSTM_BAD_REQUEST;
-		xr = (xdrproc_t)xdr_dstm_lease;
-		break;
-	default:
-		svcerr_noproc(xprt);
-		return;
-	}
-	/* the arguments are skipped with the rest of the record */
-	if (!svc_sendreply(xprt, xr, (char *)&r))
-		svcerr_systemerr(xprt);
-}
-
 void
 gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 {
@@ -270,7 +226,7 @@ gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 	}
 	switch (rq->rq_proc) {
 	case DSTMCTL_NULL:
-		if (!svc_sendreply(xprt, (xdrproc_t)xdr_nothing, NULL))
+		if (!svc_sendreply(xprt, (xdrproc_t)dstm_xdr_nothing, NULL))
 			svcerr_systemerr(xprt);
 		return;
 	case DSTMCTL_LEASES:
@@ -304,7 +260,7 @@ gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 		dstm_msg_reply m;
 
 		if (gwctl_reload == NULL) {
-			refuse(rq, xprt);
+			dstm_ctl_refuse(rq, xprt, NOT_HERE);
 			return;
 		}
 		m.status = gwctl_reload(msg, sizeof(msg)) == 0 ? DSTM_OK :
@@ -316,7 +272,7 @@ gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 		return;
 	}
 	default:
-		refuse(rq, xprt);
+		dstm_ctl_refuse(rq, xprt, NOT_HERE);
 		return;
 	}
 	if (!svc_sendreply(xprt, xr, (char *)&r))
