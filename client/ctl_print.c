@@ -698,6 +698,82 @@ print_config(const struct out *o, const char *text)
 
 /* ---- rpcd's status ---- */
 
+static const dstm_b4_status *
+b4_of(const dstm_client_status *st)
+{
+	return st->b4.b4_len == 1 ? st->b4.b4_val : NULL;
+}
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* mode b4: where the AFTR is and who said so */
+static void
+b4_json(struct json *j, const dstm_b4_status *b, const dstm_client_status *st)
+{
+	char a[ADDR_STRLEN];
+	struct in6_addr a6;
+
+	json_begin_object(j, "b4");
+	if (str(b->aftr_name)[0] != '\0')
+		json_string(j, "aftr_name", b->aftr_name);
+	else
+		json_null(j, "aftr_name");
+	memcpy(&a6, b->aftr6, sizeof(a6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&a6))
+		json_null(j, "aftr_address");
+	else
+		json_string(j, "aftr_address", addr6_ntop(&a6, a, sizeof(a)));
+	json_string(j, "aftr_from", str(b->aftr_from));
+	if (str(b->dhcpv6_interface)[0] != '\0')
+		json_string(j, "dhcpv6_interface", b->dhcpv6_interface);
+	else
+		json_null(j, "dhcpv6_interface");
+	json_begin_array(j, "dns_servers");
+	for (u_int i = 0; i < b->dns.dns_len; i++) {
+		memcpy(&a6, b->dns.dns_val[i], sizeof(a6));
+		json_string(j, NULL, addr6_ntop(&a6, a, sizeof(a)));
+	}
+	json_end_array(j);
+	if (st->lease.status == DSTM_OK)
+		json_string(j, "b4_address", in4_str(st->lease.addr, a,
+		    sizeof(a)));
+	else
+		json_null(j, "b4_address");
+	json_string(j, "nat", str(b->nat));
+	json_end_object(j);
+}
+
+static void
+b4_text(const dstm_b4_status *b, const dstm_client_status *st)
+{
+	char a[ADDR_STRLEN], c[ADDR_STRLEN];
+	struct in6_addr a6;
+
+	memcpy(&a6, b->aftr6, sizeof(a6));
+	printf("aftr:      %s%s%s (from %s%s%s)\n", str(b->aftr_name),
+	    str(b->aftr_name)[0] ? " = " : "", IN6_IS_ADDR_UNSPECIFIED(&a6) ?
+	    "not known yet" : addr6_ntop(&a6, a, sizeof(a)),
+	    str(b->aftr_from), str(b->dhcpv6_interface)[0] ? " on " : "",
+	    str(b->dhcpv6_interface));
+	printf("source:    %s\n", in6_str(st->source, a, sizeof(a)));
+	if (st->lease.status == DSTM_OK)
+		printf("tunnel:    %s peer %s, MTU %u, NAT44 %s\n",
+		    in4_str(st->lease.addr, a, sizeof(a)),
+		    in4_str(st->lease.tep4, c, sizeof(c)), st->lease.mtu,
+		    str(b->nat));
+	else
+		printf("tunnel:    down\n");
+	for (u_int i = 0; i < b->dns.dns_len; i++) {
+		memcpy(&a6, b->dns.dns_val[i], sizeof(a6));
+		printf("%s%s\n", i == 0 ? "dns:       " : "           ",
+		    addr6_ntop(&a6, a, sizeof(a)));
+	}
+}
+
 int
 print_client_status(const struct out *o, const dstm_client_status *st,
     const char *state)
@@ -723,6 +799,8 @@ print_client_status(const struct out *o, const dstm_client_status *st,
 		} else {
 			json_null(&j, "lease");
 		}
+		if (b4_of(st) != NULL)
+			b4_json(&j, b4_of(st), st);
 		if (st->last_error_msg != NULL && st->last_error_msg[0])
 			json_string(&j, "last_error", st->last_error_msg);
 		else
@@ -737,9 +815,14 @@ print_client_status(const struct out *o, const dstm_client_status *st,
 	}
 	printf("state:     %s (%s mode) on %s\n", state, st->mode,
 	    st->ifname);
-	printf("server:    %s, we are %s\n", st->server,
-	    in6_str(st->source, a, sizeof(a)));
-	if (bound) {
+	if (b4_of(st) != NULL)
+		b4_text(b4_of(st), st);	/* its tunnel line says it all */
+	else
+		printf("server:    %s, we are %s\n", st->server,
+		    in6_str(st->source, a, sizeof(a)));
+	if (b4_of(st) != NULL) {
+		/* above */
+	} else if (bound) {
 		printf("lease:     %s, %s left\n", in4_str(st->lease.addr, a,
 		    sizeof(a)), st->lease.lease_time == DSTM_LEASE_INFINITE ?
 		    "no end" : fmt_duration(st->lease.lease_time, d,

@@ -19,7 +19,8 @@ SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 COUNTER = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 
 # a type: "str", "int", "bool", "null", alternatives joined by "|"; a dict
-# is an object (a key ending in "?" is optional); [dict] a list of them;
+# is an object (a key ending in "?" is optional); [dict] a list of them,
+# ["str"] a list of strings;
 # "counters" an object of counter name -> int
 HEAD = {"command": "str", "status": "str", "code": "int|null"}
 LEASE = {"address": "str", "lease_time": "int", "expires_in": "int|null",
@@ -31,9 +32,13 @@ ENTRY = {"address": "str", "state": "str", "client": "str",
          "pkts_out": "int", "bytes_out": "int", "last_seen": "int|null"}
 RANGE = {"range": "str", "first": "str", "last": "str", "size": "int",
          "free": "int", "bound": "int", "held": "int", "excluded": "int"}
+# rpcd in mode b4 (DS-lite): where the AFTR is
+B4 = {"aftr_name": "str|null", "aftr_address": "str|null",
+      "aftr_from": "str", "dhcpv6_interface": "str|null",
+      "dns_servers": ["str"], "b4_address": "str|null", "nat": "str"}
 CLIENT = {"state": "str", "mode": "str", "interface": "str",
           "server": "str", "source": "str",
-          "lease": dict(LEASE, expires="int|null"),
+          "lease": dict(LEASE, expires="int|null"), "b4?": B4,
           "last_error": "str|null", "counters": "counters"}
 MESSAGE = {"message": "str"}
 
@@ -112,7 +117,11 @@ def check(obj, schema, path, errs, nullable=()):
                 errs.append(f"{p}: not a list")
                 continue
             for i, x in enumerate(v):
-                check(x, spec[0], f"{p}[{i}]", errs)
+                if isinstance(spec[0], str):
+                    if not type_ok(x, spec[0]):
+                        errs.append(f"{p}[{i}]: {x!r} is not {spec[0]}")
+                else:
+                    check(x, spec[0], f"{p}[{i}]", errs)
         elif not type_ok(v, spec):
             errs.append(f"{p}: {v!r} is not {spec}")
 
