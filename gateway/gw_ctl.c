@@ -36,12 +36,37 @@ fill_entry(const struct binding *b, dstm_lease_entry *e)
 	e->last_seen = b->ctr.last_seen;
 }
 
-static int
-by_addr(const void *a, const void *b)
+/* Heapsort by address, in place: glibc's qsort() asks the kernel for
+ * the memory size (sysinfo) on a large array, which our seccomp filter
+ * kills. */
+static void
+sift_down(struct binding *b, size_t i, size_t n)
 {
-	const struct binding *x = a, *y = b;
+	for (size_t c; (c = 2 * i + 1) < n; i = c) {
+		struct binding t;
 
-	return x->addr4 < y->addr4 ? -1 : x->addr4 > y->addr4;
+		if (c + 1 < n && b[c + 1].addr4 > b[c].addr4)
+			c++;
+		if (b[i].addr4 >= b[c].addr4)
+			return;
+		t = b[i];
+		b[i] = b[c];
+		b[c] = t;
+	}
+}
+
+static void
+sort_by_addr(struct binding *b, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(b, i, n);
+	for (size_t k = n; k-- > 1;) {
+		struct binding t = b[0];
+
+		b[0] = b[k];
+		b[k] = t;
+		sift_down(b, 0, k);
+	}
 }
 
 /* The server's LEASE_QUERY over the binding table, in address order. */
@@ -72,7 +97,7 @@ lease_query(struct gwsvc *v, const dstm_lease_query *q, dstm_lease_page *res)
 		res->status = DSTM_INTERNAL;
 		return;
 	}
-	qsort(bs, n, sizeof(*bs), by_addr);
+	sort_by_addr(bs, n);
 	if (n > 0 && (res->entries.entries_val = calloc(n < limit ? n : limit,
 	    sizeof(dstm_lease_entry))) == NULL) {
 		free(bs);
