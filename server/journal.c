@@ -37,12 +37,25 @@
  * buffered, then snapshots with seq = the last seq handed out; journal
  * records with seq <= it are already in the snapshot and replay skips them.
  *
+ * Off the event loop (journal_rotate, journal_snapshot): the loop commits,
+ * renames leases.journal to leases.journal.prev and goes on appending to a
+ * new leases.journal (through leases.journal.next, both renames synced
+ * before a record reaches the new file); another thread writes the
+ * snapshot at the rotation's seq, renames it into place, then removes
+ * .prev.  Replay reads .prev (if there) before leases.journal, one
+ * sequence across both, so a crash at any step replays every committed
+ * record: before the rename the old snapshot + .prev + the journal, after
+ * it the new snapshot (.prev's records all skipped) + the journal.  A
+ * .prev still holding records the snapshot lacks is compacted inline at
+ * the next start (store.c); one whose records are all in it is removed.
+ *
  * Policy: a snapshot is written whole and renamed into place, so any flaw
  * in it is real damage: open fails with -EBADMSG.  In the journal the first
  * bad record (short, bad magic/version/length, CRC, seq not increasing)
  * ends replay; it and everything after it is saved to
  * leases.journal.bad-<unixtime> and cut off, since a record after a corrupt
- * one cannot be trusted to be in order.  If that copy fails, open fails: the
+ * one cannot be trusted to be in order (a flaw in .prev cuts all of
+ * leases.journal too).  If that copy fails, open fails: the
  * bytes are never dropped unsaved.  A failed commit is cut back to the last
  * committed size and stays buffered for the next commit.
  */
@@ -75,6 +88,8 @@
 #define JOURNAL_NAME	"leases.journal"
 #define SNAP_NAME	"leases.snap"
 #define SNAP_TMP	"leases.snap.tmp"
+#define PREV_NAME	"leases.journal.prev"
+#define NEXT_NAME	"leases.journal.next"
 
 struct journal {
 	int			 dirfd;
@@ -84,6 +99,9 @@ struct journal {
 	uint64_t		 next_seq;
 	uint64_t		 committed;	/* journal file size */
 	uint64_t		 records;	/* since the last snapshot */
+	bool			 has_prev;	/* leases.journal.prev exists */
+	bool			 dir_unsynced;	/* a rotation's fsync failed */
+	uint64_t		 prev_records;	/* .prev's, not in a snapshot */
 	uint8_t			*buf;		/* appended, not yet written */
 	size_t			 len, cap;
 	struct journal_stats	 st;
@@ -366,9 +384,10 @@ out:
 	return rc;
 }
 
-/* Save [off, end) of the journal aside, then cut it there. */
+/* Save [off, end) of a journal file aside, then cut it there. */
 static int
-cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
+cut_tail(struct journal *j, int fd, const char *fname, uint8_t *scratch,
+    uint64_t off, const char *why)
 {
 	char name[64];
 	uint64_t pos = off;
@@ -384,7 +403,7 @@ cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
 			return -errno;
 	}
 	for (;;) {
-		ssize_t n = pread(j->fd, scratch, IO_CHUNK, (off_t)pos);
+		ssize_t n = pread(fd, scratch, IO_CHUNK, (off_t)pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -400,53 +419,88 @@ cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
 	}
 	/* the copy must be durable before the original bytes go away */
 	if (fsync(bfd) != 0 || fsync(j->dirfd) != 0 ||
-	    ftruncate(j->fd, (off_t)off) != 0 || fsync(j->fd) != 0) {
+	    ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0) {
 		rc = -errno;
 		goto out;
 	}
 	j->st.dropped_bytes += pos - off;
-	log_warnx("journal: %s at offset %llu; dropped %llu bytes, saved "
-	    "in %s", why, (unsigned long long)off,
+	log_warnx("journal: %s: %s at offset %llu; dropped %llu bytes, saved "
+	    "in %s", fname, why, (unsigned long long)off,
 	    (unsigned long long)(pos - off), name);
 out:
 	close(bfd);
 	return rc;
 }
 
+/* Replay one journal file from its start.  *last is the highest seq so
+ * far (.prev's carries into leases.journal); *off where it stopped, *why
+ * why (NULL at a clean end); *live the records past the snapshot. */
 static int
-journal_replay(struct journal *j, uint8_t *scratch, uint64_t snap_seq,
-    journal_replay_cb cb, void *arg)
+replay_file(int fd, uint8_t *scratch, uint64_t snap_seq, uint64_t *last,
+    journal_replay_cb cb, void *arg, uint64_t *off, const char **why,
+    uint64_t *live)
 {
-	struct reader rd = { j->fd, scratch, 0, 0, 0 };
+	struct reader rd = { fd, scratch, 0, 0, 0 };
 	uint8_t rec[REC_LEN];
-	const char *why = NULL;
-	uint64_t off = 0, seq, last = 0;
+	uint64_t seq;
 	struct jrec r;
 	size_t len;
 	int rc;
 
-	for (;; off += len) {
-		if ((rc = rec_read(&rd, rec, &len, &seq, &r, &why)) < 0)
+	*live = 0;
+	for (*off = 0;; *off += len) {
+		if ((rc = rec_read(&rd, rec, &len, &seq, &r, why)) < 0)
 			return rc;
-		if (rc == 0 || why != NULL)
-			break;
-		if (seq <= last) {
-			why = "sequence number not increasing";
-			break;
+		if (rc == 0 || *why != NULL)
+			return 0;
+		if (seq <= *last) {
+			*why = "sequence number not increasing";
+			return 0;
 		}
-		last = seq;
+		*last = seq;
 		if (seq <= snap_seq)
 			continue;	/* compaction crashed before the cut */
 		if (cb != NULL && (rc = cb(&r, arg)) != 0)
 			return rc;
-		j->st.journal_records++;
+		(*live)++;
 	}
-	j->records = j->st.journal_records;
+}
+
+/* .prev (pfd, or -1) then leases.journal */
+static int
+journal_replay(struct journal *j, int pfd, uint8_t *scratch,
+    uint64_t snap_seq, journal_replay_cb cb, void *arg)
+{
+	const char *pwhy = NULL, *why = NULL;
+	uint64_t last = 0, poff = 0, off = 0, plive = 0, live = 0;
+	int rc;
+
+	if (pfd >= 0 && (rc = replay_file(pfd, scratch, snap_seq, &last, cb,
+	    arg, &poff, &pwhy, &plive)) != 0)
+		return rc;
+	if (pwhy != NULL)
+		why = "it follows a flaw in " PREV_NAME;
+	else if ((rc = replay_file(j->fd, scratch, snap_seq, &last, cb, arg,
+	    &off, &why, &live)) != 0)
+		return rc;
+	j->st.journal_records = plive + live;
+	j->records = live;
 	j->next_seq = (last > snap_seq ? last : snap_seq) + 1;
-	if (why != NULL && (rc = cut_tail(j, scratch, off, why)) != 0)
+	if (pwhy != NULL && (rc = cut_tail(j, pfd, PREV_NAME, scratch, poff,
+	    pwhy)) != 0)
+		return rc;
+	if (why != NULL && (rc = cut_tail(j, j->fd, JOURNAL_NAME, scratch,
+	    off, why)) != 0)
 		return rc;
 	j->committed = off;
-	if (off > 0 && j->records == 0) {
+	if (pfd >= 0 && plive > 0) {
+		/* a compaction that did not finish: store.c runs it again */
+		j->has_prev = true;
+		j->prev_records = plive;
+	} else if (pfd >= 0 && (unlinkat(j->dirfd, PREV_NAME, 0) != 0 ||
+	    fsync(j->dirfd) != 0))
+		return -errno;
+	if (off > 0 && live == 0) {
 		/* all already in the snapshot: finish that compaction */
 		if (ftruncate(j->fd, 0) != 0 || fsync(j->fd) != 0)
 			return -errno;
@@ -462,7 +516,7 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 	struct journal *j;
 	uint8_t *scratch = NULL;
 	uint64_t snap_seq;
-	int rc;
+	int pfd = -1, rc;
 
 	*out = NULL;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
@@ -476,7 +530,8 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 		rc = -errno;
 		goto out;
 	}
-	if (unlinkat(j->dirfd, SNAP_TMP, 0) != 0 && errno != ENOENT) {
+	if ((unlinkat(j->dirfd, SNAP_TMP, 0) != 0 && errno != ENOENT) ||
+	    (unlinkat(j->dirfd, NEXT_NAME, 0) != 0 && errno != ENOENT)) {
 		rc = -errno;
 		goto out;
 	}
@@ -492,11 +547,18 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 		rc = -errno;
 		goto out;
 	}
-	if ((rc = journal_replay(j, scratch, snap_seq, cb, arg)) != 0)
+	pfd = openat(j->dirfd, PREV_NAME, O_RDWR | O_CLOEXEC);
+	if (pfd < 0 && errno != ENOENT) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = journal_replay(j, pfd, scratch, snap_seq, cb, arg)) != 0)
 		goto out;
 	*out = j;
 	j = NULL;
 out:
+	if (pfd >= 0)
+		close(pfd);
 	free(scratch);
 	journal_close(j);
 	return rc;
@@ -558,6 +620,12 @@ journal_commit(struct journal *j)
 		return j->broken;
 	if (j->len == 0)
 		return 0;
+	/* a record in the new journal needs its name durable first */
+	if (j->dir_unsynced) {
+		if (fsync(j->dirfd) != 0)
+			return -errno;
+		j->dir_unsynced = false;
+	}
 	if ((rc = write_all(j->fd, j->buf, j->len)) != 0)
 		goto out;
 	if (j->sync) {
@@ -578,44 +646,37 @@ out:
 	return rc;
 }
 
-/* Stream the snapshot into leases.snap.tmp through j->buf. */
+/* Stream the snapshot into fd through buf (IO_CHUNK + REC_LEN bytes). */
 static int
-snap_write(struct journal *j, int fd, uint64_t seq, journal_iter_cb it,
-    void *arg)
+snap_write(int fd, uint8_t *buf, uint64_t seq, journal_iter_cb it, void *arg)
 {
 	uint8_t hdr[SNAP_HDR_LEN];
 	uint64_t count = 0;
 	uint32_t crc = 0;
 	struct jrec r;
+	size_t len = 0;
 	int rc, more;
 
 	memset(hdr, 0, sizeof(hdr));
 	if ((rc = write_all(fd, hdr, sizeof(hdr))) != 0)
 		return rc;
 	while ((more = it(&r, arg)) > 0) {
-		if ((rc = buf_reserve(j, REC_LEN)) != 0)
-			return rc;
-		rec_encode(j->buf + j->len, seq, &r);
-		crc = crc32c(crc, j->buf + j->len, REC_LEN);
-		j->len += REC_LEN;
+		rec_encode(buf + len, seq, &r);
+		crc = crc32c(crc, buf + len, REC_LEN);
+		len += REC_LEN;
 		count++;
-		if (j->len >= IO_CHUNK) {
-			rc = write_all(fd, j->buf, j->len);
-			j->len = 0;
-			if (rc != 0)
+		if (len >= IO_CHUNK) {
+			if ((rc = write_all(fd, buf, len)) != 0)
 				return rc;
+			len = 0;
 		}
 	}
 	if (more < 0)
 		return more;
-	if ((rc = buf_reserve(j, SNAP_END_LEN)) != 0)
-		return rc;
-	put32(j->buf + j->len, SNAP_END);
-	put32(j->buf + j->len + 4, crc);
-	j->len += SNAP_END_LEN;
-	rc = write_all(fd, j->buf, j->len);
-	j->len = 0;
-	if (rc != 0)
+	put32(buf + len, SNAP_END);
+	put32(buf + len + 4, crc);
+	len += SNAP_END_LEN;
+	if ((rc = write_all(fd, buf, len)) != 0)
 		return rc;
 	put32(hdr, SNAP_MAGIC);
 	put16(hdr + 4, FMT_VERSION);
@@ -628,47 +689,140 @@ snap_write(struct journal *j, int fd, uint64_t seq, journal_iter_cb it,
 	return write_all(fd, hdr, sizeof(hdr));
 }
 
-int
-journal_compact(struct journal *j, journal_iter_cb it, void *arg)
+/* Write leases.snap.tmp, sync it, rename it to leases.snap, sync the
+ * directory.  Touches nothing of struct journal but the directory: the
+ * compaction thread calls it while the loop appends. */
+static int
+snap_build(int dirfd, uint64_t seq, journal_iter_cb it, void *arg)
 {
-	uint64_t seq;
+	uint8_t *buf;
 	int fd = -1, rc;
 
-	if ((rc = journal_commit(j)) != 0)
-		return rc;
-	seq = j->next_seq - 1;
-	fd = openat(j->dirfd, SNAP_TMP,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	rc = snap_write(j, fd, seq, it, arg);
-	j->len = 0;	/* staging area, never journal records */
-	if (rc != 0)
+	if ((buf = malloc(IO_CHUNK + REC_LEN)) == NULL)
+		return -ENOMEM;
+	fd = openat(dirfd, SNAP_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = snap_write(fd, buf, seq, it, arg)) != 0)
 		goto out;
 	/* always synced, even without `sync`: the journal is cut next and
 	 * an unsynced snapshot would lose everything, not just the tail */
 	if (fsync(fd) != 0 ||
-	    renameat(j->dirfd, SNAP_TMP, j->dirfd, SNAP_NAME) != 0 ||
-	    fsync(j->dirfd) != 0) {
-		rc = -errno;
-		goto out;
-	}
-	j->records = 0;
-	j->st.compactions++;
-	/* a failure from here on leaves records <= seq that replay skips */
-	if (ftruncate(j->fd, 0) != 0) {
-		rc = -errno;
-		goto out;
-	}
-	j->committed = 0;
-	if (fsync(j->fd) != 0)
+	    renameat(dirfd, SNAP_TMP, dirfd, SNAP_NAME) != 0 ||
+	    fsync(dirfd) != 0)
 		rc = -errno;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (rc != 0)
-		unlinkat(j->dirfd, SNAP_TMP, 0);
+		unlinkat(dirfd, SNAP_TMP, 0);
+	free(buf);
 	return rc;
+}
+
+int
+journal_compact(struct journal *j, journal_iter_cb it, void *arg)
+{
+	uint64_t seq;
+	int rc;
+
+	if ((rc = journal_commit(j)) != 0)
+		return rc;
+	seq = j->next_seq - 1;
+	if ((rc = snap_build(j->dirfd, seq, it, arg)) != 0)
+		return rc;
+	j->records = 0;
+	j->prev_records = 0;
+	j->st.compactions++;
+	/* a failure from here on leaves records <= seq that replay skips */
+	if (j->has_prev) {
+		if ((unlinkat(j->dirfd, PREV_NAME, 0) != 0 && errno != ENOENT) ||
+		    fsync(j->dirfd) != 0)
+			return -errno;
+		j->has_prev = false;
+	}
+	if (ftruncate(j->fd, 0) != 0)
+		return -errno;
+	j->committed = 0;
+	if (fsync(j->fd) != 0)
+		return -errno;
+	return 0;
+}
+
+int
+journal_rotate(struct journal *j, uint64_t *seq)
+{
+	int fd, rc;
+
+	if (j->has_prev)
+		return -EBUSY;
+	if ((rc = journal_commit(j)) != 0)
+		return rc;
+	fd = openat(j->dirfd, NEXT_NAME,
+	    O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (renameat(j->dirfd, JOURNAL_NAME, j->dirfd, PREV_NAME) != 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if (renameat(j->dirfd, NEXT_NAME, j->dirfd, JOURNAL_NAME) != 0) {
+		rc = -errno;
+		if (renameat(j->dirfd, PREV_NAME, j->dirfd, JOURNAL_NAME) != 0) {
+			log_warn("journal: cannot rename %s back", PREV_NAME);
+			j->broken = -EIO;
+		}
+		goto fail;
+	}
+	close(j->fd);
+	j->fd = fd;
+	j->committed = 0;
+	j->has_prev = true;
+	j->prev_records = j->records;
+	j->records = 0;
+	*seq = j->next_seq - 1;
+	/* both names durable before a record goes to the new file: if this
+	 * fails, the next commit tries again first */
+	if (fsync(j->dirfd) != 0)
+		j->dir_unsynced = true;
+	return 0;
+fail:
+	close(fd);
+	unlinkat(j->dirfd, NEXT_NAME, 0);
+	return rc;
+}
+
+int
+journal_snapshot(struct journal *j, uint64_t seq, journal_iter_cb it,
+    void *arg)
+{
+	int rc;
+
+	if ((rc = snap_build(j->dirfd, seq, it, arg)) != 0)
+		return rc;
+	if (unlinkat(j->dirfd, PREV_NAME, 0) != 0 || fsync(j->dirfd) != 0)
+		return -errno;
+	return 0;
+}
+
+void
+journal_rotate_done(struct journal *j, int rc)
+{
+	if (rc == 0) {
+		j->has_prev = false;
+		j->st.compactions++;
+	} else
+		j->records += j->prev_records;	/* still to compact */
+	j->prev_records = 0;
+}
+
+bool
+journal_has_prev(const struct journal *j)
+{
+	return j->has_prev;
 }
 
 uint64_t

@@ -532,6 +532,7 @@ event_loop(struct server *s, int sfd)
 		timeout = next == INT64_MAX ? 1000 :
 		    next <= now ? 0 : (next - now) * 1000 > 1000 ? 1000 :
 		    (int)(next - now) * 1000;
+		timeout = store_timeout(s, timeout);
 		n = epoll_wait(ep_fd, evs, SRV_EPOLL_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
