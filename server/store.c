@@ -363,7 +363,7 @@ store_maybe_compact(struct server *s)
 	cp.next = 0;
 	cp.n = 0;
 	cp.phase = CP_COPY;
-	store_compact_step(s, COPY_BUDGET_US);
+	store_compact_step(s, 0);	/* a slice now, the rest in later rounds */
 }
 
 int
