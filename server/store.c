@@ -229,20 +229,52 @@ copy_some(const struct lease_table *t, int64_t deadline_us)
 }
 
 /* List order, as compact_next writes it: bound and held by expiry (replay
- * inserts at the tail of each), then static and remembered free slots. */
-static int
-snap_order(const void *pa, const void *pb)
-{
-	const struct jrec *a = pa, *b = pb;
-	int ca = a->state == LEASE_BOUND ? 0 : a->state == LEASE_HELD ? 1 : 2;
-	int cb = b->state == LEASE_BOUND ? 0 : b->state == LEASE_HELD ? 1 : 2;
+ * inserts at the tail of each), then static and remembered free slots.
+ * The copy is in address order, so a stable sort keeps ties in it.  Our
+ * own merge sort: glibc's qsort asks sysinfo(2) how much memory there is,
+ * a call the seccomp filter does not allow. */
+struct snap_key {
+	int64_t		expires;
+	uint32_t	idx;		/* in cp.recs */
+	uint32_t	rank;		/* 0 bound, 1 held, 2 the rest */
+};
 
-	if (ca != cb)
-		return ca - cb;
-	if (ca < 2 && a->expires != b->expires)
-		return a->expires < b->expires ? -1 : 1;
-	return a->addr < b->addr ? -1 : a->addr > b->addr;
+static bool
+key_before(const struct snap_key *a, const struct snap_key *b)
+{
+	if (a->rank != b->rank)
+		return a->rank < b->rank;
+	return a->rank < 2 && a->expires < b->expires;
 }
+
+/* Sort v[0..n) stably with tmp[n]; returns the array holding the result. */
+static struct snap_key *
+merge_sort(struct snap_key *v, struct snap_key *tmp, size_t n)
+{
+	struct snap_key *t;
+
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = key_before(&v[j], &v[i]) ? v[j++] :
+				    v[i++];
+			while (i < mid)
+				tmp[k++] = v[i++];
+			while (j < hi)
+				tmp[k++] = v[j++];
+		}
+		t = v;
+		v = tmp;
+		tmp = t;
+	}
+	return v;
+}
+
+static const struct snap_key *sorted;
 
 static int
 copy_next(struct jrec *r, void *arg)
@@ -250,7 +282,7 @@ copy_next(struct jrec *r, void *arg)
 	(void)arg;
 	if (cp.pos == cp.n)
 		return 0;
-	*r = cp.recs[cp.pos++];
+	*r = cp.recs[sorted[cp.pos++].idx];
 	return 1;
 }
 
@@ -258,10 +290,28 @@ static void *
 compact_thread(void *arg)
 {
 	struct journal *j = arg;
+	struct snap_key *keys, *tmp;
 
-	qsort(cp.recs, cp.n, sizeof(*cp.recs), snap_order);
+	keys = reallocarray(NULL, cp.n ? cp.n : 1, sizeof(*keys));
+	tmp = reallocarray(NULL, cp.n ? cp.n : 1, sizeof(*tmp));
+	if (keys == NULL || tmp == NULL) {
+		cp.rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < cp.n; i++) {
+		const struct jrec *r = &cp.recs[i];
+
+		keys[i].expires = r->expires;
+		keys[i].idx = (uint32_t)i;
+		keys[i].rank = r->state == LEASE_BOUND ? 0 :
+		    r->state == LEASE_HELD ? 1 : 2;
+	}
+	sorted = merge_sort(keys, tmp, cp.n);
 	cp.pos = 0;
 	cp.rc = journal_snapshot(j, cp.seq, copy_next, NULL);
+out:
+	free(keys);
+	free(tmp);
 	atomic_store(&cp.done, true);
 	return NULL;
 }
