@@ -37,25 +37,26 @@
  * buffered, then snapshots with seq = the last seq handed out; journal
  * records with seq <= it are already in the snapshot and replay skips them.
  *
- * Off the event loop (journal_rotate, journal_snapshot): the loop commits,
- * renames leases.journal to leases.journal.prev and goes on appending to a
- * new leases.journal (through leases.journal.next, both renames synced
- * before a record reaches the new file); another thread writes the
- * snapshot at the rotation's seq, renames it into place, then removes
- * .prev.  Replay reads .prev (if there) before leases.journal, one
+ * Off the event loop (journal_rotate, journal_snapshot): beside
+ * leases.journal there is always an empty leases.journal.next, created and
+ * its name synced in advance.  The loop commits and switches its appends
+ * to .next: no system call, no wait.  Another thread writes the snapshot
+ * at the switch's seq, renames it into place, then renames .next over
+ * leases.journal (the old records are all in the snapshot) and creates
+ * the next empty .next.  Replay reads leases.journal then .next, one
  * sequence across both, so a crash at any step replays every committed
- * record: before the rename the old snapshot + .prev + the journal, after
- * it the new snapshot (.prev's records all skipped) + the journal.  A
- * .prev still holding records the snapshot lacks is compacted inline at
- * the next start (store.c); one whose records are all in it is removed.
+ * record: before the snapshot's rename the old snapshot + both files,
+ * after it the new one (leases.journal's records all skipped) + .next,
+ * after the second rename the new snapshot + the new leases.journal.  A
+ * .next found holding records at start is compacted inline (store.c).
  *
  * Policy: a snapshot is written whole and renamed into place, so any flaw
  * in it is real damage: open fails with -EBADMSG.  In the journal the first
  * bad record (short, bad magic/version/length, CRC, seq not increasing)
  * ends replay; it and everything after it is saved to
  * leases.journal.bad-<unixtime> and cut off, since a record after a corrupt
- * one cannot be trusted to be in order (a flaw in .prev cuts all of
- * leases.journal too).  If that copy fails, open fails: the
+ * one cannot be trusted to be in order (a flaw in leases.journal cuts
+ * all of .next too).  If that copy fails, open fails: the
  * bytes are never dropped unsaved.  A failed commit is cut back to the last
  * committed size and stays buffered for the next commit.
  */
@@ -84,24 +85,27 @@
 #define SNAP_HDR_LEN	32
 #define SNAP_END_LEN	8
 #define IO_CHUNK	65536
+#define SNAP_SYNC_EVERY	(16 * IO_CHUNK)	/* bytes between a snapshot's syncs */
 
 #define JOURNAL_NAME	"leases.journal"
 #define SNAP_NAME	"leases.snap"
 #define SNAP_TMP	"leases.snap.tmp"
-#define PREV_NAME	"leases.journal.prev"
 #define NEXT_NAME	"leases.journal.next"
 
 struct journal {
 	int			 dirfd;
-	int			 fd;
+	int			 fd;		/* appends go here */
+	int			 spare;		/* the empty .next, or -1 */
+	int			 old;		/* leases.journal while .next
+						 * takes the appends, or -1 */
+	int			 th_spare;	/* the thread's new .next */
+	bool			 th_renamed;	/* .next became the journal */
 	bool			 sync;
 	int			 broken;	/* -errno once the file is unsafe */
 	uint64_t		 next_seq;
 	uint64_t		 committed;	/* journal file size */
 	uint64_t		 records;	/* since the last snapshot */
-	bool			 has_prev;	/* leases.journal.prev exists */
-	bool			 dir_unsynced;	/* a rotation's fsync failed */
-	uint64_t		 prev_records;	/* .prev's, not in a snapshot */
+	uint64_t		 old_records;	/* in `old`, not in a snapshot */
 	uint8_t			*buf;		/* appended, not yet written */
 	size_t			 len, cap;
 	struct journal_stats	 st;
@@ -466,41 +470,54 @@ replay_file(int fd, uint8_t *scratch, uint64_t snap_seq, uint64_t *last,
 	}
 }
 
-/* .prev (pfd, or -1) then leases.journal */
+/* A new empty .next, its name durable: -errno, or its descriptor. */
 static int
-journal_replay(struct journal *j, int pfd, uint8_t *scratch,
+spare_create(int dirfd)
+{
+	int fd = openat(dirfd, NEXT_NAME,
+	    O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(dirfd) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* leases.journal (j->fd) then .next (nfd, or -1) */
+static int
+journal_replay(struct journal *j, int nfd, uint8_t *scratch,
     uint64_t snap_seq, journal_replay_cb cb, void *arg)
 {
-	const char *pwhy = NULL, *why = NULL;
-	uint64_t last = 0, poff = 0, off = 0, plive = 0, live = 0;
+	const char *why = NULL, *nwhy = NULL;
+	uint64_t last = 0, off = 0, noff = 0, live = 0, nlive = 0;
 	int rc;
 
-	if (pfd >= 0 && (rc = replay_file(pfd, scratch, snap_seq, &last, cb,
-	    arg, &poff, &pwhy, &plive)) != 0)
+	if ((rc = replay_file(j->fd, scratch, snap_seq, &last, cb, arg, &off,
+	    &why, &live)) != 0)
 		return rc;
-	if (pwhy != NULL)
-		why = "it follows a flaw in " PREV_NAME;
-	else if ((rc = replay_file(j->fd, scratch, snap_seq, &last, cb, arg,
-	    &off, &why, &live)) != 0)
+	if (nfd >= 0 && why != NULL) {
+		if (lseek(nfd, 0, SEEK_END) > 0)
+			nwhy = "it follows a flaw in " JOURNAL_NAME;
+	}
+	else if (nfd >= 0 && (rc = replay_file(nfd, scratch, snap_seq, &last,
+	    cb, arg, &noff, &nwhy, &nlive)) != 0)
 		return rc;
-	j->st.journal_records = plive + live;
-	j->records = live;
+	j->st.journal_records = live + nlive;
+	j->records = live + nlive;
 	j->next_seq = (last > snap_seq ? last : snap_seq) + 1;
-	if (pwhy != NULL && (rc = cut_tail(j, pfd, PREV_NAME, scratch, poff,
-	    pwhy)) != 0)
+	if (why != NULL && (rc = cut_tail(j, j->fd, JOURNAL_NAME, scratch, off,
+	    why)) != 0)
 		return rc;
-	if (why != NULL && (rc = cut_tail(j, j->fd, JOURNAL_NAME, scratch,
-	    off, why)) != 0)
+	if (nwhy != NULL && (rc = cut_tail(j, nfd, NEXT_NAME, scratch, noff,
+	    nwhy)) != 0)
 		return rc;
 	j->committed = off;
-	if (pfd >= 0 && plive > 0) {
-		/* a compaction that did not finish: store.c runs it again */
-		j->has_prev = true;
-		j->prev_records = plive;
-	} else if (pfd >= 0 && (unlinkat(j->dirfd, PREV_NAME, 0) != 0 ||
-	    fsync(j->dirfd) != 0))
-		return -errno;
-	if (off > 0 && live == 0) {
+	if (off > 0 && live == 0 && noff == 0) {
 		/* all already in the snapshot: finish that compaction */
 		if (ftruncate(j->fd, 0) != 0 || fsync(j->fd) != 0)
 			return -errno;
@@ -516,12 +533,12 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 	struct journal *j;
 	uint8_t *scratch = NULL;
 	uint64_t snap_seq;
-	int pfd = -1, rc;
+	int nfd = -1, rc;
 
 	*out = NULL;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return -ENOMEM;
-	j->dirfd = j->fd = -1;
+	j->dirfd = j->fd = j->spare = j->old = j->th_spare = -1;
 	j->sync = sync;
 	if ((rc = mkdir_p(dir)) != 0)
 		goto out;
@@ -530,8 +547,7 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 		rc = -errno;
 		goto out;
 	}
-	if ((unlinkat(j->dirfd, SNAP_TMP, 0) != 0 && errno != ENOENT) ||
-	    (unlinkat(j->dirfd, NEXT_NAME, 0) != 0 && errno != ENOENT)) {
+	if (unlinkat(j->dirfd, SNAP_TMP, 0) != 0 && errno != ENOENT) {
 		rc = -errno;
 		goto out;
 	}
@@ -547,19 +563,36 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 		rc = -errno;
 		goto out;
 	}
-	pfd = openat(j->dirfd, PREV_NAME, O_RDWR | O_CLOEXEC);
-	if (pfd < 0 && errno != ENOENT) {
+	nfd = openat(j->dirfd, NEXT_NAME, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (nfd < 0 && errno != ENOENT) {
 		rc = -errno;
 		goto out;
 	}
-	if ((rc = journal_replay(j, pfd, scratch, snap_seq, cb, arg)) != 0)
+	if ((rc = journal_replay(j, nfd, scratch, snap_seq, cb, arg)) != 0)
 		goto out;
+	if (nfd >= 0 && lseek(nfd, 0, SEEK_END) > 0) {
+		/* a compaction did not finish: appends go on in .next, and
+		 * store.c compacts inline (journal_can_rotate is false) */
+		j->old = j->fd;
+		j->old_records = j->records;
+		j->fd = nfd;
+		j->committed = (uint64_t)lseek(nfd, 0, SEEK_END);
+		nfd = -1;
+	} else if (nfd >= 0) {
+		j->spare = nfd;
+		nfd = -1;
+	} else if ((j->spare = spare_create(j->dirfd)) < 0) {
+		rc = j->spare;
+		j->spare = -1;
+		goto out;
+	}
 	*out = j;
 	j = NULL;
 out:
-	if (pfd >= 0)
-		close(pfd);
+	if (nfd >= 0)
+		close(nfd);
 	free(scratch);
+
 	journal_close(j);
 	return rc;
 }
@@ -571,6 +604,12 @@ journal_close(struct journal *j)
 		return;
 	if (j->fd >= 0)
 		close(j->fd);
+	if (j->spare >= 0)
+		close(j->spare);
+	if (j->old >= 0)
+		close(j->old);
+	if (j->th_spare >= 0)
+		close(j->th_spare);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	free(j->buf);
@@ -620,12 +659,6 @@ journal_commit(struct journal *j)
 		return j->broken;
 	if (j->len == 0)
 		return 0;
-	/* a record in the new journal needs its name durable first */
-	if (j->dir_unsynced) {
-		if (fsync(j->dirfd) != 0)
-			return -errno;
-		j->dir_unsynced = false;
-	}
 	if ((rc = write_all(j->fd, j->buf, j->len)) != 0)
 		goto out;
 	if (j->sync) {
@@ -646,12 +679,16 @@ out:
 	return rc;
 }
 
-/* Stream the snapshot into fd through buf (IO_CHUNK + REC_LEN bytes). */
+/* Stream the snapshot into fd through buf (IO_CHUNK + REC_LEN bytes),
+ * syncing every megabyte: a big dirty file makes the journal's own syncs
+ * wait for its writeback (ext4 commits a file's data before the metadata
+ * that the next fdatasync of the journal flushes), so the loop would stall
+ * in its commit while the thread writes. */
 static int
 snap_write(int fd, uint8_t *buf, uint64_t seq, journal_iter_cb it, void *arg)
 {
 	uint8_t hdr[SNAP_HDR_LEN];
-	uint64_t count = 0;
+	uint64_t count = 0, unsynced = 0;
 	uint32_t crc = 0;
 	struct jrec r;
 	size_t len = 0;
@@ -668,7 +705,13 @@ snap_write(int fd, uint8_t *buf, uint64_t seq, journal_iter_cb it, void *arg)
 		if (len >= IO_CHUNK) {
 			if ((rc = write_all(fd, buf, len)) != 0)
 				return rc;
+			unsynced += len;
 			len = 0;
+		}
+		if (unsynced >= SNAP_SYNC_EVERY) {
+			if (fdatasync(fd) != 0)
+				return -errno;
+			unsynced = 0;
 		}
 	}
 	if (more < 0)
@@ -723,11 +766,47 @@ out:
 	return rc;
 }
 
+/* After the snapshot covers both files: .next becomes leases.journal,
+ * the old one goes (its blocks freed here, not in the loop), and a new
+ * empty .next is made.  Called by the thread, or inline. */
+static int
+rotation_end(struct journal *j)
+{
+	int fd;
+
+	if (!j->th_renamed) {
+		if (renameat(j->dirfd, NEXT_NAME, j->dirfd, JOURNAL_NAME) != 0 ||
+		    fsync(j->dirfd) != 0)
+			return -errno;
+		j->th_renamed = true;
+		close(j->old);
+		j->old = -1;
+	}
+	if ((fd = spare_create(j->dirfd)) < 0)
+		return fd;
+	j->th_spare = fd;
+	return 0;
+}
+
+/* The loop's side of rotation_end, after it returned. */
+static void
+rotation_adopt(struct journal *j)
+{
+	if (j->th_renamed) {
+		j->old_records = 0;
+		j->th_renamed = false;
+	}
+	if (j->th_spare >= 0) {
+		j->spare = j->th_spare;
+		j->th_spare = -1;
+	}
+}
+
 int
 journal_compact(struct journal *j, journal_iter_cb it, void *arg)
 {
 	uint64_t seq;
-	int rc;
+	int rc = 0;
 
 	if ((rc = journal_commit(j)) != 0)
 		return rc;
@@ -735,15 +814,18 @@ journal_compact(struct journal *j, journal_iter_cb it, void *arg)
 	if ((rc = snap_build(j->dirfd, seq, it, arg)) != 0)
 		return rc;
 	j->records = 0;
-	j->prev_records = 0;
 	j->st.compactions++;
 	/* a failure from here on leaves records <= seq that replay skips */
-	if (j->has_prev) {
-		if ((unlinkat(j->dirfd, PREV_NAME, 0) != 0 && errno != ENOENT) ||
-		    fsync(j->dirfd) != 0)
-			return -errno;
-		j->has_prev = false;
+	if (j->old >= 0)
+		rc = rotation_end(j);
+	else if (j->spare < 0 && (rc = spare_create(j->dirfd)) >= 0) {
+		j->th_spare = rc;
+		rc = 0;
 	}
+	rotation_adopt(j);
+	if (rc != 0)
+		return rc;
+	j->old_records = 0;
 	if (ftruncate(j->fd, 0) != 0)
 		return -errno;
 	j->committed = 0;
@@ -752,47 +834,30 @@ journal_compact(struct journal *j, journal_iter_cb it, void *arg)
 	return 0;
 }
 
+bool
+journal_can_rotate(const struct journal *j)
+{
+	return j->old < 0 && j->spare >= 0 && !j->broken;
+}
+
 int
 journal_rotate(struct journal *j, uint64_t *seq)
 {
-	int fd, rc;
+	int rc;
 
-	if (j->has_prev)
+	if (!journal_can_rotate(j))
 		return -EBUSY;
 	if ((rc = journal_commit(j)) != 0)
 		return rc;
-	fd = openat(j->dirfd, NEXT_NAME,
-	    O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (renameat(j->dirfd, JOURNAL_NAME, j->dirfd, PREV_NAME) != 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (renameat(j->dirfd, NEXT_NAME, j->dirfd, JOURNAL_NAME) != 0) {
-		rc = -errno;
-		if (renameat(j->dirfd, PREV_NAME, j->dirfd, JOURNAL_NAME) != 0) {
-			log_warn("journal: cannot rename %s back", PREV_NAME);
-			j->broken = -EIO;
-		}
-		goto fail;
-	}
-	close(j->fd);
-	j->fd = fd;
+	/* .next's name is durable already: nothing to sync here */
+	j->old = j->fd;
+	j->fd = j->spare;
+	j->spare = -1;
 	j->committed = 0;
-	j->has_prev = true;
-	j->prev_records = j->records;
+	j->old_records = j->records;
 	j->records = 0;
 	*seq = j->next_seq - 1;
-	/* both names durable before a record goes to the new file: if this
-	 * fails, the next commit tries again first */
-	if (fsync(j->dirfd) != 0)
-		j->dir_unsynced = true;
 	return 0;
-fail:
-	close(fd);
-	unlinkat(j->dirfd, NEXT_NAME, 0);
-	return rc;
 }
 
 int
@@ -803,26 +868,17 @@ journal_snapshot(struct journal *j, uint64_t seq, journal_iter_cb it,
 
 	if ((rc = snap_build(j->dirfd, seq, it, arg)) != 0)
 		return rc;
-	if (unlinkat(j->dirfd, PREV_NAME, 0) != 0 || fsync(j->dirfd) != 0)
-		return -errno;
-	return 0;
+	return rotation_end(j);
 }
 
 void
 journal_rotate_done(struct journal *j, int rc)
 {
-	if (rc == 0) {
-		j->has_prev = false;
+	rotation_adopt(j);
+	if (rc == 0)
 		j->st.compactions++;
-	} else
-		j->records += j->prev_records;	/* still to compact */
-	j->prev_records = 0;
-}
-
-bool
-journal_has_prev(const struct journal *j)
-{
-	return j->has_prev;
+	else if (j->old >= 0)
+		j->records += j->old_records;	/* still to compact */
 }
 
 uint64_t

@@ -19,10 +19,12 @@
  * record above S over the snapshot, in order, ends at each address's last
  * state whichever version the copy caught.  Positions are addresses, not
  * slot indices, so a reload that replaces the table mid-copy neither
- * skips an address nor copies one twice.  A .prev left by a failed or
- * interrupted rotation is compacted inline (journal_compact), as is every
- * compaction with DSTM_COMPACT_INLINE=1 in the environment (the old way,
- * kept for make bench to compare). */
+ * skips an address nor copies one twice.  A rotation left unfinished
+ * (the thread failed, or a crash: found at start) is finished by an inline
+ * compaction (journal_compact), as is every compaction with
+ * DSTM_COMPACT_INLINE=1 in the environment (the old way, kept for make
+ * bench to compare).  The loop makes no system call for it but the
+ * thread's creation and join; the thread frees the copy. */
 #include "server/server.h"
 
 #include <errno.h>
@@ -310,8 +312,11 @@ compact_thread(void *arg)
 	cp.pos = 0;
 	cp.rc = journal_snapshot(j, cp.seq, copy_next, NULL);
 out:
+	/* big blocks: unmapped here, not in the loop */
 	free(keys);
 	free(tmp);
+	free(cp.recs);
+	cp.recs = NULL;
 	atomic_store(&cp.done, true);
 	return NULL;
 }
@@ -322,8 +327,6 @@ compact_finish(struct server *s)
 	size_t n = cp.n;
 
 	journal_rotate_done(s->journal, cp.rc);
-	free(cp.recs);
-	cp.recs = NULL;
 	cp.n = cp.cap = 0;
 	cp.phase = CP_IDLE;
 	if (cp.rc != 0) {
@@ -400,7 +403,7 @@ store_maybe_compact(struct server *s)
 		return;
 	if (store_commit(s) != 0)
 		return;
-	if (cp.inline_only || journal_has_prev(s->journal)) {
+	if (cp.inline_only || !journal_can_rotate(s->journal)) {
 		compact_inline(s);
 		return;
 	}
@@ -449,7 +452,7 @@ store_open(struct server *s)
 	    (unsigned long long)st->snapshot_records,
 	    (unsigned long long)st->journal_records,
 	    st->dropped_bytes ? " (a torn tail was cut)" : "");
-	if (journal_has_prev(s->journal)) {
+	if (!journal_can_rotate(s->journal)) {
 		/* a compaction off the loop was cut short: finish it now */
 		log_info("lease state: finishing an interrupted compaction");
 		compact_inline(s);

@@ -662,8 +662,9 @@ def table_compaction(recs):
     a, b = find(cs, mode="inline"), find(cs, mode="thread")
     if a and b:
         print("  thread/inline: p99.9 %s, max %s (below 1: the thread "
-              "is better)" % (ratio(b.get("p999_us"), a.get("p999_us")),
-                             ratio(b.get("max_us"), a.get("max_us"))))
+              "is better); none: the same step, no compaction" % (
+                  ratio(b.get("p999_us"), a.get("p999_us")),
+                  ratio(b.get("max_us"), a.get("max_us"))))
 
 
 TABLES = {"lease_rate": table_lease_rate, "scale": table_scale,

@@ -123,8 +123,8 @@ expect_eq "leases intact after the torn tail" \
 	"verified $((n + 50 + n4)) missing 0 duplicates 0" "$(tail -n 1 <<<"$out")"
 
 # compaction off the event loop (a thread writes the snapshot while the
-# loop appends to a new journal): kill -9 the moment a compaction is
-# seen running (leases.journal.prev exists), three times, under a churn
+# loop appends to leases.journal.next): kill -9 the moment a compaction
+# is seen running (.next not empty), three times, under a churn
 # that compacts about every second; every acknowledged lease comes back,
 # and the thread never met the seccomp filter
 kill_pid "$SPID"
@@ -143,11 +143,11 @@ for k in 1 2 3; do
 	T_PIDS+=("$LPID")
 	# a tight poll (no sleep): a compaction here lasts milliseconds
 	end=$(( $(date +%s) + 30 ))
-	while [ ! -e "$T_TMP/state/leases.journal.prev" ] &&
+	while [ ! -s "$T_TMP/state/leases.journal.next" ] &&
 	    [ "$(date +%s)" -lt $end ]; do :; done
 	if kill -0 "$SPID" 2>/dev/null; then
 		kill -KILL "$SPID"
-		[ -e "$T_TMP/state/leases.journal.prev" ] &&
+		[ -s "$T_TMP/state/leases.journal.next" ] &&
 			prev_seen=$((prev_seen + 1))
 	fi
 	wait "$SPID" 2>/dev/null
@@ -163,7 +163,7 @@ done
 if [ $prev_seen -ge 1 ]; then
 	ok "killed while a compaction ran ($prev_seen of 3 times)"
 else
-	not_ok "kill mid-compaction" "leases.journal.prev never seen"
+	not_ok "kill mid-compaction" "leases.journal.next never in use"
 fi
 if grep -q "is not on the allow-list" "$LOG"; then
 	not_ok "compaction thread within the seccomp filter" "$(grep "allow-list" "$LOG")"

@@ -987,14 +987,15 @@ END_TEST
  * the files; journal_close drops nothing committed):
  *   0 right after journal_rotate      1 + a tail appended and committed
  *   2 + a half-written leases.snap.tmp
- *   3 + the snapshot renamed, .prev not removed yet
- *   4 journal_snapshot done, journal_rotate_done not called
- *   5 all done, more records after     6 between rotate's two renames
+ *   3 + the snapshot renamed, .next not yet renamed over the journal
+ *   4 + .next renamed, no new .next made yet
+ *   5 journal_snapshot done, journal_rotate_done not called
+ *   6 all done, more records after
  * The snapshot is fuzzy, as the server's copy is: the model as it was
  * half way through the tail, not at the rotation's seq.  Every reopen
  * must give the last state of each address. */
-enum { CUT_ROTATED, CUT_TAIL, CUT_TMP, CUT_RENAMED, CUT_SNAPPED, CUT_DONE,
-	CUT_RENAMES, CUT_N };
+enum { CUT_ROTATED, CUT_TAIL, CUT_TMP, CUT_SNAP_RENAMED, CUT_NEXT_RENAMED,
+	CUT_SNAPPED, CUT_DONE, CUT_N };
 
 START_TEST(rotate_crash)
 {
@@ -1002,10 +1003,11 @@ START_TEST(rotate_crash)
 	struct model want, fuzzy;
 	struct journal *j;
 	uint64_t seq = 0;
-	uint8_t *prev = NULL;
-	size_t plen = 0;
+	uint8_t *old = NULL, *tail = NULL;
+	size_t olen = 0, tlen = 0;
 	long long bad;
 	int cut = _i;
+	bool pending;
 
 	memset(&want, 0, sizeof(want));
 	for (unsigned i = 0; i < 100; i++) {
@@ -1014,24 +1016,17 @@ START_TEST(rotate_crash)
 		model_apply(&want, &r);
 	}
 	j = jopen("s", true, &c);
+	ck_assert(journal_can_rotate(j));
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), 0);
 	fill_open(j, 0, 100);
-	if (cut == CUT_RENAMES) {
-		/* leases.journal is .prev already, the new one still .next */
-		journal_close(j);
-		ck_assert_int_eq(rename(path("s", "leases.journal"),
-		    path("s", "leases.journal.prev")), 0);
-		spit(path("s", "leases.journal.next"), (const uint8_t *)"", 0);
-		goto reopen;
-	}
 	ck_assert_int_eq(journal_rotate(j, &seq), 0);
 	ck_assert_uint_eq(seq, 100);
-	ck_assert(journal_has_prev(j));
+	ck_assert(!journal_can_rotate(j));
 	ck_assert_int_eq(journal_rotate(j, &seq), -EBUSY);
 	ck_assert_uint_eq(journal_records(j), 0);
-	ck_assert_int_eq(fsize(path("s", "leases.journal")), 0);
-	ck_assert_int_eq(fsize(path("s", "leases.journal.prev")),
+	ck_assert_int_eq(fsize(path("s", "leases.journal")),
 	    100 * JOURNAL_REC_LEN);
-	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), -1);
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), 0);
 	if (cut == CUT_ROTATED) {
 		journal_close(j);
 		goto reopen;
@@ -1046,7 +1041,7 @@ START_TEST(rotate_crash)
 			fuzzy = want;
 	}
 	ck_assert_int_eq(journal_commit(j), 0);
-	ck_assert_int_eq(fsize(path("s", "leases.journal")),
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")),
 	    40 * JOURNAL_REC_LEN);
 	if (cut == CUT_TAIL) {
 		journal_close(j);
@@ -1057,14 +1052,23 @@ START_TEST(rotate_crash)
 		journal_close(j);
 		goto reopen;
 	}
-	prev = slurp(path("s", "leases.journal.prev"), &plen);
+	old = slurp(path("s", "leases.journal"), &olen);
+	tail = slurp(path("s", "leases.journal.next"), &tlen);
 	fuzzy.pos = 0;
 	ck_assert_int_eq(journal_snapshot(j, seq, model_next, &fuzzy), 0);
-	ck_assert_int_eq(fsize(path("s", "leases.journal.prev")), -1);
+	ck_assert_int_eq(fsize(path("s", "leases.journal")),
+	    40 * JOURNAL_REC_LEN);
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), 0);
 	ck_assert_int_eq(fsize(path("s", "leases.snap.tmp")), -1);
-	if (cut == CUT_RENAMED) {
+	if (cut == CUT_SNAP_RENAMED) {
 		journal_close(j);
-		spit(path("s", "leases.journal.prev"), prev, plen);
+		spit(path("s", "leases.journal"), old, olen);
+		spit(path("s", "leases.journal.next"), tail, tlen);
+		goto reopen;
+	}
+	if (cut == CUT_NEXT_RENAMED) {
+		journal_close(j);
+		ck_assert_int_eq(unlink(path("s", "leases.journal.next")), 0);
 		goto reopen;
 	}
 	if (cut == CUT_SNAPPED) {
@@ -1072,7 +1076,7 @@ START_TEST(rotate_crash)
 		goto reopen;
 	}
 	journal_rotate_done(j, 0);
-	ck_assert(!journal_has_prev(j));
+	ck_assert(journal_can_rotate(j));
 	ck_assert_uint_eq(journal_get_stats(j)->compactions, 1);
 	ck_assert_uint_eq(journal_records(j), 40);
 	fill_open(j, 140, 150);
@@ -1081,42 +1085,55 @@ START_TEST(rotate_crash)
 
 		model_apply(&want, &r);
 	}
+	ck_assert_int_eq(fsize(path("s", "leases.journal")),
+	    50 * JOURNAL_REC_LEN);
 	journal_close(j);
 reopen:
 	j = jopen("s", true, &c);
 	model_check(&want, &c);
-	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), -1);
 	ck_assert_int_eq(fsize(path("s", "leases.snap.tmp")), -1);
 	ck_assert_int_eq(bad_files("s", &bad), 0);
-	/* .prev stays only while it holds what no snapshot has */
-	if (cut == CUT_ROTATED || cut == CUT_TAIL || cut == CUT_TMP ||
-	    cut == CUT_RENAMES) {
-		ck_assert(journal_has_prev(j));
+	/* .next holding records: the rotation is finished inline */
+	pending = cut == CUT_TAIL || cut == CUT_TMP || cut == CUT_SNAP_RENAMED;
+	ck_assert_int_eq(journal_can_rotate(j), !pending);
+	if (pending) {
 		ck_assert_int_eq(journal_rotate(j, &seq), -EBUSY);
 		want.pos = 0;
 		ck_assert_int_eq(journal_compact(j, model_next, &want), 0);
-		ck_assert(!journal_has_prev(j));
+		ck_assert(journal_can_rotate(j));
+		ck_assert_int_eq(fsize(path("s", "leases.journal")), 0);
 		journal_close(j);
 		col_reset(&c);
 		j = jopen("s", true, &c);
 		ck_assert_uint_eq(journal_get_stats(j)->journal_records, 0);
 		model_check(&want, &c);
 	}
-	ck_assert(!journal_has_prev(j));
-	ck_assert_int_eq(fsize(path("s", "leases.journal.prev")), -1);
-	if (cut == CUT_RENAMED || cut == CUT_SNAPPED || cut == CUT_DONE)
-		/* the snapshot plus the tail, nothing of .prev again */
+	ck_assert(journal_can_rotate(j));
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), 0);
+	if (cut >= CUT_NEXT_RENAMED)
+		/* the snapshot plus the tail, nothing of the old journal */
 		ck_assert_uint_eq(journal_get_stats(j)->journal_records,
 		    cut == CUT_DONE ? 50 : 40);
+	/* and a second rotation works from here */
+	ck_assert_int_eq(journal_rotate(j, &seq), 0);
+	want.pos = 0;
+	ck_assert_int_eq(journal_snapshot(j, seq, model_next, &want), 0);
+	journal_rotate_done(j, 0);
 	journal_close(j);
 	col_reset(&c);
-	free(prev);
+	j = jopen("s", true, &c);
+	ck_assert_uint_eq(journal_get_stats(j)->journal_records, 0);
+	model_check(&want, &c);
+	journal_close(j);
+	col_reset(&c);
+	free(old);
+	free(tail);
 }
 END_TEST
 
-/* A flaw in .prev: it is cut there, and all of leases.journal after it
- * (saved aside, never dropped unsaved). */
-START_TEST(rotate_corrupt_prev)
+/* A flaw in leases.journal while .next holds records: the journal is cut
+ * there, and all of .next after it (saved aside, never dropped unsaved). */
+START_TEST(rotate_corrupt_journal)
 {
 	struct col c = { 0 };
 	struct journal *j;
@@ -1130,15 +1147,15 @@ START_TEST(rotate_corrupt_prev)
 	ck_assert_int_eq(journal_rotate(j, &seq), 0);
 	fill_open(j, 20, 30);
 	journal_close(j);
-	b = slurp(path("s", "leases.journal.prev"), &len);
+	b = slurp(path("s", "leases.journal"), &len);
 	b[10 * JOURNAL_REC_LEN + 30] ^= 0x40;
-	spit(path("s", "leases.journal.prev"), b, len);
+	spit(path("s", "leases.journal"), b, len);
 	j = jopen("s", true, &c);
 	ck_assert_uint_eq(c.n, 10);
 	ck_assert_int_eq(bad_files("s", &bad), 2);
 	ck_assert_int_eq(bad, 20 * JOURNAL_REC_LEN);
-	ck_assert_int_eq(fsize(path("s", "leases.journal")), 0);
-	ck_assert(journal_has_prev(j));
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), 0);
+	ck_assert(journal_can_rotate(j));
 	journal_close(j);
 	col_reset(&c);
 	free(b);
@@ -1228,7 +1245,7 @@ main(void)
 	tcase_add_test(tc, sync_error_then_retry);
 	tcase_add_test(tc, compact_error);
 	tcase_add_loop_test(tc, rotate_crash, 0, CUT_N);
-	tcase_add_test(tc, rotate_corrupt_prev);
+	tcase_add_test(tc, rotate_corrupt_journal);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(tb, setup_root, teardown_root);
 	tcase_add_checked_fixture(tb, setup, teardown);
