@@ -437,7 +437,7 @@ out:
 }
 
 /* Replay one journal file from its start.  *last is the highest seq so
- * far (.prev's carries into leases.journal); *off where it stopped, *why
+ * far (leases.journal's carries into .next); *off where it stopped, *why
  * why (NULL at a clean end); *live the records past the snapshot. */
 static int
 replay_file(int fd, uint8_t *scratch, uint64_t snap_seq, uint64_t *last,
