@@ -86,6 +86,7 @@
 #define SNAP_END_LEN	8
 #define IO_CHUNK	65536
 #define SNAP_SYNC_EVERY	(16 * IO_CHUNK)	/* bytes between a snapshot's syncs */
+#define TRUNC_STEP	(64 * IO_CHUNK)	/* old journal freed by this much */
 
 #define JOURNAL_NAME	"leases.journal"
 #define SNAP_NAME	"leases.snap"
@@ -766,6 +767,21 @@ out:
 	return rc;
 }
 
+/* Free a big unlinked file's blocks a few megabytes at a time: ext4
+ * frees them all at the last close otherwise, in one go that held the
+ * loop's fdatasync for 100 ms (a 300 MB journal, measured). */
+static void
+release_blocks(int fd)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+
+	while (size > 0) {
+		size = size > TRUNC_STEP ? size - TRUNC_STEP : 0;
+		if (ftruncate(fd, size) != 0)
+			return;
+	}
+}
+
 /* After the snapshot covers both files: .next becomes leases.journal,
  * the old one goes (its blocks freed here, not in the loop), and a new
  * empty .next is made.  Called by the thread, or inline. */
@@ -779,6 +795,7 @@ rotation_end(struct journal *j)
 		    fsync(j->dirfd) != 0)
 			return -errno;
 		j->th_renamed = true;
+		release_blocks(j->old);
 		close(j->old);
 		j->old = -1;
 	}
