@@ -8,6 +8,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 static void
 drain(struct pump *p, int fd)
 {
@@ -30,9 +32,12 @@ pump_thread(void *arg)
 {
 	struct pump *p = arg;
 	struct epoll_event ev[4];
+	int64_t next_tick = clock_mono_ms() + PUMP_TICK_MS;
 
 	for (;;) {
-		int n = epoll_wait(p->ep_fd, ev, 4, -1);
+		int64_t wait = next_tick - clock_mono_ms();
+		int n = epoll_wait(p->ep_fd, ev, 4, p->ops->tick == NULL ? -1 :
+		    wait < 0 ? 0 : (int)wait);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -42,6 +47,14 @@ pump_thread(void *arg)
 			if (ev[e].data.fd == p->stop_fd)
 				return NULL;
 			drain(p, ev[e].data.fd);
+		}
+		if (p->ops->tick != NULL) {
+			int64_t now = clock_mono_ms();
+
+			if (now >= next_tick) {
+				p->ops->tick(p->arg, now);
+				next_tick = now + PUMP_TICK_MS;
+			}
 		}
 	}
 }

@@ -21,7 +21,11 @@ struct pump_ops {
 	void	(*from_raw)(void *arg, struct raw6_pkt *p);
 	/* n >= 1 packets read from the TUN */
 	void	(*from_tun)(void *arg, struct tun_pkt *p, int n);
+	/* optional: about once a second, busy or idle (PUMP_TICK_MS) */
+	void	(*tick)(void *arg, int64_t now_ms);
 };
+
+#define PUMP_TICK_MS	1000
 
 struct pump {
 	int			 tun_fd, raw_fd;	/* not owned */

@@ -57,6 +57,9 @@ static struct {
 	int64_t		 t0_ms, retry_ms;
 } cp;
 
+/* a failing disk fails every round: its lines are limited */
+static struct loglimit rl_journal = LOGLIMIT_INIT("journal errors", 60000, 5);
+
 static int
 replay_one(const struct jrec *r, void *arg)
 {
@@ -101,7 +104,8 @@ store_record(struct server *s, uint32_t idx)
 
 	slot_jrec(&s->leases, idx, &r);
 	if ((rc = journal_append(s->journal, &r)) != 0) {
-		log_warnx("journal append: %s", strerror(-rc));
+		log_limited(&rl_journal, LOG_LVL_ERR, "journal append: %s",
+		    strerror(-rc));
 		return rc;
 	}
 	s->dirty = true;
@@ -113,10 +117,13 @@ store_commit(struct server *s)
 {
 	int rc;
 
+	log_limited_flush(&rl_journal, LOG_LVL_ERR);
 	if (!s->dirty)
 		return 0;
 	if ((rc = journal_commit(s->journal)) != 0) {
-		log_warnx("journal commit: %s", strerror(-rc));
+		/* retried every round while it fails: 5 lines a minute */
+		log_limited(&rl_journal, LOG_LVL_ERR, "journal commit: %s",
+		    strerror(-rc));
 		return rc;
 	}
 	s->dirty = false;

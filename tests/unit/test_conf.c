@@ -111,6 +111,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.gw.backend, GW_BACKEND_TUN);
 	ck_assert_str_eq(c.gw.ifname, "dti0");
 	ck_assert(!c.gw.mss_clamp);
+	ck_assert(c.gw.hairpin);		/* RFC 7596 5.2 */
 
 	/* a file with only a range gets exactly the defaults */
 	expect_ok(POOL, &c);
@@ -491,7 +492,8 @@ START_TEST(print_is_canonical)
 	    "prefix-rate-limit = 100\n\n"
 	    "[gateway]\nenable = no\ntep6 = ::\ntep4 = 192.0.0.1\n"
 	    "icmp-source = auto\n"
-	    "mtu = 1460\nbackend = tun\nifname = dti0\nmss-clamp = no\n";
+	    "mtu = 1460\nbackend = tun\nifname = dti0\nmss-clamp = no\n"
+	    "hairpin = yes\n";
 	struct server_conf c;
 	char *out;
 
