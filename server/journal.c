@@ -106,7 +106,7 @@ struct journal {
 	uint64_t		 next_seq;
 	uint64_t		 committed;	/* journal file size */
 	uint64_t		 records;	/* since the last snapshot */
-	uint64_t		 old_records;	/* in `old`, not in a snapshot */
+	uint64_t		 old_records;	/* in `old`, not snapshotted */
 	uint8_t			*buf;		/* appended, not yet written */
 	size_t			 len, cap;
 	struct journal_stats	 st;
@@ -791,8 +791,8 @@ rotation_end(struct journal *j)
 	int fd;
 
 	if (!j->th_renamed) {
-		if (renameat(j->dirfd, NEXT_NAME, j->dirfd, JOURNAL_NAME) != 0 ||
-		    fsync(j->dirfd) != 0)
+		if (renameat(j->dirfd, NEXT_NAME, j->dirfd,
+		    JOURNAL_NAME) != 0 || fsync(j->dirfd) != 0)
 			return -errno;
 		j->th_renamed = true;
 		release_blocks(j->old);

@@ -194,7 +194,8 @@ static bool
 slot_live(const struct lease_slot *sl)
 {
 	return sl->state == LEASE_BOUND || sl->state == LEASE_HELD ||
-	    sl->state == LEASE_STATIC || (sl->state == LEASE_FREE && sl->hashed);
+	    sl->state == LEASE_STATIC ||
+	    (sl->state == LEASE_FREE && sl->hashed);
 }
 
 /* Copy the live slots of the next addresses until `deadline_us` (at least
@@ -222,7 +223,8 @@ copy_some(const struct lease_table *t, int64_t deadline_us)
 
 			while (cap - cp.n < end - a)
 				cap *= 2;
-			if ((v = reallocarray(cp.recs, cap, sizeof(*v))) == NULL)
+			v = reallocarray(cp.recs, cap, sizeof(*v));
+			if (v == NULL)
 				return -ENOMEM;
 			cp.recs = v;
 			cp.cap = cap;
@@ -423,7 +425,7 @@ store_maybe_compact(struct server *s)
 	cp.next = 0;
 	cp.n = 0;
 	cp.phase = CP_COPY;
-	store_compact_step(s, 0);	/* a slice now, the rest in later rounds */
+	store_compact_step(s, 0);	/* a slice now, the rest later */
 }
 
 int

@@ -556,8 +556,8 @@ report(struct gen *g)
 	    "\"secs\":%.3f,\"offered\":%llu,\"sent\":%llu,\"ok\":%llu,"
 	    "\"errors\":%llu,\"timeouts\":%llu,\"busy\":%llu,"
 	    "\"neterr\":%llu,\"fail_pct\":%.3f,\"rate\":%.1f,"
-	    "\"avg_us\":%.0f,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,"
-	    "\"p999_us\":%u,\"max_us\":%u,"
+	    "\"avg_us\":%.0f,\"p50_us\":%u,\"p90_us\":%u,"
+	    "\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,"
 	    "\"exhausted\":%llu,\"next\":%u}\n",
 	    mixes[g->mix], g->udp ? "udp6" : "tcp6", g->rate, secs,
 	    (unsigned long long)offered, (unsigned long long)g->sent,
