@@ -1131,6 +1131,49 @@ reopen:
 }
 END_TEST
 
+/* The thread failed (no snapshot): both files stay, their records count
+ * for the next compaction, which runs inline and ends the rotation. */
+START_TEST(rotate_failed_then_inline)
+{
+	struct col c = { 0 };
+	struct model want;
+	struct journal *j;
+	uint64_t seq;
+
+	memset(&want, 0, sizeof(want));
+	for (unsigned i = 0; i < 30; i++) {
+		struct jrec r = mk(i, NADDR);
+
+		model_apply(&want, &r);
+	}
+	j = jopen("s", true, &c);
+	fill_open(j, 0, 20);
+	ck_assert_int_eq(journal_rotate(j, &seq), 0);
+	fill_open(j, 20, 30);
+	journal_rotate_done(j, -EIO);
+	ck_assert(!journal_can_rotate(j));
+	ck_assert_uint_eq(journal_records(j), 30);
+	ck_assert_uint_eq(journal_get_stats(j)->compactions, 0);
+	want.pos = 0;
+	ck_assert_int_eq(journal_compact(j, model_next, &want), 0);
+	ck_assert(journal_can_rotate(j));
+	ck_assert_int_eq(fsize(path("s", "leases.journal")), 0);
+	ck_assert_int_eq(fsize(path("s", "leases.journal.next")), 0);
+	fill_open(j, 30, 35);
+	for (unsigned i = 30; i < 35; i++) {
+		struct jrec r = mk(i, NADDR);
+
+		model_apply(&want, &r);
+	}
+	journal_close(j);
+	j = jopen("s", true, &c);
+	ck_assert_uint_eq(journal_get_stats(j)->journal_records, 5);
+	model_check(&want, &c);
+	journal_close(j);
+	col_reset(&c);
+}
+END_TEST
+
 /* A flaw in leases.journal while .next holds records: the journal is cut
  * there, and all of .next after it (saved aside, never dropped unsaved). */
 START_TEST(rotate_corrupt_journal)
@@ -1245,6 +1288,7 @@ main(void)
 	tcase_add_test(tc, sync_error_then_retry);
 	tcase_add_test(tc, compact_error);
 	tcase_add_loop_test(tc, rotate_crash, 0, CUT_N);
+	tcase_add_test(tc, rotate_failed_then_inline);
 	tcase_add_test(tc, rotate_corrupt_journal);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(tb, setup_root, teardown_root);
