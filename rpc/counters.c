@@ -10,7 +10,7 @@ dstm_counters_add(void *list, const char *name, uint64_t value)
 	struct dstm_counters *l = list;
 	char *n;
 
-	if (l->n >= l->max || (n = strdup(name)) == NULL)
+	if (name == NULL || l->n >= l->max || (n = strdup(name)) == NULL)
 		return;
 	for (char *p = n; *p != '\0'; p++)
 		if (*p == '-')

@@ -429,6 +429,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    memcmp(nc.listen, s->conf.listen, sizeof(nc.listen)) != 0 ||
 	    strcmp(nc.state_dir, s->conf.state_dir) != 0 ||
 	    strcmp(nc.control_socket, s->conf.control_socket) != 0 ||
+	    nc.control_mode != s->conf.control_mode ||
+	    strcmp(nc.pid_file, s->conf.pid_file) != 0 ||
+	    nc.rpcbind != s->conf.rpcbind ||
 	    nc.journal_sync != s->conf.journal_sync ||
 	    nc.gw_enable != s->conf.gw_enable ||
 	    nc.n_remote != s->conf.n_remote ||
@@ -440,6 +443,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		memcpy(nc.state_dir, s->conf.state_dir, sizeof(nc.state_dir));
 		memcpy(nc.control_socket, s->conf.control_socket,
 		    sizeof(nc.control_socket));
+		nc.control_mode = s->conf.control_mode;
+		memcpy(nc.pid_file, s->conf.pid_file, sizeof(nc.pid_file));
+		nc.rpcbind = s->conf.rpcbind;
 		nc.journal_sync = s->conf.journal_sync;
 		nc.gw_enable = s->conf.gw_enable;
 		memcpy(nc.remote, s->conf.remote, sizeof(nc.remote));
@@ -480,8 +486,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    "backend cannot drop client-to-client traffic" :
 	    s->conf.gw.hairpin ? "; [gateway] hairpin = yes in force" :
 	    "; [gateway] hairpin = no in force", restart ?
-	    "; listen, port, state-dir, control-socket, journal-sync and "
-	    "[gateway] enable/remote changes take effect at restart" : "",
+	    "; listen, port, state-dir, control-socket, control-mode, "
+	    "pid-file, rpcbind, journal-sync and [gateway] enable/remote "
+	    "changes take effect at restart" : "",
 	    gw_kept ? "; [gateway] tep6, tep4, icmp-source, mtu, backend, "
 	    "ifname and mss-clamp changes take effect at restart" : "");
 	log_info("%s", msg);
@@ -545,6 +552,7 @@ event_loop(struct server *s, int sfd)
 		timeout = next == INT64_MAX ? 1000 :
 		    next <= now ? 0 : (next - now) * 1000 > 1000 ? 1000 :
 		    (int)(next - now) * 1000;
+		timeout = store_timeout(s, timeout);
 		n = epoll_wait(ep_fd, evs, SRV_EPOLL_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -120,7 +120,13 @@ void store_close(struct server *s);
 int  store_record(struct server *s, uint32_t idx);
 /* Make everything recorded durable; 0 or -errno. */
 int  store_commit(struct server *s);
+/* End of every round: start, advance or finish a compaction (store.c). */
 void store_maybe_compact(struct server *s);
+/* The event loop's timeout, shortened while a compaction needs rounds. */
+int  store_timeout(const struct server *s, int timeout_ms);
+/* One step of a compaction under way, copying for about budget_us (at
+ * least one slice); 0 when none is under way.  For tests. */
+int  store_compact_step(struct server *s, int64_t budget_us);
 
 /* policy.c */
 bool policy_allowed(const struct server_conf *c, const struct in6_addr *src);

@@ -138,7 +138,7 @@ srvsvc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
 		int64_t left = sl->expires - now;
 
 		res->lease_time = left > 0 ? (unsigned)left : 0;
-		/* DESIGN 1: renew at 0.5, rebind at 0.8 of the lease */
+		/* renew at half the lease, rebind at 0.8 of it */
 		res->t1 = res->lease_time / 2;
 		res->t2 = (unsigned)((uint64_t)res->lease_time * 4 / 5);
 	}
