@@ -36,9 +36,8 @@ fill_entry(const struct binding *b, dstm_lease_entry *e)
 	e->last_seen = b->ctr.last_seen;
 }
 
-/* Heapsort by address, in place: glibc's qsort() asks the kernel for
- * the memory size (sysinfo) on a large array, which our seccomp filter
- * kills. */
+/* Heapsort by address, in place: no allocation on the control path
+ * (glibc's qsort() may allocate a copy as large as the array). */
 static void
 sift_down(struct binding *b, size_t i, size_t n)
 {

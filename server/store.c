@@ -242,8 +242,7 @@ copy_some(const struct lease_table *t, int64_t deadline_us)
 /* List order, as compact_next writes it: bound and held by expiry (replay
  * inserts at the tail of each), then static and remembered free slots.
  * The copy is in address order, so a stable sort keeps ties in it.  Our
- * own merge sort: glibc's qsort asks sysinfo(2) how much memory there is,
- * a call the seccomp filter does not allow. */
+ * own merge sort: qsort(3) does not promise stability. */
 struct snap_key {
 	int64_t		expires;
 	uint32_t	idx;		/* in cp.recs */
