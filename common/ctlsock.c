@@ -11,6 +11,31 @@
 
 #include "common/log.h"
 
+/* the transports ctlsock_open made, for ctlsock_also */
+#define CTLSOCK_MAX	4
+static struct {
+	int	 fd;
+	SVCXPRT	*xprt;
+} socks[CTLSOCK_MAX];
+static unsigned n_socks;
+
+int
+ctlsock_also(int fd, rpcprog_t prog, rpcvers_t vers,
+    void (*dispatch)(struct svc_req *, SVCXPRT *))
+{
+	for (unsigned i = 0; i < n_socks; i++) {
+		if (socks[i].fd != fd)
+			continue;
+		if (!svc_reg(socks[i].xprt, prog, vers, dispatch, NULL)) {
+			log_warnx("control socket: svc_reg of program %lu "
+			    "failed", (unsigned long)prog);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	return -EBADF;
+}
+
 int
 ctlsock_open(const char *path, unsigned mode, uid_t dir_uid, gid_t dir_gid,
     rpcprog_t prog, rpcvers_t vers,
@@ -80,8 +105,13 @@ ctlsock_open(const char *path, unsigned mode, uid_t dir_uid, gid_t dir_gid,
 		goto out;
 	}
 out:
-	if (rc == 0)
+	if (rc == 0) {
+		if (n_socks < CTLSOCK_MAX) {
+			socks[n_socks].fd = fd;
+			socks[n_socks++].xprt = xprt;
+		}
 		return fd;
+	}
 	if (xprt != NULL)
 		svc_destroy(xprt);	/* closes fd */
 	else

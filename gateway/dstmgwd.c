@@ -26,6 +26,7 @@
 #include "gateway/gwconf.h"
 #include "kernel/priv.h"
 #include "kernel/sandbox.h"
+#include "rpc/version.h"
 #include "rpc/dstm.h"
 
 /* non-blocking connections with bounded records, so a slow or hostile
@@ -56,7 +57,8 @@ usage(void)
 	    "exit\n"
 	    "  -u USER  run as USER after start-up (default %s; root keeps "
 	    "root)\n"
-	    "  -v       verbose (debug) logging\n",
+	    "  -v       verbose (debug) logging\n"
+	    "  -V, --version  print the version and exit\n",
 	    DSTM_SYSCONFDIR "/dstmgwd.conf", PRIV_DEFAULT_USER);
 	exit(2);
 }
@@ -284,6 +286,8 @@ main(int argc, char **argv)
 	int pidfd, rc;
 	int maxrec = MAX_RPC_REC;
 
+	if (dstm_version_asked(argc, argv))
+		return dstm_print_version(stdout, "dstmgwd");
 	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
 	if (gwd_conf_load(o.conf_path, &d.conf, err, sizeof(err)) != 0) {
