@@ -13,7 +13,7 @@
 # kernel fast path.
 . "$(dirname "$0")/integration/lib.sh"
 . "$TOP/tests/lab.sh"
-. "$TOP/tests/dslite_lab.sh"
+. "$TOP/tests/lab_dslite.sh"
 
 PORT=7545
 STEP=0

@@ -172,7 +172,7 @@ b4_up() {	# b4_up BACKEND: rpcd mode = b4 in c2, to the AFTR of that lab
 	# c2's uplink computes checksums on transmit, as a NIC does (and so
 	# does not send GSO packets): the AFTR's NAT takes the B4s' packets
 	# from a raw socket in user space, which can complete neither a
-	# partial checksum nor a GSO packet of the bpf B4 (tests/dslite_lab.sh)
+	# partial checksum nor a GSO packet of the bpf B4 (tests/lab_dslite.sh)
 	ip netns exec "$NS_C2" ethtool -K eth0 tx off >/dev/null 2>&1
 	cat >"$T_TMP/b4-$bk.conf" <<CONF
 [client]

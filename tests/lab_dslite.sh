@@ -1,6 +1,6 @@
-# tests/dslite_lab.sh - the DS-lite lab (RFC 6333) in network namespaces,
+# tests/lab_dslite.sh - the DS-lite lab (RFC 6333) in network namespaces,
 # sourced by tests/demo_dslite.sh (make demo-dslite) and
-# tests/integration/dslite_e2e.sh after tests/integration/lib.sh and
+# tests/integration/dslite_lab.sh after tests/integration/lib.sh and
 # tests/lab.sh.  It is the DSTM lab of tests/lab.sh (c1, c2, gw, v4) with
 # a home network beside it:
 #

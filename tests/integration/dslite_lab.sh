@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # BACKENDS: tun bpf
-# tests/integration/dslite_e2e.sh - the DS-lite lab of make demo-dslite
-# end to end, with the real servers (tests/dslite_lab.sh): radvd's RA
+# tests/integration/dslite_lab.sh - the DS-lite lab of make demo-dslite
+# end to end, with the real servers (tests/lab_dslite.sh): radvd's RA
 # with the O flag, SLAAC on the B4, kea-dhcp6 answering the
 # Information-Request with the AFTR's name (option 64), bind9 resolving
 # it; rpcd mode b4 with no aftr key learns the name from DHCPv6 and
@@ -16,7 +16,7 @@
 # that is a failure.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lab.sh"
-. "$TOP/tests/dslite_lab.sh"
+. "$TOP/tests/lab_dslite.sh"
 
 PORT=7561
 if [ -n "$(dsl_missing)" ]; then
