@@ -249,9 +249,9 @@ daemons_down() {	# daemons_down BACKEND
 }
 
 # ---- a path: its lab, destination, tags ----
-path_use() {	# path_use native|BACKEND|aftr-BACKEND: sets SRC DST TAGS JTAGS PIDS
+path_use() {	# path_use native|BACKEND|aftr-BACKEND: sets SRC DST TAGS JTAGS PIDS LABEL
 	local bk=${1#aftr-}
-	SRC=
+	LABEL=$1 SRC=
 	if [ "$1" = native ]; then
 		lab_use l1
 		DST=$V6 TAGS=(path=native) JTAGS='{"path":"native"}' PIDS=
@@ -293,7 +293,7 @@ cpu_step() {	# CPU per packet at CPU_RATE on the current path, RPS off
 tcp() {	# tcp up|down ROUND: one iperf3 stream on the current path
 	local dir=$1 srv rec test=tcp rev=''
 	[ "$dir" = down ] && test=tcp_down rev=-R
-	printf '    %-20s' "${TAGS[-1]#*=} TCP $dir"
+	printf '    %-20s' "$LABEL TCP $dir"
 	ip netns exec "$NS_V4" taskset -c $CPU_B timeout $((TCP_SECS + 20)) \
 		iperf3 -s -1 -B "$DST" -p 5201 >"$T_TMP/iperf-s.log" 2>&1 &
 	srv=$!
