@@ -11,6 +11,15 @@
 
 #include "common/log.h"
 
+/* the transports ctlsock_open made, for ctlsock_add (a daemon has one or
+ * two control sockets) */
+#define CTLSOCK_MAX	4
+static struct {
+	int	 fd;
+	SVCXPRT	*xprt;
+} socks[CTLSOCK_MAX];
+static unsigned n_socks;
+
 int
 ctlsock_open(const char *path, unsigned mode, uid_t dir_uid, gid_t dir_gid,
     rpcprog_t prog, rpcvers_t vers,
@@ -80,8 +89,13 @@ ctlsock_open(const char *path, unsigned mode, uid_t dir_uid, gid_t dir_gid,
 		goto out;
 	}
 out:
-	if (rc == 0)
+	if (rc == 0) {
+		if (n_socks < CTLSOCK_MAX) {
+			socks[n_socks].fd = fd;
+			socks[n_socks++].xprt = xprt;
+		}
 		return fd;
+	}
 	if (xprt != NULL)
 		svc_destroy(xprt);	/* closes fd */
 	else
@@ -89,6 +103,17 @@ out:
 	if (bound)
 		unlink(path);
 	return rc;
+}
+
+int
+ctlsock_add(int fd, rpcprog_t prog, rpcvers_t vers,
+    void (*dispatch)(struct svc_req *, SVCXPRT *))
+{
+	for (unsigned i = 0; i < n_socks; i++)
+		if (socks[i].fd == fd)
+			return svc_reg(socks[i].xprt, prog, vers, dispatch,
+			    NULL) ? 0 : -EEXIST;
+	return -EINVAL;
 }
 
 bool

@@ -130,7 +130,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 {
 	struct gwd_conf nc;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
-	bool restart, route_err;
+	bool restart, route_err, aftr_kept;
 	uint32_t out;
 	int rc;
 
@@ -141,6 +141,15 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	if (gw_binding_outside(d->gw, nc.pools, nc.n_pools, &out)) {
 		snprintf(msg, len, "reload refused: the new pools leave out %s, "
 		    "which is bound", addr4_ntop(out, a, sizeof(a)));
+		gwd_conf_free(&nc);
+		goto refused;
+	}
+	/* the NAT's tables are sized by [aftr]: it changes at restart */
+	if ((aftr_kept = !gw_aftr_same(&nc.aftr, &d->conf.aftr)))
+		nc.aftr = d->conf.aftr;
+	if (gw_aftr_overlaps(&nc.aftr, nc.pools, nc.n_pools)) {
+		snprintf(msg, len, "reload refused: the new pools overlap the "
+		    "running AFTR's public pool");
 		gwd_conf_free(&nc);
 		goto refused;
 	}
@@ -174,11 +183,12 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	gwd_conf_free(&d->conf);
 	d->conf = nc;		/* gwsvc points at d->conf: same place */
 	snprintf(msg, len, "configuration reloaded: %u pool range%s, %u "
-	    "allowed server%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
+	    "allowed server%s%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
 	    nc.n_allow, nc.n_allow == 1 ? "" : "s", route_err ? "; a pool "
 	    "route could not be added (see the log)" : "", restart ?
 	    "; listen, port, tep6, tep4, icmp-source, mtu, mss-clamp, "
 	    "ifname, control-socket and pid-file changes take effect at "
+	    "restart" : "", aftr_kept ? "; [aftr] changes take effect at "
 	    "restart" : "");
 	log_info("%s", msg);
 	return 0;
@@ -303,6 +313,7 @@ main(int argc, char **argv)
 	gw_config_init(&gc, &d.conf.gw, gwd_conf_tep6(&d.conf), d.conf.pools,
 	    d.conf.n_pools);
 	gc.table_by_sync = true;	/* from the server, after a restart */
+	gw_config_aftr(&gc, &d.conf.aftr);
 	if ((rc = gw_open(&gc, &d.gw)) != 0)
 		fatalx("cannot open the gateway: %s", strerror(-rc));
 	gwsvc_init(&d.svc, d.gw, &d.conf);
@@ -316,6 +327,9 @@ main(int argc, char **argv)
 	    DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    d.conf.control_socket, strerror(-d.ctl_fd));
+	if (ctlsock_add(d.ctl_fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
+	    gwctl_aftr_dispatch) != 0)
+		fatalx("control socket: cannot serve the AFTR program");
 	if ((d.sfd = daemon_start(o.foreground, d.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-d.sfd));
 	drop_privileges(&d, &u);

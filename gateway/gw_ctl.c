@@ -12,6 +12,7 @@
 #include "common/addr.h"
 #include "common/binding.h"
 #include "common/ctlsock.h"
+#include "gateway/gateway.h"
 #include "rpc/dstm.h"
 
 #define NOT_HERE	"dstmgwd answers only stats, leases and reload; ask rpcdstmd"
@@ -115,6 +116,18 @@ refuse(struct svc_req *rq, SVCXPRT *xprt)
 	/* the arguments are skipped with the rest of the record */
 	if (!svc_sendreply(xprt, xr, (char *)&r))
 		svcerr_systemerr(xprt);
+}
+
+/* DSTM_AFTR_CTL_PROG, beside the control program on the same socket */
+void
+gwctl_aftr_dispatch(struct svc_req *rq, SVCXPRT *xprt)
+{
+	if (!ctlsock_is_local(xprt) || gwsvc == NULL) {
+		log_warnx("AFTR control request from the network refused");
+		svcerr_noprog(xprt);
+		return;
+	}
+	gw_aftr_ctl(gwsvc->gw, rq, xprt);
 }
 
 void

@@ -41,6 +41,7 @@ struct b4 {
 	uint32_t	 hnext;		/* hash chain; free list */
 	uint32_t	 addr_idx;	/* its public address, NIL: no block */
 	uint32_t	 sessions, nblocks;
+	int		 ifindex;
 	int64_t		 since;
 	bool		 live;
 };
@@ -86,6 +87,7 @@ static const char *const drop_names[NAT44_DROP_MAX] = {
 	[NAT44_DROP_SESSION_LIMIT] = "session-limit",
 	[NAT44_DROP_TABLE_FULL] = "table-full",
 	[NAT44_DROP_NO_SESSION] = "no-session",
+	[NAT44_DROP_WRONG_INTERFACE] = "wrong-interface",
 };
 
 static const char *const tclass_names[NAT44_NT] = {
@@ -300,7 +302,7 @@ log_block(struct nat44 *n, bool alloc, uint32_t bi, int64_t now)
 }
 
 static uint32_t
-b4_get(struct nat44 *n, const struct in6_addr *a, int64_t now)
+b4_get(struct nat44 *n, const struct in6_addr *a, int ifindex, int64_t now)
 {
 	uint32_t i = find_b4(n, a), h;
 	struct b4 *b;
@@ -313,6 +315,7 @@ b4_get(struct nat44 *n, const struct in6_addr *a, int64_t now)
 	memset(b, 0, sizeof(*b));
 	b->addr = *a;
 	b->addr_idx = NIL;
+	b->ifindex = ifindex;
 	b->since = now;
 	b->live = true;
 	h = hash_b4(n, a);
@@ -796,8 +799,8 @@ out_icmp_error(struct nat44 *n, uint32_t b4, uint8_t *ip, uint8_t *l4,
 }
 
 int
-nat44_outbound(struct nat44 *n, const struct in6_addr *b4, uint8_t *pkt,
-    size_t len, int64_t now, enum nat44_drop *why)
+nat44_outbound(struct nat44 *n, const struct in6_addr *b4, int ifindex,
+    uint8_t *pkt, size_t len, int64_t now, enum nat44_drop *why)
 {
 	struct ipv4_info ii;
 	uint8_t *l4;
@@ -823,12 +826,16 @@ nat44_outbound(struct nat44 *n, const struct in6_addr *b4, uint8_t *pkt,
 			return drop(n, NAT44_DROP_PROTOCOL, why);
 		if ((bi = find_b4(n, b4)) == NIL)
 			return drop(n, NAT44_DROP_NO_SESSION, why);
+		if (n->b4s[bi].ifindex != ifindex)
+			return drop(n, NAT44_DROP_WRONG_INTERFACE, why);
 		return out_icmp_error(n, bi, pkt, l4, rem, why);
 	}
 	sport = be16_get(l4 + port_off((unsigned)p, true));
 	tcls = tclass_of((unsigned)p);
-	if ((bi = b4_get(n, b4, now)) == NIL)
+	if ((bi = b4_get(n, b4, ifindex, now)) == NIL)
 		return drop(n, NAT44_DROP_PORT_EXHAUSTED, why);
+	if (n->b4s[bi].ifindex != ifindex)
+		return drop(n, NAT44_DROP_WRONG_INTERFACE, why);
 	si = find_inside(n, bi, ii.src, sport, ii.proto);
 	if (si == NIL) {
 		si = sess_new(n, bi, ii.src, sport, (unsigned)p, tcls, now,
@@ -953,6 +960,7 @@ nat44_foreach_b4(const struct nat44 *n,
 		bi.pub = b->addr_idx != NIL ? n->addrs[b->addr_idx].a : 0;
 		bi.sessions = b->sessions;
 		bi.blocks = b->nblocks;
+		bi.ifindex = b->ifindex;
 		bi.since = b->since;
 		if (!fn(arg, &bi))
 			return;

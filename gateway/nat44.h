@@ -61,6 +61,8 @@ enum nat44_drop {
 	NAT44_DROP_SESSION_LIMIT,	/* max-sessions-per-b4 */
 	NAT44_DROP_TABLE_FULL,		/* max-sessions (all B4s) */
 	NAT44_DROP_NO_SESSION,		/* inbound: no mapping */
+	NAT44_DROP_WRONG_INTERFACE,	/* a B4 with mappings, from another
+					 * interface than its first packet */
 	NAT44_DROP_MAX
 };
 
@@ -94,6 +96,7 @@ struct nat44_b4_info {
 	struct in6_addr	 addr;
 	uint32_t	 pub;		/* 0 until it has a block */
 	uint32_t	 sessions, blocks;
+	int		 ifindex;	/* where it was first seen */
 	int64_t		 since;
 };
 
@@ -126,10 +129,14 @@ void	 nat44_free(struct nat44 *n, int64_t now);
 uint32_t nat44_blocks_per_addr(uint32_t block_size);
 
 /* B4 -> IPv4 network: translate the source of `pkt` (a whole IPv4
- * packet, header checksum already checked) in place, making the mapping
- * when it is new.  0, or -1 with *why (counted). */
+ * packet) in place, making the mapping when it is new.  ifindex: the
+ * interface the tunnel packet came in by; a B4 is pinned to the one of
+ * its first packet while it holds mappings, so a packet forging its
+ * address from another link is dropped (WRONG_INTERFACE).  0, or -1
+ * with *why (counted). */
 int	 nat44_outbound(struct nat44 *n, const struct in6_addr *b4,
-	    uint8_t *pkt, size_t len, int64_t now, enum nat44_drop *why);
+	    int ifindex, uint8_t *pkt, size_t len, int64_t now,
+	    enum nat44_drop *why);
 /* IPv4 network -> B4: translate the destination (a public address) back
  * in place; *b4 is where it goes.  0, or -1 with *why (counted). */
 int	 nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len,

@@ -108,6 +108,8 @@ struct kbpf_gw_config {
 	uint32_t	flow_seed;
 	uint32_t	max_bindings;	/* map sizes and counter slots; 0:
 					 * KBPF_DEFAULT_BINDINGS */
+	bool		aftr;		/* punt 4in6 matching no binding (the
+					 * AFTR's B4s) rather than drop it */
 };
 
 struct kbpf_binding_counters {

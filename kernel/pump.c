@@ -6,7 +6,33 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* the wait until the next tick (-1: no ticks), running it when due */
+static int
+tick_wait(struct pump *p)
+{
+	int64_t now;
+
+	if (p->ops->tick == NULL || p->ops->tick_ms <= 0)
+		return -1;
+	now = mono_ms();
+	if (now >= p->next_tick) {
+		p->ops->tick(p->arg);
+		p->next_tick = now + p->ops->tick_ms;
+	}
+	return (int)(p->next_tick - now);
+}
 
 static void
 drain(struct pump *p, int fd)
@@ -32,7 +58,7 @@ pump_thread(void *arg)
 	struct epoll_event ev[4];
 
 	for (;;) {
-		int n = epoll_wait(p->ep_fd, ev, 4, -1);
+		int n = epoll_wait(p->ep_fd, ev, 4, tick_wait(p));
 
 		if (n < 0 && errno == EINTR)
 			continue;

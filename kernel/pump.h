@@ -21,6 +21,9 @@ struct pump_ops {
 	void	(*from_raw)(void *arg, struct raw6_pkt *p);
 	/* n >= 1 packets read from the TUN */
 	void	(*from_tun)(void *arg, struct tun_pkt *p, int n);
+	/* optional: every tick_ms or so, busy or idle */
+	void	(*tick)(void *arg);
+	int	 tick_ms;
 };
 
 struct pump {
@@ -29,6 +32,7 @@ struct pump {
 	const struct pump_ops	*ops;
 	void			*arg;
 	pthread_t		 thread;
+	int64_t			 next_tick;	/* monotonic ms */
 	bool			 running;
 	uint8_t			*buf;
 	struct raw6_pkt		 rp[PUMP_BATCH];

@@ -358,6 +358,9 @@ control_open(const struct server_conf *c)
 	    run_as.keep_root ? (gid_t)-1 : run_as.gid,
 	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
 		return fd;
+	if (ctlsock_add(fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
+	    aftr_ctl_dispatch) != 0)
+		log_warnx("control socket: cannot serve the AFTR program");
 	ctl_fd = fd;
 	if (!fdset_set(&own_fds, ctl_fd, true))	/* accepted by accept_all */
 		fatalx("out of memory");
@@ -399,7 +402,7 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	struct lease_table nt;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
 	uint32_t lost = 0;
-	bool restart = false, gw_kept = false;
+	bool restart = false, gw_kept = false, aftr_kept = false;
 	int rc;
 
 	if (server_conf_load(s->conf_path, &nc, err, sizeof(err)) != 0) {
@@ -455,6 +458,18 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		gw_kept = true;
 		nc.gw = s->conf.gw;
 	}
+	/* the NAT's tables are sized by [aftr]: it changes at restart */
+	if (!gw_aftr_same(&nc.aftr, &s->conf.aftr)) {
+		aftr_kept = true;
+		nc.aftr = s->conf.aftr;
+	}
+	if (s->gw_local != NULL && gw_aftr_overlaps(&nc.aftr, nc.ranges,
+	    nc.n_ranges)) {
+		snprintf(msg, msglen, "reload refused: the new pool overlaps "
+		    "the running AFTR's public pool");
+		lease_table_free(&nt);
+		goto refuse;
+	}
 	nt.lease_time = s->leases.lease_time;
 	lease_table_free(&s->leases);
 	s->leases = nt;
@@ -464,13 +479,15 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	compute_tep6(s);
 	colocate_reroute(s);
 	s->counters[C_RELOADS]++;
-	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u bound%s%s",
+	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u bound"
+	    "%s%s%s",
 	    s->leases.size - s->leases.n_excluded,
 	    s->leases.bound.count + s->leases.n_static, restart ?
 	    "; listen, port, state-dir, control-socket, journal-sync and "
 	    "[gateway] enable/remote changes take effect at restart" : "",
 	    gw_kept ? "; [gateway] tep6, tep4, icmp-source, mtu, backend, "
-	    "ifname and mss-clamp changes take effect at restart" : "");
+	    "ifname and mss-clamp changes take effect at restart" : "",
+	    aftr_kept ? "; [aftr] changes take effect at restart" : "");
 	log_info("%s", msg);
 	return 0;
 refuse:

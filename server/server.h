@@ -171,6 +171,7 @@ int  commit_barrier(struct server *s);
 
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+void aftr_ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 
 /* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
 int  colocate_open(struct server *s);

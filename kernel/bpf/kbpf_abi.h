@@ -25,7 +25,8 @@ struct kbpf_gw_cfg {
 	__u8	hop_limit;
 	__u8	flow_label;	/* 0: label 0 */
 	__u8	enabled;	/* 0 until the loader has filled this in */
-	__u8	pad;
+	__u8	aftr;		/* the AFTR runs: 4in6 matching no binding
+				 * goes to the slow path's NAT */
 };
 
 /* Client -> IPv4: keyed by (outer source, inner source).  A client may
@@ -92,6 +93,7 @@ enum kbpf_gw_stat {
 	KBPF_GW_PUNT_NO_BINDING,	/* IPv4 side: nobody holds it */
 	KBPF_GW_PUNT_EXPIRED,		/* IPv4 side: binding expired */
 	KBPF_GW_PUNT_HELPER,		/* a helper refused, nothing changed */
+	KBPF_GW_PUNT_AFTR,		/* no binding, the AFTR on: its NAT */
 	KBPF_GW_STAT_MAX
 };
 

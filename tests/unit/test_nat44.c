@@ -261,7 +261,7 @@ stats(void)
 static void
 out_ok(const struct in6_addr *b4, size_t len, int64_t now)
 {
-	ck_assert_int_eq(nat44_outbound(nat, b4, pkt, len, now, &why), 0);
+	ck_assert_int_eq(nat44_outbound(nat, b4, 1, pkt, len, now, &why), 0);
 	ck_assert_int_eq(why, NAT44_DROP_NONE);
 	check_ip(pkt);
 }
@@ -425,7 +425,7 @@ START_TEST(icmp_error_translated)
 	ck_assert_uint_eq(ref_csum(pkt + 20, n - 20), 0);
 	/* B4 a has no such mapping */
 	n = mk_icmp_err(pkt, B4SRC, REMOTE, 3, 3, q, 28);
-	ck_assert_int_eq(nat44_outbound(nat, &b4a, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_NO_SESSION);
 }
 END_TEST
@@ -443,7 +443,7 @@ START_TEST(port_block_exhaustion)
 	}
 	ck_assert_uint_eq(lg.allocs, 1);
 	n = mk_udp(pkt, B4SRC, 10000 + i, REMOTE, 53, false);
-	ck_assert_int_eq(nat44_outbound(nat, &b4a, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_PORT_EXHAUSTED);
 	ck_assert_uint_eq(stats().drops[NAT44_DROP_PORT_EXHAUSTED], 1);
 	/* TCP has its own 64 in the same block */
@@ -459,7 +459,7 @@ START_TEST(port_block_exhaustion)
 	n = mk_udp(pkt, B4SRC, 1, REMOTE, 53, false);
 	out_ok(&b4b, n, T0);
 	n = mk_udp(pkt, B4SRC, 1, REMOTE, 53, false);
-	ck_assert_int_eq(nat44_outbound(nat, &b4c, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4c, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_PORT_EXHAUSTED);
 	ck_assert_uint_eq(stats().b4s, 2);	/* c left no record */
 	ck_assert_uint_eq(stats().blocks, 2);
@@ -476,7 +476,7 @@ START_TEST(session_limit)
 		out_ok(&b4a, n, T0);
 	}
 	n = mk_udp(pkt, B4SRC, 2003, REMOTE, 53, false);
-	ck_assert_int_eq(nat44_outbound(nat, &b4a, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_SESSION_LIMIT);
 	ck_assert_uint_eq(stats().drops[NAT44_DROP_SESSION_LIMIT], 1);
 	/* an existing mapping still works, another B4 is not limited */
@@ -527,6 +527,12 @@ START_TEST(expiry_injected_clock)
 		out_ok(&b4a, n, T0 + 1000);
 	}
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1059, 100), 0);
+	/* B4 a's address from another interface: dropped, nothing new */
+	n = mk_echo(pkt, B4SRC, REMOTE, 8, 500);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 2, pkt, n, T0 + 1000,
+	    &why), -1);
+	ck_assert_int_eq(why, NAT44_DROP_WRONG_INTERFACE);
+	ck_assert_uint_eq(stats().sessions, 10);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1060, 4), 4);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1060, 100), 6);
 	ck_assert_uint_eq(stats().sessions, 0);
@@ -573,18 +579,18 @@ START_TEST(refused_input)
 
 	/* GRE: no ports to map */
 	n = mk4(pkt, B4SRC, REMOTE, 47, l4, sizeof(l4));
-	ck_assert_int_eq(nat44_outbound(nat, &b4a, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_PROTOCOL);
 	/* a fragment */
 	n = mk_udp(pkt, B4SRC, 5, REMOTE, 53, false);
 	put16(pkt + 6, 0x2000);
 	put16(pkt + 10, 0);
 	put16(pkt + 10, ref_csum(pkt, 20));
-	ck_assert_int_eq(nat44_outbound(nat, &b4a, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_FRAGMENT);
 	/* TCP cut short */
 	n = mk4(pkt, B4SRC, REMOTE, IPPROTO_TCP, l4, sizeof(l4));
-	ck_assert_int_eq(nat44_outbound(nat, &b4a, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_MALFORMED);
 	ck_assert_uint_eq(stats().sessions, 0);
 	ck_assert_uint_eq(stats().b4s, 0);
