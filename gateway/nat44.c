@@ -10,6 +10,8 @@
 
 #define NIL		UINT32_MAX
 #define ICMP_HDR	8
+#define NFRAGS		1024	/* datagrams in fragments being followed */
+#define FRAG_TIMEOUT	10	/* seconds after the first fragment */
 
 /* TCP state bits of a mapping (RFC 5382 5: enough for the two timeouts) */
 #define T_SYN_OUT	0x01
@@ -32,8 +34,23 @@ struct sess {
 	uint8_t		 tcls;		/* enum nat44_tclass */
 	uint8_t		 tcp;		/* T_* */
 	bool		 live;
+	uint32_t	 gen;		/* tells a reused slot from its past */
 	int64_t		 expires;
 	uint64_t	 pkts_out, pkts_in;
+};
+
+/* A datagram in fragments: the first one made or found the mapping, the
+ * others (no ports) follow it by (source, destination, id, protocol) as
+ * they arrived, and on the B4 side the B4 too.  Direct-mapped: a newer
+ * datagram takes the slot. */
+struct frag {
+	uint32_t	 b4;		/* outbound: the B4; inbound: NIL */
+	uint32_t	 src, dst;	/* before translation */
+	uint16_t	 id;
+	uint8_t		 proto;
+	bool		 out;
+	uint32_t	 sess, gen;
+	int64_t		 expires;
 };
 
 struct b4 {
@@ -75,6 +92,8 @@ struct nat44 {
 	uint32_t		*hb4, b4mask;
 	uint32_t		 thead[NAT44_NT], ttail[NAT44_NT];
 	uint32_t		 addr_cursor;
+	uint32_t		 gen;
+	struct frag		*frags;		/* NFRAGS */
 	struct nat44_stats	 st;
 };
 
@@ -244,10 +263,11 @@ nat44_new(const struct nat44_config *c, struct nat44 **out)
 	n->b4_blocks = alloc_array((size_t)n->n_b4 * c->max_blocks_per_b4,
 	    sizeof(*n->b4_blocks));
 	n->hb4 = alloc_array((size_t)n->b4mask + 1, sizeof(*n->hb4));
+	n->frags = alloc_array(NFRAGS, sizeof(*n->frags));
 	if (n->pool == NULL || n->addrs == NULL || n->blocks == NULL ||
 	    n->bits == NULL || n->sess == NULL || n->hin == NULL ||
 	    n->hout == NULL || n->b4s == NULL || n->b4_blocks == NULL ||
-	    n->hb4 == NULL) {
+	    n->hb4 == NULL || n->frags == NULL) {
 		nat44_free(n, 0);
 		return -ENOMEM;
 	}
@@ -562,6 +582,7 @@ sess_new(struct nat44 *n, uint32_t b4, uint32_t src, uint16_t sport,
 	s->proto = (uint8_t)p;
 	s->tcls = (uint8_t)tcls;
 	s->live = true;
+	s->gen = ++n->gen;
 	s->expires = now + n->cfg.timeout[tcls];
 	h = hash_inside(n, b4, src, sport, proto_num[p]);
 	s->hin = n->hin[h];
@@ -610,6 +631,7 @@ nat44_free(struct nat44 *n, int64_t now)
 	free(n->b4s);
 	free(n->b4_blocks);
 	free(n->hb4);
+	free(n->frags);
 	free(n);
 }
 
@@ -735,6 +757,52 @@ drop(struct nat44 *n, enum nat44_drop d, enum nat44_drop *why)
 	return -1;
 }
 
+/* ---- fragments ---- */
+
+static struct frag *
+frag_slot(struct nat44 *n, bool out, uint32_t b4, const struct ipv4_info *ii)
+{
+	uint64_t h = hash_mix64(n->cfg.seed ^ ((uint64_t)ii->src << 32 |
+	    ii->dst));
+
+	h = hash_mix64(h ^ ((uint64_t)b4 << 32 | (uint64_t)ii->id << 16 |
+	    (uint64_t)ii->proto << 8 | out));
+	return &n->frags[h & (NFRAGS - 1)];
+}
+
+/* the first fragment of a datagram went through mapping si */
+static void
+frag_note(struct nat44 *n, bool out, uint32_t b4,
+    const struct ipv4_info *ii, uint32_t si, int64_t now)
+{
+	struct frag *f = frag_slot(n, out, b4, ii);
+
+	f->b4 = b4;
+	f->src = ii->src;
+	f->dst = ii->dst;
+	f->id = ii->id;
+	f->proto = ii->proto;
+	f->out = out;
+	f->sess = si;
+	f->gen = n->sess[si].gen;
+	f->expires = now + FRAG_TIMEOUT;
+}
+
+/* the mapping of a later fragment's first one, NIL when unknown */
+static uint32_t
+frag_find(struct nat44 *n, bool out, uint32_t b4, const struct ipv4_info *ii,
+    int64_t now)
+{
+	const struct frag *f = frag_slot(n, out, b4, ii);
+
+	if (f->expires <= now || f->out != out || f->b4 != b4 ||
+	    f->src != ii->src || f->dst != ii->dst || f->id != ii->id ||
+	    f->proto != ii->proto || !n->sess[f->sess].live ||
+	    n->sess[f->sess].gen != f->gen)
+		return NIL;
+	return f->sess;
+}
+
 /* The packet quoted by an ICMP error at l4 (rem bytes of ICMP): its
  * header, its transport header and how much of that is there. */
 struct quote {
@@ -813,10 +881,20 @@ nat44_outbound(struct nat44 *n, const struct in6_addr *b4, int ifindex,
 	*why = NAT44_DROP_NONE;
 	if (ipv4_parse(pkt, len, &ii) != 0)
 		return drop(n, NAT44_DROP_MALFORMED, why);
-	if (ii.frag != 0 || ii.mf)
-		return drop(n, NAT44_DROP_FRAGMENT, why);
 	if ((p = proto_index(ii.proto)) < 0)
 		return drop(n, NAT44_DROP_PROTOCOL, why);
+	if (ii.frag != 0) {
+		/* no ports: the mapping its first fragment took */
+		if ((bi = find_b4(n, b4)) == NIL ||
+		    n->b4s[bi].ifindex != ifindex ||
+		    (si = frag_find(n, true, bi, &ii, now)) == NIL)
+			return drop(n, NAT44_DROP_FRAGMENT, why);
+		fix32(pkt + 10, ii.src, n->sess[si].pub);
+		be32_put(pkt + 12, n->sess[si].pub);
+		n->sess[si].pkts_out++;
+		n->st.out_pkts++;
+		return 0;
+	}
 	l4 = pkt + ii.hlen;
 	rem = len - ii.hlen;
 	if (rem < (p == NAT44_TCP ? 20u : 8u))
@@ -824,6 +902,8 @@ nat44_outbound(struct nat44 *n, const struct in6_addr *b4, int ifindex,
 	if (p == NAT44_ICMP && !icmp_is_query(l4[0])) {
 		if (!icmp_is_error(l4[0]))
 			return drop(n, NAT44_DROP_PROTOCOL, why);
+		if (ii.mf)
+			return drop(n, NAT44_DROP_FRAGMENT, why);
 		if ((bi = find_b4(n, b4)) == NIL)
 			return drop(n, NAT44_DROP_NO_SESSION, why);
 		if (n->b4s[bi].ifindex != ifindex)
@@ -850,6 +930,8 @@ nat44_outbound(struct nat44 *n, const struct in6_addr *b4, int ifindex,
 	touch(n, si, tcls, now);
 	rewrite(pkt, 12, l4, rem, (unsigned)p, port_off((unsigned)p, true),
 	    n->sess[si].pub, n->sess[si].pport);
+	if (ii.mf)
+		frag_note(n, true, bi, &ii, si, now);
 	n->sess[si].pkts_out++;
 	n->st.out_pkts++;
 	return 0;
@@ -901,10 +983,19 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	*why = NAT44_DROP_NONE;
 	if (ipv4_parse(pkt, len, &ii) != 0)
 		return drop(n, NAT44_DROP_MALFORMED, why);
-	if (ii.frag != 0 || ii.mf)
-		return drop(n, NAT44_DROP_FRAGMENT, why);
 	if ((p = proto_index(ii.proto)) < 0)
 		return drop(n, NAT44_DROP_PROTOCOL, why);
+	if (ii.frag != 0) {
+		if ((si = frag_find(n, false, NIL, &ii, now)) == NIL)
+			return drop(n, NAT44_DROP_FRAGMENT, why);
+		s = &n->sess[si];
+		fix32(pkt + 10, ii.dst, s->src);
+		be32_put(pkt + 16, s->src);
+		*b4 = n->b4s[s->b4].addr;
+		s->pkts_in++;
+		n->st.in_pkts++;
+		return 0;
+	}
 	l4 = pkt + ii.hlen;
 	rem = len - ii.hlen;
 	if (rem < (p == NAT44_TCP ? 20u : 8u))
@@ -912,6 +1003,8 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	if (p == NAT44_ICMP && !icmp_is_query(l4[0])) {
 		if (!icmp_is_error(l4[0]))
 			return drop(n, NAT44_DROP_PROTOCOL, why);
+		if (ii.mf)
+			return drop(n, NAT44_DROP_FRAGMENT, why);
 		return in_icmp_error(n, pkt, l4, rem, b4, why);
 	}
 	si = find_outside(n, ii.dst, be16_get(l4 + port_off((unsigned)p,
@@ -924,6 +1017,8 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	touch(n, si, tcls, now);
 	rewrite(pkt, 16, l4, rem, (unsigned)p, port_off((unsigned)p, false),
 	    s->src, s->sport);
+	if (ii.mf)
+		frag_note(n, false, NIL, &ii, si, now);
 	*b4 = n->b4s[s->b4].addr;
 	s->pkts_in++;
 	n->st.in_pkts++;

@@ -28,7 +28,11 @@
  * zero UDP checksum stays zero), ICMP queries (the id).  ICMP errors
  * (RFC 5508): the outer address, the quoted packet's address, port,
  * header and transport checksums, then the ICMP checksum recomputed.
- * IPv4 fragments are not translated (see nat44_outbound).
+ *
+ * IPv4 fragments: the first one (it has the ports) is translated and
+ * remembered by (source, destination, id, protocol) for 10 s; the later
+ * ones follow its mapping (address only).  A later fragment that comes
+ * before its first is dropped (FRAGMENT): nothing is reassembled.
  */
 #ifndef DSTM_NAT44_H
 #define DSTM_NAT44_H
@@ -56,7 +60,8 @@ enum nat44_drop {
 	NAT44_DROP_NONE = 0,
 	NAT44_DROP_MALFORMED,		/* truncated transport header */
 	NAT44_DROP_PROTOCOL,		/* not TCP, UDP or ICMP */
-	NAT44_DROP_FRAGMENT,		/* IPv4 fragment */
+	NAT44_DROP_FRAGMENT,		/* a later fragment whose first
+					 * one was not seen */
 	NAT44_DROP_PORT_EXHAUSTED,	/* no free port, no block to add */
 	NAT44_DROP_SESSION_LIMIT,	/* max-sessions-per-b4 */
 	NAT44_DROP_TABLE_FULL,		/* max-sessions (all B4s) */

@@ -581,9 +581,9 @@ START_TEST(refused_input)
 	n = mk4(pkt, B4SRC, REMOTE, 47, l4, sizeof(l4));
 	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
 	ck_assert_int_eq(why, NAT44_DROP_PROTOCOL);
-	/* a fragment */
+	/* a later fragment, its first one never seen */
 	n = mk_udp(pkt, B4SRC, 5, REMOTE, 53, false);
-	put16(pkt + 6, 0x2000);
+	put16(pkt + 6, 0x0003);
 	put16(pkt + 10, 0);
 	put16(pkt + 10, ref_csum(pkt, 20));
 	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0, &why), -1);
@@ -599,6 +599,71 @@ START_TEST(refused_input)
 	ck_assert_int_eq(nat44_new(&cfg, &(struct nat44 *){ NULL }), -EINVAL);
 	ck_assert_str_eq(nat44_drop_name(NAT44_DROP_PORT_EXHAUSTED),
 	    "port-exhausted");
+}
+END_TEST
+
+/* set the fragment field (MF, offset in 8-byte units), fix the header */
+static void
+frag(uint8_t *p, unsigned fo)
+{
+	put16(p + 6, fo);
+	put16(p + 10, 0);
+	put16(p + 10, ref_csum(p, 20));
+}
+
+START_TEST(fragments)
+{
+	uint8_t first[64], later[64];
+	struct in6_addr to;
+	uint32_t pub;
+	unsigned pport;
+	size_t n;
+
+	/* out: the first fragment (ports) makes the mapping, the later one
+	 * (id 0x4321 too) follows it; B4 b's later fragment with the same
+	 * id does not */
+	n = mk_udp(first, B4SRC, 8000, REMOTE, 53, false);
+	frag(first, 0x2000);
+	memcpy(pkt, first, n);
+	out_ok(&b4a, n, T0);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk4(later, B4SRC, REMOTE, IPPROTO_UDP, (const uint8_t *)"tail-of-it",
+	    10);
+	frag(later, 0x0002);
+	memcpy(pkt, later, n);
+	ck_assert_int_eq(nat44_outbound(nat, &b4b, 1, pkt, n, T0, &why), -1);
+	ck_assert_int_eq(why, NAT44_DROP_FRAGMENT);
+	memcpy(pkt, later, n);
+	out_ok(&b4a, n, T0);
+	ck_assert_uint_eq(get32(pkt + 12), pub);
+	ck_assert_mem_eq(pkt + 20, "tail-of-it", 10);
+	/* ... not after the fragment timeout */
+	memcpy(pkt, later, n);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0 + 10, &why),
+	    -1);
+
+	/* in: the same, back to B4 a */
+	n = mk_udp(first, REMOTE, 53, pub, pport, false);
+	frag(first, 0x2000);
+	memcpy(pkt, first, n);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 1, &to, &why), 0);
+	ck_assert_uint_eq(get32(pkt + 16), B4SRC);
+	ck_assert_uint_eq(get16(pkt + 22), 8000);
+	n = mk4(later, REMOTE, pub, IPPROTO_UDP, (const uint8_t *)"more", 4);
+	frag(later, 0x0002);
+	memcpy(pkt, later, n);
+	memset(&to, 0, sizeof(to));
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 1, &to, &why), 0);
+	ck_assert_mem_eq(&to, &b4a, sizeof(to));
+	ck_assert_uint_eq(get32(pkt + 16), B4SRC);
+	check_ip(pkt);
+	/* another id: unknown */
+	put16(later + 4, 0x9999);
+	frag(later, 0x0002);
+	memcpy(pkt, later, n);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 1, &to, &why), -1);
+	ck_assert_int_eq(why, NAT44_DROP_FRAGMENT);
 }
 END_TEST
 
@@ -666,6 +731,7 @@ main(void)
 	tcase_add_test(tc, expiry_injected_clock);
 	tcase_add_test(tc, tcp_states);
 	tcase_add_test(tc, refused_input);
+	tcase_add_test(tc, fragments);
 	tcase_add_test(tc, listing_and_free);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
