@@ -2,20 +2,24 @@
 """b4.py - a synthetic DS-lite B4 and an IPv4 echo host for the AFTR's
 tests (standard library only; raw sockets, no dstm code).
 
-  b4.py udp AFTR6 SRC6 SRC4 SPORT DST4 DPORT PAYLOAD [N]
+  b4.py udp AFTR6 SRC6 SRC4 SPORT DST4 DPORT PAYLOAD [N] [frag=BYTES]
       N (default 1) UDP datagrams in 4in6 from SRC6, inner source
-      SRC4:SPORT, SPORT+1, ... (one source port each), to DST4:DPORT
+      SRC4:SPORT, SPORT+1, ... (one source port each), to DST4:DPORT;
+      frag=BYTES: the datagram padded to BYTES and sent in IPv4
+      fragments of at most 1000 bytes (DF clear), in order
   b4.py ping AFTR6 SRC6 SRC4 DST4 ID
       an ICMP echo request (identifier ID) in 4in6
   b4.py recv SRC6 [SECONDS]
-      the first 4in6 packet to SRC6, as
+      the first 4in6 datagram to SRC6 (IPv4 fragments reassembled), as
       "OUTER_SRC udp INNER_SRC:SPORT INNER_DST:DPORT PAYLOAD CSUM" or
       "OUTER_SRC icmp INNER_SRC INNER_DST TYPE ID CSUM", CSUM being ok or
       bad (the IPv4 header and transport checksums recomputed here), or
       "timeout"
   b4.py v4echo PORT N [SECONDS]
       on the IPv4 host: N datagrams to PORT, each printed as
-      "SRC:SPORT PAYLOAD" and answered with "re:PAYLOAD"; stops at N or
+      "SRC:SPORT PAYLOAD" (its first 40 bytes, and its length when
+      longer) and answered with "re:PAYLOAD", padded to 3000 bytes when
+      PAYLOAD starts with "big" (the kernel fragments it); stops at N or
       at the deadline
 
 The receivers create the file named by $PKT_READY, when set, once their
@@ -55,6 +59,50 @@ def udp(src, sport, dst, dport, payload):
     return ipv4(src, dst, 17, l4[:6] + struct.pack("!H", c) + l4[8:])
 
 
+def fragments(pkt, size):
+    """pkt (an IPv4 packet with a 20-byte header) cut into fragments of
+    at most size bytes, DF clear"""
+    hdr, data = bytearray(pkt[:20]), pkt[20:]
+    step = (size - 20) // 8 * 8
+    out = []
+    for off in range(0, len(data), step):
+        part = data[off:off + step]
+        h = bytearray(hdr)
+        mf = 0x2000 if off + step < len(data) else 0
+        h[2:4] = struct.pack("!H", 20 + len(part))
+        h[6:8] = struct.pack("!H", mf | off // 8)
+        h[10:12] = b"\0\0"
+        h[10:12] = struct.pack("!H", csum(bytes(h)))
+        out.append(bytes(h) + part)
+    return out
+
+
+def reassemble(frags):
+    """the datagram when frags (IPv4 packets of one id) hold all of it"""
+    first = [f for f in frags if struct.unpack("!H", f[6:8])[0] & 0x1FFF == 0]
+    last = [f for f in frags if not struct.unpack("!H", f[6:8])[0] & 0x2000]
+    if not first or not last:
+        return None
+    data = {}
+    for f in frags:
+        hl = (f[0] & 15) * 4
+        data[(struct.unpack("!H", f[6:8])[0] & 0x1FFF) * 8] = f[hl:]
+    whole, at = b"", 0
+    while at in data:
+        whole += data[at]
+        at += len(data[at])
+    lf = last[0]
+    if at != (struct.unpack("!H", lf[6:8])[0] & 0x1FFF) * 8 + len(
+            lf[(lf[0] & 15) * 4:]):
+        return None
+    h = bytearray(first[0][:20])
+    h[2:4] = struct.pack("!H", 20 + len(whole))
+    h[6:8] = b"\0\0"
+    h[10:12] = b"\0\0"
+    h[10:12] = struct.pack("!H", csum(bytes(h)))
+    return bytes(h) + whole
+
+
 def echo(src, dst, ident):
     body = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"ds-lite-echo"
     body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
@@ -83,9 +131,11 @@ def describe(outer, p):
         if c != 0:
             pseudo = p[12:20] + struct.pack("!BBH", 0, 17, len(l4))
             ok = ok and csum(pseudo + l4) == 0
+        text = l4[8:].decode(errors="replace")
+        if len(text) > 40:
+            text = "%s (%d bytes)" % (text[:40].rstrip("."), len(l4) - 8)
         return "%s udp %s:%d %s:%d %s %s" % (
-            outer, src, sport, dst, dport, l4[8:].decode(errors="replace"),
-            "ok" if ok else "bad")
+            outer, src, sport, dst, dport, text, "ok" if ok else "bad")
     if p[9] == 1:
         ok = ok and csum(l4) == 0
         ident = struct.unpack("!H", l4[4:6])[0]
@@ -97,11 +147,18 @@ def describe(outer, p):
 def main(a):
     if a[0] == "udp":
         aftr, src6, src4, sport, dst4, dport, payload = a[1:8]
-        n = int(a[8]) if len(a) > 8 else 1
+        opts = [x for x in a[8:] if "=" in x]
+        rest = [x for x in a[8:] if "=" not in x]
+        n = int(rest[0]) if rest else 1
+        size = dict(x.split("=", 1) for x in opts).get("frag")
+        data = payload.encode()
+        if size:
+            data = data.ljust(int(size) - 28, b".")
         s = tunnel(src6)
         for i in range(n):
-            s.sendto(udp(src4, int(sport) + i, dst4, int(dport),
-                         payload.encode()), (aftr, 0))
+            p = udp(src4, int(sport) + i, dst4, int(dport), data)
+            for f in fragments(p, 1000) if size else [p]:
+                s.sendto(f, (aftr, 0))
         print("sent %d" % n)
     elif a[0] == "ping":
         aftr, src6, src4, dst4, ident = a[1:6]
@@ -113,12 +170,19 @@ def main(a):
         s = tunnel(src6)
         ready()
         deadline = time.time() + secs
+        frags = {}
         while True:
             left = deadline - time.time()
             if left <= 0 or not select.select([s], [], [], left)[0]:
                 print("timeout")
                 return
             p, peer = s.recvfrom(65535)
+            if struct.unpack("!H", p[6:8])[0] & 0x3FFF:
+                key = (p[12:20], p[4:6], p[9])
+                frags.setdefault(key, []).append(p)
+                p = reassemble(frags[key])
+                if p is None:
+                    continue
             print(describe(peer[0], p))
             return
     elif a[0] == "v4echo":
@@ -135,9 +199,15 @@ def main(a):
                 print("timeout")
                 break
             data, peer = s.recvfrom(65535)
-            print("%s:%d %s" % (peer[0], peer[1], data.decode()))
+            text = data.decode(errors="replace")
+            print("%s:%d %s%s" % (peer[0], peer[1], text[:40].rstrip("."),
+                                  " (%d bytes)" % len(data)
+                                  if len(data) > 40 else ""))
             sys.stdout.flush()
-            s.sendto(b"re:" + data, peer)
+            reply = b"re:" + data[:40]
+            if data.startswith(b"big"):
+                reply = reply.ljust(3000, b".")
+            s.sendto(reply, peer)
             seen += 1
     else:
         sys.exit("usage: see the docstring of b4.py")

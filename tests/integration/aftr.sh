@@ -8,6 +8,7 @@
 #   forged tunnel sources (not in allow; another B4's address from the
 #   wrong link) dropped and counted, changing nothing;
 #   a DSTM lease's traffic beside, on the same gateway;
+#   IPv4 fragments both ways (followed by the NAT, not reassembled);
 #   per-B4 port-block exhaustion refused and counted;
 #   the port-block log records; dstmctl aftr with -j;
 #   mappings expiring after the (short) test timeouts, blocks released.
@@ -105,6 +106,21 @@ ip netns exec "$NS_C1" $B4 udp $TEP $A6 192.0.0.2 5555 "${PB%:*}" "${PB#*:}" hai
 wait $RPID
 expect_eq "hairpin: B4 A reaches B4 B through B's public address, seen from A's" \
 	"$TEP udp $PA 192.0.0.2:5555 hairpin ok" "$(cat "$T_TMP/rb")"
+
+# ---- 2b. IPv4 fragments both ways: B4 A sends a 2500-byte datagram in
+# three fragments; the IPv4 host answers with 3000 bytes, which its
+# kernel fragments and the AFTR fragments again to fit the tunnel ----
+listen "$NS_V4" "$T_TMP/v4" $B4 v4echo 9106 1 5
+V=$RPID
+listen "$NS_C1" "$T_TMP/ra" $B4 recv $A6 5
+RA=$RPID
+ip netns exec "$NS_C1" $B4 udp $TEP $A6 192.0.0.2 5557 $V4 9106 big-frag frag=2500 >/dev/null
+wait $V $RA
+case $(cat "$T_TMP/v4") in "${PA%:*}:"*" big-frag (2472 bytes)")
+	ok "a B4's datagram in fragments reaches the IPv4 host whole, from A's public address" ;;
+*) not_ok "a B4's datagram in fragments reaches the IPv4 host whole" "$(cat "$T_TMP/v4")" ;; esac
+expect_eq "the 3000-byte answer in fragments reaches B4 A whole, checksums right" \
+	"$TEP udp $V4:9106 192.0.0.2:5557 re:big-frag (3000 bytes) ok" "$(cat "$T_TMP/ra")"
 
 # ---- 3. forged tunnel sources ----
 sessions=$(counter aftr.sessions)
