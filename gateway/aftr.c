@@ -8,7 +8,7 @@
  * 6.6) and is written to the TUN like a DSTM client's.  The public pool
  * is routed into the TUN like the DSTM pool: what comes back to it is
  * translated back and encapsulated to its B4 (be_tun.c).  Hairpinning
- * (RFC 6333 8.3, RFC 4787 REQ-9) needs nothing more: a B4's packet to a
+ * (RFC 4787 REQ-9) needs nothing more: a B4's packet to a
  * public address leaves the NAT with its own public source, and the
  * kernel routes it back into the TUN, to the other mapping.
  *
