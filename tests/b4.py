@@ -3,6 +3,7 @@
 tests (standard library only; raw sockets, no dstm code).
 
   b4.py udp AFTR6 SRC6 SRC4 SPORT DST4 DPORT PAYLOAD [N] [frag=BYTES]
+            [ttl=N]
       N (default 1) UDP datagrams in 4in6 from SRC6, inner source
       SRC4:SPORT, SPORT+1, ... (one source port each), to DST4:DPORT;
       frag=BYTES: the datagram padded to BYTES and sent in IPv4
@@ -13,8 +14,9 @@ tests (standard library only; raw sockets, no dstm code).
       the first 4in6 datagram to SRC6 (IPv4 fragments reassembled), as
       "OUTER_SRC udp INNER_SRC:SPORT INNER_DST:DPORT PAYLOAD CSUM" or
       "OUTER_SRC icmp INNER_SRC INNER_DST TYPE ID CSUM", CSUM being ok or
-      bad (the IPv4 header and transport checksums recomputed here), or
-      "timeout"
+      bad (the IPv4 header and transport checksums recomputed here), an
+      ICMP error followed by "quote SRC:SPORT CSUM" (the quoted packet's
+      source and its header checksum), or "timeout"
   b4.py v4echo PORT N [SECONDS]
       on the IPv4 host: N datagrams to PORT, each printed as
       "SRC:SPORT PAYLOAD" (its first 40 bytes, and its length when
@@ -42,21 +44,21 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def ipv4(src, dst, proto, l4):
+def ipv4(src, dst, proto, l4, ttl=64):
     hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0x2345,
-                      0x4000, 64, proto, 0, socket.inet_aton(src),
+                      0x4000, ttl, proto, 0, socket.inet_aton(src),
                       socket.inet_aton(dst))
     hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     return hdr + l4
 
 
-def udp(src, sport, dst, dport, payload):
+def udp(src, sport, dst, dport, payload, ttl=64):
     n = 8 + len(payload)
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack(
         "!BBH", 0, 17, n)
     l4 = struct.pack("!HHHH", sport, dport, n, 0) + payload
     c = csum(pseudo + l4) or 0xFFFF
-    return ipv4(src, dst, 17, l4[:6] + struct.pack("!H", c) + l4[8:])
+    return ipv4(src, dst, 17, l4[:6] + struct.pack("!H", c) + l4[8:], ttl)
 
 
 def fragments(pkt, size):
@@ -139,8 +141,16 @@ def describe(outer, p):
     if p[9] == 1:
         ok = ok and csum(l4) == 0
         ident = struct.unpack("!H", l4[4:6])[0]
-        return "%s icmp %s %s %d %d %s" % (outer, src, dst, l4[0], ident,
+        line = "%s icmp %s %s %d %d %s" % (outer, src, dst, l4[0], ident,
                                            "ok" if ok else "bad")
+        if l4[0] in (3, 11, 12) and len(l4) >= 8 + 20 + 4:
+            q = l4[8:]
+            qhl = (q[0] & 15) * 4
+            line += " quote %s:%d %s" % (
+                socket.inet_ntoa(q[12:16]),
+                struct.unpack("!H", q[qhl:qhl + 2])[0],
+                "ok" if csum(q[:qhl]) == 0 else "bad")
+        return line
     return "%s proto-%d %s %s" % (outer, p[9], src, dst)
 
 
@@ -150,13 +160,15 @@ def main(a):
         opts = [x for x in a[8:] if "=" in x]
         rest = [x for x in a[8:] if "=" not in x]
         n = int(rest[0]) if rest else 1
-        size = dict(x.split("=", 1) for x in opts).get("frag")
+        o = dict(x.split("=", 1) for x in opts)
+        size = o.get("frag")
+        ttl = int(o.get("ttl", 64))
         data = payload.encode()
         if size:
             data = data.ljust(int(size) - 28, b".")
         s = tunnel(src6)
         for i in range(n):
-            p = udp(src4, int(sport) + i, dst4, int(dport), data)
+            p = udp(src4, int(sport) + i, dst4, int(dport), data, ttl)
             for f in fragments(p, 1000) if size else [p]:
                 s.sendto(f, (aftr, 0))
         print("sent %d" % n)

@@ -9,6 +9,7 @@
 #   wrong link) dropped and counted, changing nothing;
 #   a DSTM lease's traffic beside, on the same gateway;
 #   IPv4 fragments both ways (followed by the NAT, not reassembled);
+#   an ICMP error about a B4's packet translated back (RFC 5508);
 #   per-B4 port-block exhaustion refused and counted;
 #   the port-block log records; dstmctl aftr with -j;
 #   mappings expiring after the (short) test timeouts, blocks released.
@@ -121,6 +122,16 @@ case $(cat "$T_TMP/v4") in "${PA%:*}:"*" big-frag (2472 bytes)")
 *) not_ok "a B4's datagram in fragments reaches the IPv4 host whole" "$(cat "$T_TMP/v4")" ;; esac
 expect_eq "the 3000-byte answer in fragments reaches B4 A whole, checksums right" \
 	"$TEP udp $V4:9106 192.0.0.2:5557 re:big-frag (3000 bytes) ok" "$(cat "$T_TMP/ra")"
+
+# ---- 2c. an ICMP error about a B4's packet (RFC 5508): TTL 1, the
+# gateway's kernel answers time exceeded to the public address, and the
+# AFTR hands it to the B4 with the quoted packet translated back ----
+listen "$NS_C1" "$T_TMP/ra" $B4 recv $A6 5
+ip netns exec "$NS_C1" $B4 udp $TEP $A6 192.0.0.2 5558 $V4 9107 ttl-one ttl=1 >/dev/null
+wait $RPID
+expect_eq "time exceeded for a B4's TTL-1 datagram reaches it, quoting 192.0.0.2:5558" \
+	"$TEP icmp 203.0.113.1 192.0.0.2 11 0 ok quote 192.0.0.2:5558 ok" \
+	"$(cat "$T_TMP/ra")"
 
 # ---- 3. forged tunnel sources ----
 sessions=$(counter aftr.sessions)
