@@ -509,7 +509,9 @@ aftr_tick(struct gw *g)
 	pthread_mutex_lock(&a->lock);
 	if (now != a->last_tick) {
 		a->last_tick = now;
-		nat44_expire(a->nat, now, 4096);
+		/* a few ms at most: a burst that timed out together goes
+		 * within seconds */
+		nat44_expire(a->nat, now, 65536);
 	}
 	pthread_mutex_unlock(&a->lock);
 }

@@ -920,8 +920,17 @@ nat44_outbound(struct nat44 *n, const struct in6_addr *b4, int ifindex,
 	if (si == NIL) {
 		si = sess_new(n, bi, ii.src, sport, (unsigned)p, tcls, now,
 		    why);
+		/* full: what has timed out makes room, then once more; the
+		 * B4's record may have gone with its last mapping */
+		if (si == NIL && nat44_expire(n, now, 256) > 0 &&
+		    (bi = b4_get(n, b4, ifindex, now)) != NIL) {
+			*why = NAT44_DROP_NONE;
+			si = sess_new(n, bi, ii.src, sport, (unsigned)p, tcls,
+			    now, why);
+		}
 		if (si == NIL) {
-			b4_put(n, bi);
+			if (bi != NIL)
+				b4_put(n, bi);
 			return drop(n, *why, why);
 		}
 	}

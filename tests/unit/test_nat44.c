@@ -539,6 +539,34 @@ START_TEST(expiry_injected_clock)
 }
 END_TEST
 
+/* A full table makes room from what timed out, even when the B4's
+ * record goes with its last mapping on the way. */
+START_TEST(full_table_expires_first)
+{
+	size_t n;
+
+	cfg.max_sessions = 2;
+	nat44_free(nat, T0);
+	ck_assert_int_eq(nat44_new(&cfg, &nat), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		n = mk_udp(pkt, B4SRC, 100 + i, REMOTE, 53, false);
+		out_ok(&b4a, n, T0);
+	}
+	n = mk_udp(pkt, B4SRC, 102, REMOTE, 53, false);
+	ck_assert_int_eq(nat44_outbound(nat, &b4a, 1, pkt, n, T0 + 299, &why),
+	    -1);
+	ck_assert_int_eq(why, NAT44_DROP_TABLE_FULL);
+	n = mk_udp(pkt, B4SRC, 102, REMOTE, 53, false);
+	out_ok(&b4a, n, T0 + 300);
+	ck_assert_uint_eq(stats().sessions, 1);
+	ck_assert_uint_eq(stats().b4s, 1);
+	ck_assert_uint_eq(stats().sessions_expired, 2);
+	n = mk_udp(pkt, B4SRC, 103, REMOTE, 53, false);
+	out_ok(&b4b, n, T0 + 300);
+	ck_assert_uint_eq(stats().b4s, 2);
+}
+END_TEST
+
 START_TEST(tcp_states)
 {
 	struct in6_addr to;
@@ -729,6 +757,7 @@ main(void)
 	tcase_add_test(tc, port_block_exhaustion);
 	tcase_add_test(tc, session_limit);
 	tcase_add_test(tc, expiry_injected_clock);
+	tcase_add_test(tc, full_table_expires_first);
 	tcase_add_test(tc, tcp_states);
 	tcase_add_test(tc, refused_input);
 	tcase_add_test(tc, fragments);
