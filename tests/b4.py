@@ -8,15 +8,22 @@ tests (standard library only; raw sockets, no dstm code).
       SRC4:SPORT, SPORT+1, ... (one source port each), to DST4:DPORT;
       frag=BYTES: the datagram padded to BYTES and sent in IPv4
       fragments of at most 1000 bytes (DF clear), in order
+  b4.py tcp AFTR6 SRC6 SRC4 SPORT DST4 DPORT FLAGS
+      one TCP segment in 4in6 with FLAGS (letters of SAFR), sequence
+      number 1000, acknowledgment 1 when A is among them
   b4.py ping AFTR6 SRC6 SRC4 DST4 ID
       an ICMP echo request (identifier ID) in 4in6
   b4.py recv SRC6 [SECONDS]
       the first 4in6 datagram to SRC6 (IPv4 fragments reassembled), as
-      "OUTER_SRC udp INNER_SRC:SPORT INNER_DST:DPORT PAYLOAD CSUM" or
+      "OUTER_SRC udp INNER_SRC:SPORT INNER_DST:DPORT PAYLOAD CSUM",
+      "OUTER_SRC tcp INNER_SRC:SPORT INNER_DST:DPORT FLAGS CSUM" or
       "OUTER_SRC icmp INNER_SRC INNER_DST TYPE ID CSUM", CSUM being ok or
       bad (the IPv4 header and transport checksums recomputed here), an
       ICMP error followed by "quote SRC:SPORT CSUM" (the quoted packet's
       source and its header checksum), or "timeout"
+  b4.py v4listen PORT [SECONDS]
+      on the IPv4 host: a TCP socket listening on PORT (the kernel
+      answers SYNs) for SECONDS, then closed
   b4.py v4echo PORT N [SECONDS]
       on the IPv4 host: N datagrams to PORT, each printed as
       "SRC:SPORT PAYLOAD" (its first 40 bytes, and its length when
@@ -105,6 +112,19 @@ def reassemble(frags):
     return bytes(h) + whole
 
 
+TCP_FLAGS = "FSRPAU"
+
+
+def tcp(src, sport, dst, dport, flags):
+    bits = sum(1 << TCP_FLAGS.index(f) for f in flags)
+    l4 = struct.pack("!HHIIBBHHH", sport, dport, 1000,
+                     1 if "A" in flags else 0, 5 << 4, bits, 65535, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack(
+        "!BBH", 0, 6, len(l4))
+    l4 = l4[:16] + struct.pack("!H", csum(pseudo + l4)) + l4[18:]
+    return ipv4(src, dst, 6, l4)
+
+
 def echo(src, dst, ident):
     body = struct.pack("!BBHHH", 8, 0, 0, ident, 1) + b"ds-lite-echo"
     body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
@@ -138,6 +158,14 @@ def describe(outer, p):
             text = "%s (%d bytes)" % (text[:40].rstrip("."), len(l4) - 8)
         return "%s udp %s:%d %s:%d %s %s" % (
             outer, src, sport, dst, dport, text, "ok" if ok else "bad")
+    if p[9] == 6:
+        sport, dport = struct.unpack("!HH", l4[:4])
+        pseudo = p[12:20] + struct.pack("!BBH", 0, 6, len(l4))
+        ok = ok and csum(pseudo + l4) == 0
+        flags = "".join(f for i, f in enumerate(TCP_FLAGS)
+                        if l4[13] & (1 << i) and f in "SAFR")
+        return "%s tcp %s:%d %s:%d %s %s" % (
+            outer, src, sport, dst, dport, flags, "ok" if ok else "bad")
     if p[9] == 1:
         ok = ok and csum(l4) == 0
         ident = struct.unpack("!H", l4[4:6])[0]
@@ -172,6 +200,18 @@ def main(a):
             for f in fragments(p, 1000) if size else [p]:
                 s.sendto(f, (aftr, 0))
         print("sent %d" % n)
+    elif a[0] == "tcp":
+        aftr, src6, src4, sport, dst4, dport, flags = a[1:8]
+        tunnel(src6).sendto(tcp(src4, int(sport), dst4, int(dport), flags),
+                            (aftr, 0))
+        print("sent 1")
+    elif a[0] == "v4listen":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", int(a[1])))
+        s.listen(8)
+        ready()
+        time.sleep(float(a[2]) if len(a) > 2 else 5)
     elif a[0] == "ping":
         aftr, src6, src4, dst4, ident = a[1:6]
         tunnel(src6).sendto(echo(src4, dst4, int(ident)), (aftr, 0))

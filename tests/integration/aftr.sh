@@ -10,6 +10,7 @@
 #   a DSTM lease's traffic beside, on the same gateway;
 #   IPv4 fragments both ways (followed by the NAT, not reassembled);
 #   an ICMP error about a B4's packet translated back (RFC 5508);
+#   TCP: a SYN answered, the mapping's states (RFC 5382);
 #   per-B4 port-block exhaustion refused and counted;
 #   the port-block log records; dstmctl aftr with -j;
 #   mappings expiring after the (short) test timeouts, blocks released.
@@ -40,7 +41,8 @@ lab_server_conf "$CONF" $PORT \
 	"" "[aftr]" "enable = yes" \
 	"allow = 2001:db8:1::b0/124" "allow = 2001:db8:2::b0/124" \
 	"pool = 192.0.2.1-192.0.2.2" "port-block-size = 64" \
-	"max-port-blocks-per-b4 = 1" "udp-timeout = 20s" "icmp-timeout = 20s"
+	"max-port-blocks-per-b4 = 1" "udp-timeout = 20s" "icmp-timeout = 20s" \
+	"tcp-transitory-timeout = 20s"
 LOG=$T_TMP/server.log
 bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
 wait_for 5 port_open "$NS_GW" $PORT
@@ -132,6 +134,29 @@ wait $RPID
 expect_eq "time exceeded for a B4's TTL-1 datagram reaches it, quoting 192.0.0.2:5558" \
 	"$TEP icmp 203.0.113.1 192.0.0.2 11 0 ok quote 192.0.0.2:5558 ok" \
 	"$(cat "$T_TMP/ra")"
+
+# ---- 2d. TCP: the IPv4 host's kernel answers B4 A's SYN (so the
+# translated checksum held), the mapping is established after the
+# SYN-ACK, transitory after a RST ----
+listen "$NS_V4" /dev/null $B4 v4listen 9108 30
+LP=$RPID
+listen "$NS_C1" "$T_TMP/ra" $B4 recv $A6 5
+ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 S >/dev/null
+wait $RPID
+expect_eq "B4 A's SYN is answered by the IPv4 host: the SYN-ACK back, checksums right" \
+	"$TEP tcp $V4:9108 192.0.0.2:5600 SA ok" "$(cat "$T_TMP/ra")"
+tcp_state() {
+	CTL -j aftr sessions | python3 -c "
+import json, sys
+for s in json.load(sys.stdin)['sessions']:
+    if s['b4'] == sys.argv[1] and s['protocol'] == 'tcp' and s['inside_port'] == 5600:
+        print(s['state'])" $A6
+}
+expect_eq "... the mapping is established (a SYN each way)" tcp-established "$(tcp_state)"
+ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 R >/dev/null
+wait_for 3 test "$(tcp_state)" = tcp-transitory
+expect_eq "... and transitory after the B4's RST" tcp-transitory "$(tcp_state)"
+kill_pid "$LP"
 
 # ---- 3. forged tunnel sources ----
 sessions=$(counter aftr.sessions)
