@@ -94,6 +94,18 @@ print(k['last_port'] - k['first_port'] + 1, k['public'].rsplit('.', 1)[0])")"
 check "the port-block allocation is logged" grep -Eq \
 	"aftr: port-block alloc time=[0-9]+ b4=$B6 public=192\.0\.2\.(8|9|10|11) ports=[0-9]+-[0-9]+$" "$GWLOG"
 
+# reload: [aftr] changes wait for a restart; a DSTM pool over the
+# running AFTR pool is refused
+sed -i 's|^pool = 192.0.2.8/30$|pool = 192.0.2.16/30|' "$GWCONF"
+check "reload with another [aftr] pool: kept until restart, and said" \
+	bash -c "'$BUILD/dstmctl' -s '$T_TMP/gw.sock' reload | grep -q '\[aftr\] changes take effect at restart'"
+check "... the running AFTR pool still routed into the TUN" bash -c \
+	"ip -n '$NS_GW' route show dev dti0 | grep -q '^192\.0\.2\.8/30 '"
+sed -i 's|^pool = 198.51.100.0/24$|pool = 192.0.2.0/28|' "$GWCONF"
+GCTL reload >"$T_TMP/out" 2>&1
+expect_eq "reload whose DSTM pool takes the running AFTR pool: refused" 1 $?
+check "... saying why" grep -q "overlap.*AFTR" "$T_TMP/out"
+
 # stopped: every block released, and logged
 kill_pid "$GPID"
 check "stopping releases the block, logged" grep -Eq \
