@@ -52,7 +52,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: rpcd [-dnv] [-f FILE] [-load] [-s SERVER] [-p PORT] "
-	    "[-m always|ondemand] [-i IFNAME] [-u USER]\n"
+	    "[-m always|ondemand|b4] [-i IFNAME] [-u USER]\n"
 	    "  -load    create the 4over6 interface (a TUN device, dti0; with "
 	    "backend\n"
 	    "           ip6tnl a kernel ip6tnl device, loading ip6_tunnel)\n"
@@ -62,7 +62,10 @@ usage(void)
 	    "rpcbind)\n"
 	    "  -m       always: lease at start and keep it; ondemand: lease "
 	    "when IPv4\n"
-	    "           traffic appears, release after idle-time\n"
+	    "           traffic appears, release after idle-time; b4: DS-lite "
+	    "B4,\n"
+	    "           no lease server, 4in6 to the AFTR ([client] aftr or "
+	    "DHCPv6)\n"
 	    "  -u USER  run as USER after start-up (default %s; root keeps "
 	    "root)\n"
 	    "  -d -v -n foreground, debug, print the configuration and exit\n"
@@ -129,6 +132,17 @@ open_from_source(char *err, size_t errlen)
 	return rpcd.cl != NULL ? 0 : -1;
 }
 
+/* What goes wrong with the server repeats at every retry (up to one a
+ * second): at most 5 lines a minute of each, then a count. */
+static struct loglimit rl_unreachable, rl_refused;
+
+static void
+log_limits_init(void)
+{
+	loglimit_init(&rl_unreachable, "server unreachable", 60000, 5);
+	loglimit_init(&rl_refused, "alloc refused", 60000, 5);
+}
+
 static int
 connect_server(void)
 {
@@ -143,14 +157,16 @@ connect_server(void)
 		if (open_from_source(err, sizeof(err)) != 0) {
 			snprintf(rpcd.last_error, sizeof(rpcd.last_error),
 			    "%s", err);
-			log_warnx("server: %s", err);
+			log_limited(&rl_unreachable, LOG_LVL_WARNING,
+			    "server: %s", err);
 			return -1;
 		}
 	} else if (ctl_open_net(&rpcd.cl, rpcd.conf.server, rpcd.conf.port,
 	    false, DSTM_PROG, DSTM_V2, CALL_TIMEOUT_MS, err,
 	    sizeof(err)) != 0) {
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s", err);
-		log_warnx("server: %s", err);
+		log_limited(&rl_unreachable, LOG_LVL_WARNING, "server: %s",
+		    err);
 		return -1;
 	}
 	/* the lease belongs to the source address the server sees: tunnel
@@ -166,9 +182,11 @@ connect_server(void)
 	    memcmp(&rpcd.source, &local.sin6_addr, sizeof(rpcd.source)) != 0) {
 		char a[ADDR_STRLEN], b[ADDR_STRLEN];
 
-		log_warnx("our IPv6 source changed from %s to %s; the lease "
-		    "stays with the old one", addr6_ntop(&rpcd.source, a,
-		    sizeof(a)), addr6_ntop(&local.sin6_addr, b, sizeof(b)));
+		/* at every retry while it lasts: limited */
+		log_limited(&rl_unreachable, LOG_LVL_ERR, "our IPv6 source "
+		    "changed from %s to %s; the lease stays with the old one",
+		    addr6_ntop(&rpcd.source, a, sizeof(a)),
+		    addr6_ntop(&local.sin6_addr, b, sizeof(b)));
 		drop_client();
 		return -1;
 	}
@@ -177,15 +195,44 @@ connect_server(void)
 	return 0;
 }
 
+int
+rpcd_route_source(const struct in6_addr *dst, struct in6_addr *src)
+{
+	struct sockaddr_in6 peer, local;
+	socklen_t len = sizeof(local);
+	char a[ADDR_STRLEN];
+	int fd, rc = -1;
+
+	memset(&peer, 0, sizeof(peer));
+	peer.sin6_family = AF_INET6;
+	peer.sin6_port = htons(RPCD_DEFAULT_PORT);
+	peer.sin6_addr = *dst;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
+		*src = local.sin6_addr;
+		rc = 0;
+	} else {
+		int e = errno;
+
+		snprintf(rpcd.last_error, sizeof(rpcd.last_error),
+		    "no route to %s: %s", addr6_ntop(dst, a, sizeof(a)),
+		    strerror(e));
+		log_warnx("%s", rpcd.last_error);
+	}
+	close(fd);
+	return rc;
+}
+
 /* Which of our addresses the server will see: the kernel's route lookup
  * for the server (a connected UDP socket sends nothing). */
 static int
 find_source(void)
 {
 	struct addrinfo hints, *res = NULL;
-	struct sockaddr_in6 local;
-	socklen_t len = sizeof(local);
-	int fd, rc;
+	struct in6_addr dst;
+	int rc;
 
 	if (!IN6_IS_ADDR_UNSPECIFIED(&rpcd.conf.source)) {
 		rpcd.source = rpcd.conf.source;
@@ -201,19 +248,8 @@ find_source(void)
 		return -1;
 	}
 	rc = -1;
-	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
-		if (connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
-		    getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
-			rpcd.source = local.sin6_addr;
-			rc = 0;
-		} else {
-			snprintf(rpcd.last_error, sizeof(rpcd.last_error),
-			    "no route to %s: %s", rpcd.conf.server,
-			    strerror(errno));
-			log_warnx("%s", rpcd.last_error);
-		}
-		close(fd);
-	}
+	if (addr6_from_sockaddr(res->ai_addr, res->ai_addrlen, &dst))
+		rc = rpcd_route_source(&dst, &rpcd.source);
 	freeaddrinfo(res);
 	return rc;
 }
@@ -281,7 +317,8 @@ rpcd_call_lease(bool renew)
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error), "%s: %s",
 		    renew ? "renew" : "alloc", ctl_strerror(rpcd.cl, cs, err,
 		    sizeof(err)));
-		log_warnx("%s", rpcd.last_error);
+		log_limited(&rl_unreachable, LOG_LVL_WARNING, "%s",
+		    rpcd.last_error);
 		drop_client();
 		rpcd.ctr[RC_NO_REPLY]++;
 		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0, now);
@@ -290,7 +327,12 @@ rpcd_call_lease(bool renew)
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error),
 		    "%s refused: %s", renew ? "renew" : "alloc",
 		    dstm_status_msg(res.status));
-		log_warnx("%s", rpcd.last_error);
+		/* a refused renewal ends the lease: the "lost" line says so */
+		if (renew)
+			log_debug("%s", rpcd.last_error);
+		else
+			log_limited(&rl_refused, LOG_LVL_WARNING, "%s",
+			    rpcd.last_error);
 		rpcd.ctr[RC_REFUSED]++;
 		return eng_step(&rpcd.eng, EV_REPLY_REFUSED, NULL,
 		    (int)res.status, now);
@@ -329,20 +371,23 @@ call_release(uint32_t addr)
 		cs = dstmproc2_release_2(&ra, &st, rpcd.cl);
 	if (cs != RPC_SUCCESS) {
 		drop_client();
-		log_warnx("release of %s: no answer", addr4_ntop(addr, a,
-		    sizeof(a)));
+		log_warning("released %s here, but the server did not answer "
+		    "(it may keep the lease until it ends)", addr4_ntop(addr,
+		    a, sizeof(a)));
 		return false;
 	}
-	log_info("released %s%s%s", addr4_ntop(addr, a, sizeof(a)),
-	    st == DSTM_OK ? "" : ": ", st == DSTM_OK ? "" :
-	    dstm_status_msg(st));
+	if (st == DSTM_OK)
+		log_info("released %s", addr4_ntop(addr, a, sizeof(a)));
+	else
+		log_warning("released %s here; the server said: %s",
+		    addr4_ntop(addr, a, sizeof(a)), dstm_status_msg(st));
 	return true;
 }
 
 /* ---- the interface ---- */
 
-static void
-routes(bool add)
+void
+rpcd_routes(bool add)
 {
 	struct prefix4 def = { 0, 0 };
 	const struct prefix4 *p = rpcd.conf.n_routes ? rpcd.conf.routes : &def;
@@ -362,8 +407,8 @@ routes(bool add)
 	}
 }
 
-static void
-addr_set(uint32_t addr, uint32_t peer, bool add)
+void
+rpcd_addr_set(uint32_t addr, uint32_t peer, bool add)
 {
 	struct knl_addr4 a = { .local = addr, .len = 32, .peer = peer };
 	int rc = add ? knl_addr4_add(rpcd.nl, rpcd.ifindex, &a, KNL_REPLACE) :
@@ -377,8 +422,8 @@ addr_set(uint32_t addr, uint32_t peer, bool add)
 
 /* backend ip6tnl: dti0's far end is the lease's TEP, and it is up only
  * while a lease is */
-static void
-kernel_tunnel(const struct in6_addr *tep6, unsigned mtu, bool up)
+void
+rpcd_kernel_tunnel(const struct in6_addr *tep6, unsigned mtu, bool up)
 {
 	struct knl_ip6tnl k = { .local = rpcd.source, .mtu = mtu };
 	char a[ADDR_STRLEN];
@@ -399,24 +444,31 @@ configure(void)
 {
 	const struct eng_lease *l = &rpcd.eng.lease;
 	char a[ADDR_STRLEN], t[ADDR_STRLEN];
+	bool renewed = rpcd.tun.addr != 0 && rpcd.tun.addr == l->addr;
 
 	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL)
-		kernel_tunnel(&l->tep6, l->mtu, true);
+		rpcd_kernel_tunnel(&l->tep6, l->mtu, true);
 	knl_link_set_mtu(rpcd.nl, rpcd.ifindex, l->mtu);
 	if (!rpcd.conf.ondemand) {
-		addr_set(l->addr, l->tep4, true);
-		routes(true);
+		rpcd_addr_set(l->addr, l->tep4, true);
+		rpcd_routes(true);
 	}
 	tunnel_set_lease(&rpcd.tun, l->addr, &l->tep6);
 	rpcd.ctr[RC_BOUND]++;
 	rpcd.last_error[0] = '\0';
-	log_info("bound %s on %s, TEP %s, lease %us, MTU %u",
-	    addr4_ntop(l->addr, a, sizeof(a)), rpcd.ifname,
-	    addr6_ntop(&l->tep6, t, sizeof(t)), l->lease_time, l->mtu);
+	if (renewed)
+		log_info("renewed %s, lease %us", addr4_ntop(l->addr, a,
+		    sizeof(a)), l->lease_time);
+	else
+		log_info("bound %s on %s, TEP %s, lease %us, MTU %u",
+		    addr4_ntop(l->addr, a, sizeof(a)), rpcd.ifname,
+		    addr6_ntop(&l->tep6, t, sizeof(t)), l->lease_time, l->mtu);
 }
 
+/* The lease's address off the interface; `lost` says why when that is
+ * news (a release and a swap are logged by who did them). */
 static void
-deconfigure(uint32_t addr, uint32_t peer)
+deconfigure(uint32_t addr, uint32_t peer, const char *lost)
 {
 	char a[ADDR_STRLEN];
 
@@ -424,13 +476,37 @@ deconfigure(uint32_t addr, uint32_t peer)
 	if (addr == 0)
 		return;
 	if (!rpcd.conf.ondemand) {
-		routes(false);
-		addr_set(addr, peer, false);
+		rpcd_routes(false);
+		rpcd_addr_set(addr, peer, false);
 	}
 	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL)
-		kernel_tunnel(NULL, 0, false);
-	log_info("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
-	    rpcd.ifname);
+		rpcd_kernel_tunnel(NULL, 0, false);
+	if (lost != NULL)
+		log_warning("lost %s: %s; removed from %s", addr4_ntop(addr, a,
+		    sizeof(a)), lost, rpcd.ifname);
+	else
+		log_debug("%s removed from %s", addr4_ntop(addr, a, sizeof(a)),
+		    rpcd.ifname);
+}
+
+/* Why the address goes, for the log; NULL when call_release said it. */
+static const char *
+lost_why(unsigned act, char *buf, size_t len)
+{
+	if (act & ACT_SEND_RELEASE)
+		return NULL;
+	if (act & ACT_CONFIGURE)
+		return "the server gave another address";
+	if (rpcd.eng.last_status != 0)
+		snprintf(buf, len, "renew refused: %s",
+		    dstm_status_msg((dstm_status)rpcd.eng.last_status));
+	else if (rpcd.last_error[0] != '\0')
+		snprintf(buf, len, "the lease ended without an answer to the "
+		    "renewals (%s)", rpcd.last_error);
+	else
+		snprintf(buf, len, "the lease ended without an answer to the "
+		    "renewals");
+	return buf;
 }
 
 /* Carry out what the engine asked for; may feed it again (replies). */
@@ -447,8 +523,11 @@ rpcd_perform(unsigned act)
 		if (act & ACT_DECONFIGURE) {
 			/* the engine already forgot the lease: use the one
 			 * configured before this step */
+			char why[sizeof(rpcd.last_error) + 64];
+
 			deconfigure(rpcd.tun.addr, old.tep4 ? old.tep4 :
-			    RPCD_PLACEHOLDER - 1);
+			    RPCD_PLACEHOLDER - 1, lost_why(act, why,
+			    sizeof(why)));
 			if (!(act & (ACT_CONFIGURE | ACT_SEND_RELEASE)))
 				rpcd.ctr[RC_LOST]++;
 			/* given back or lost: the next lease gets a new key;
@@ -572,13 +651,18 @@ reload(void)
 	    nc.ondemand != rpcd.conf.ondemand)
 		log_warnx("reload: server, port, ifname and mode changes take "
 		    "effect at restart");
-	if (rpcd.eng.configured && !rpcd.conf.ondemand)
-		routes(false);
+	if (nc.b4 != rpcd.conf.b4 || strcmp(nc.aftr, rpcd.conf.aftr) != 0 ||
+	    nc.b4_addr != rpcd.conf.b4_addr || nc.b4_nat != rpcd.conf.b4_nat)
+		log_warnx("reload: mode, aftr, b4-address and b4-nat changes "
+		    "take effect at restart");
+	if ((rpcd.eng.configured && !rpcd.conf.ondemand) || rpcd.b4_up)
+		rpcd_routes(false);
 	rpcd.conf.idle_time = nc.idle_time;
+	rpcd.conf.aftr_refresh = nc.aftr_refresh;
 	memcpy(rpcd.conf.routes, nc.routes, sizeof(nc.routes));
 	rpcd.conf.n_routes = nc.n_routes;
-	if (rpcd.eng.configured || rpcd.conf.ondemand)
-		routes(true);
+	if (rpcd.eng.configured || rpcd.conf.ondemand || rpcd.b4_up)
+		rpcd_routes(true);
 	log_info("configuration reloaded");
 }
 
@@ -590,11 +674,11 @@ loop(int sfd)
 
 	while (!rpcd.want_exit) {
 		int nsvc = svc_max_pollfd, n, ready = 0, timeout = 1000;
-		int64_t now = clock_mono_ms();
+		int64_t now = clock_mono_ms(), next;
 		struct signalfd_siginfo si;
 		uint64_t v;
 
-		if ((size_t)nsvc + 2 > cap) {
+		if ((size_t)nsvc + 3 > cap) {
 			cap = (size_t)nsvc + 16;
 			if ((pfd = reallocarray(pfd, cap, sizeof(*pfd))) == NULL)
 				fatal("poll array");
@@ -604,11 +688,15 @@ loop(int sfd)
 		pfd[nsvc].events = POLLIN;
 		pfd[nsvc + 1].fd = rpcd.tun.trigger_fd;
 		pfd[nsvc + 1].events = POLLIN;
-		if (rpcd.eng.next_ms != INT64_MAX)
-			timeout = rpcd.eng.next_ms <= now ? 0 :
-			    rpcd.eng.next_ms - now < 1000 ?
-			    (int)(rpcd.eng.next_ms - now) : 1000;
-		n = poll(pfd, (nfds_t)nsvc + 2, timeout);
+		pfd[nsvc + 2].fd = rpcd.conf.b4 ? rpcd.b4.fd : -1;
+		pfd[nsvc + 2].events = POLLIN;
+		next = rpcd.eng.next_ms;
+		if (rpcd.conf.b4 && b4_next_ms(&rpcd.b4) < next)
+			next = b4_next_ms(&rpcd.b4);
+		if (next != INT64_MAX)
+			timeout = next <= now ? 0 : next - now < 1000 ?
+			    (int)(next - now) : 1000;
+		n = poll(pfd, (nfds_t)nsvc + 3, timeout);
 		if (n < 0 && errno != EINTR)
 			fatal("poll");
 		while (n > 0 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -633,13 +721,17 @@ loop(int sfd)
 			reload();
 			daemon_notify("READY=1");
 		}
+		if (rpcd.conf.b4)
+			rpcd_b4_run();
 		if (clock_mono_ms() >= rpcd.eng.next_ms)
 			rpcd_perform(eng_step(&rpcd.eng, EV_TIMER, NULL, 0,
 			    clock_mono_ms()));
+		log_limited_flush(&rl_unreachable, LOG_LVL_WARNING);
+		log_limited_flush(&rl_refused, LOG_LVL_WARNING);
 		if (rpcd.conf.ondemand && rpcd.eng.configured &&
 		    (int64_t)time(NULL) - atomic_load(&rpcd.tun.last_activity) >
 		    (int64_t)rpcd.conf.idle_time) {
-			log_info("idle for %us: releasing",
+			log_debug("idle for %us: releasing",
 			    rpcd.conf.idle_time);
 			rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
 			    clock_mono_ms()));
@@ -762,9 +854,11 @@ main(int argc, char **argv)
 		rpcd.conf.port = (uint16_t)u;
 	}
 	if (mode != NULL) {
-		if (strcmp(mode, "always") != 0 && strcmp(mode, "ondemand"))
+		if (strcmp(mode, "always") != 0 && strcmp(mode, "dstm") != 0 &&
+		    strcmp(mode, "ondemand") != 0 && strcmp(mode, "b4") != 0)
 			usage();
 		rpcd.conf.ondemand = strcmp(mode, "ondemand") == 0;
+		rpcd.conf.b4 = strcmp(mode, "b4") == 0;
 	}
 	if (ifname != NULL)
 		snprintf(rpcd.conf.ifname, sizeof(rpcd.conf.ifname), "%s",
@@ -773,7 +867,12 @@ main(int argc, char **argv)
 		rpcd_conf_print(stdout, &rpcd.conf);
 		return 0;
 	}
-	if (rpcd.conf.server[0] == '\0') {
+	if (rpcd.conf.b4 && rpcd.conf.server[0] != '\0') {
+		fprintf(stderr, "rpcd: mode b4 has no lease server (-s): the "
+		    "AFTR is [client] aftr, or DHCPv6's\n");
+		return 2;
+	}
+	if (!rpcd.conf.b4 && rpcd.conf.server[0] == '\0') {
 		fprintf(stderr, "rpcd: no server (-s or [client] server)\n");
 		return 2;
 	}
@@ -788,6 +887,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_init(foreground, verbose, "rpcd");
+	log_limits_init();
 	eng_init(&rpcd.eng, rpcd.conf.ondemand, (uint64_t)getpid() ^
 	    (uint64_t)time(NULL));
 	if ((rc = knl_open(&rpcd.nl)) != 0)
@@ -801,7 +901,9 @@ main(int argc, char **argv)
 	    (tfd = open_interface()) < 0)
 		return 1;
 	/* our source address: the raw socket is bound to it */
-	while (find_source() != 0) {
+	if (rpcd.conf.b4 && rpcd_b4_start(sfd) != 0)
+		return 1;
+	while (!rpcd.conf.b4 && find_source() != 0) {
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
 
 		/* start-up only: no route to the server yet; signals still
@@ -809,11 +911,13 @@ main(int argc, char **argv)
 		if (poll(&p, 1, 2000) > 0)
 			return 1;
 	}
-	rpcd_key_load();
-	if ((rc = rpcd_notify_open()) != 0)
-		log_warnx("revoke notices: cannot listen on udp6 port %u: %s; "
-		    "a revoked lease is noticed at T1", DSTM_NOTIFY_PORT,
-		    strerror(-rc));
+	if (!rpcd.conf.b4) {
+		rpcd_key_load();
+		if ((rc = rpcd_notify_open()) != 0)
+			log_warnx("revoke notices: cannot listen on udp6 port "
+			    "%u: %s; a revoked lease is noticed at T1",
+			    DSTM_NOTIFY_PORT, strerror(-rc));
+	}
 	if (rpcd.conf.backend == RPCD_BACKEND_IP6TNL) {
 		/* dti0's local address is our source: made after it */
 		if (open_kernel_interface() != 0)
@@ -826,14 +930,18 @@ main(int argc, char **argv)
 		if ((rc = tunnel_start(&rpcd.tun, tfd, raw,
 		    rpcd.conf.ondemand ? RPCD_PLACEHOLDER : 0)) != 0)
 			fatalx("tunnel: %s", strerror(-rc));
+		if (rpcd.conf.b4)
+			tunnel_set_b4(&rpcd.tun);
 		start_fast_path();
 	}
 	if (rpcd.conf.ondemand) {
 		/* traffic is routed into dti0 from the start, sourced from
 		 * the placeholder; see tunnel.h */
-		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, true);
-		routes(true);
+		rpcd_addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, true);
+		rpcd_routes(true);
 	}
+	if (rpcd.conf.b4)
+		rpcd_b4_up();
 	rpcd.ctl_fd = ctlsock_open(rpcd.conf.control_socket, 0600,
 	    pu.keep_root ? (uid_t)-1 : pu.uid,
 	    pu.keep_root ? (gid_t)-1 : pu.gid, DSTM_RPCD_PROG, DSTM_RPCD_V1, rpcd_dispatch);
@@ -841,10 +949,15 @@ main(int argc, char **argv)
 		fatalx("cannot open the control socket %s: %s",
 		    rpcd.conf.control_socket, strerror(-rpcd.ctl_fd));
 	drop_privileges(&pu);
-	log_info("started: %s mode on %s, server %s", rpcd.conf.ondemand ?
-	    "on-demand" : "always", rpcd.ifname, rpcd.conf.server);
+	if (rpcd.conf.b4)
+		log_info("started: b4 mode on %s, AFTR %s", rpcd.ifname,
+		    rpcd.b4.name[0] ? rpcd.b4.name : rpcd.conf.aftr);
+	else
+		log_info("started: %s mode on %s, server %s",
+		    rpcd.conf.ondemand ? "on-demand" : "always", rpcd.ifname,
+		    rpcd.conf.server);
 	daemon_notify("READY=1");
-	if (!rpcd.conf.ondemand)
+	if (!rpcd.conf.ondemand && !rpcd.conf.b4)
 		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0,
 		    clock_mono_ms()));
 
@@ -856,9 +969,11 @@ main(int argc, char **argv)
 		rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0,
 		    clock_mono_ms()));
 	if (rpcd.conf.ondemand) {
-		routes(false);
-		addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, false);
+		rpcd_routes(false);
+		rpcd_addr_set(RPCD_PLACEHOLDER, RPCD_PLACEHOLDER - 1, false);
 	}
+	if (rpcd.conf.b4)
+		rpcd_b4_down();
 	tunnel_stop(&rpcd.tun);		/* closes dti0 (and it goes, if ours) */
 	if (rpcd.kernel_made)
 		knl_ip6tnl_del(rpcd.nl, rpcd.ifindex);

@@ -3,7 +3,9 @@
  *   rpcd_ctl.c  the control program for dstmctl (status/lease/renew/release)
  *   rpcd_key.c  the lease key and its root-only file
  *   rpcd_notify.c  revoke notices from the server
+ *   rpcd_b4.c   mode b4 (DS-lite): the AFTR, dti0 and the LAN
  *   engine.c    the lease state machine;  tunnel.c  the data plane
+ *   b4.c        mode b4: the AFTR's name, address and DHCPv6
  */
 #ifndef DSTM_RPCD_H
 #define DSTM_RPCD_H
@@ -13,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "client/b4.h"
 #include "client/ctl.h"
 #include "client/engine.h"
 #include "client/rpcd_conf.h"
@@ -47,6 +50,9 @@ struct rpcd {
 	bool		 have_key;
 	int		 ctl_fd;
 	bool		 want_exit, want_reload;
+	struct b4	 b4;		/* mode b4 */
+	bool		 b4_up;		/* dti0 configured for the AFTR */
+	bool		 b4_nat;	/* our nftables table exists */
 };
 
 /* the daemon: one per process, defined in rpcd.c */
@@ -59,6 +65,25 @@ unsigned rpcd_perform(unsigned act);
 unsigned rpcd_call_lease(bool renew);
 /* Renew at once, as if T1 had come (dstmctl renew, a revoke notice). */
 void rpcd_renew_now(void);
+/* dti0's routes (the `route` keys, else the default route) */
+void rpcd_routes(bool add);
+void rpcd_addr_set(uint32_t addr, uint32_t peer, bool add);
+/* backend ip6tnl: dti0's remote and up/down */
+void rpcd_kernel_tunnel(const struct in6_addr *tep6, unsigned mtu, bool up);
+/* Which of our addresses reaches dst (the kernel's route lookup);
+ * 0 or -1 with rpcd.last_error set. */
+int  rpcd_route_source(const struct in6_addr *dst, struct in6_addr *src);
+
+/* rpcd_b4.c: mode b4 */
+/* Start-up, still root: DHCPv6 socket, then wait (signals still stop
+ * us) until the AFTR is known; sets rpcd.source.  0 or -1. */
+int  rpcd_b4_start(int sfd);
+/* Start-up, after the tunnel: dti0's address, peer, routes, MTU,
+ * forwarding, NAT44; the tunnel to the AFTR. */
+void rpcd_b4_up(void);
+/* The loop: timers and the DHCPv6 socket; the tunnel follows the AFTR. */
+void rpcd_b4_run(void);
+void rpcd_b4_down(void);
 
 /* rpcd_key.c */
 void rpcd_key_load(void);

@@ -18,6 +18,9 @@
 #define RPCD_DEFAULT_IDLE	300
 #define RPCD_PLACEHOLDER	0xc0000002u	/* 192.0.0.2, RFC 6333 B4 */
 #define RPCD_MAX_ROUTES		64
+#define RPCD_AFTR_PEER		0xc0000001u	/* 192.0.0.1, RFC 6333 5.7 */
+#define RPCD_DEFAULT_MTU	1460	/* RFC 6333 5.3: 1500 - 40 */
+#define RPCD_DEFAULT_AFTR_REFRESH 300
 
 /* the data plane: tun (userspace), bpf (tc-BPF fast path in front of
  * tun; always mode only), auto (bpf when it loads and the mode allows),
@@ -26,6 +29,7 @@ enum rpcd_backend { RPCD_BACKEND_TUN, RPCD_BACKEND_BPF, RPCD_BACKEND_AUTO,
 	RPCD_BACKEND_IP6TNL };
 
 struct rpcd_conf {
+	bool		 b4;		/* mode b4: DS-lite (RFC 6333 5) */
 	char		 server[256];	/* IPv6 literal or DNS name */
 	uint16_t	 port;		/* 0 = ask rpcbind on the server */
 	struct in6_addr	 source;	/* :: = the kernel's choice */
@@ -38,6 +42,14 @@ struct rpcd_conf {
 	char		 control_socket[108];
 	char		 pid_file[PATH_MAX];
 	char		 key_file[PATH_MAX];	/* the lease key, mode 0600 */
+	/* mode b4 */
+	char		 aftr[256];	/* IPv6 literal or name; "" = DHCPv6 */
+	uint32_t	 aftr_refresh;	/* seconds between resolutions */
+	uint32_t	 b4_addr;	/* host order, in 192.0.0.2-7 */
+	bool		 b4_nat;	/* masquerade LAN sources to b4_addr */
+	bool		 b4_forward;	/* net.ipv4.ip_forward on */
+	char		 dhcp6_ifname[16];	/* "" = the default route's */
+	uint32_t	 mtu;
 };
 
 void rpcd_conf_defaults(struct rpcd_conf *c);

@@ -15,6 +15,51 @@
 
 void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
 
+/* mode b4: the tunnel as the status's lease, the AFTR beside it */
+static void
+fill_b4(dstm_client_status *st, struct dstm_counters *l)
+{
+	const struct b4 *b = &rpcd.b4;
+	dstm_b4_status *s;
+
+	st->state = b->have_aftr && rpcd.b4_up ? DSTM_CS_BOUND :
+	    DSTM_CS_REQUESTING;
+	free(st->server);
+	st->server = strdup(b->name[0] ? b->name : rpcd.conf.aftr);
+	if (rpcd.b4_up) {
+		st->lease.status = DSTM_OK;
+		addr4_to_bytes(rpcd.conf.b4_addr, (uint8_t *)st->lease.addr);
+		st->lease.lease_time = DSTM_LEASE_INFINITE;
+		memcpy(st->lease.tep6, &b->aftr6, sizeof(st->lease.tep6));
+		addr4_to_bytes(RPCD_AFTR_PEER, (uint8_t *)st->lease.tep4);
+		st->lease.mtu = rpcd.conf.mtu;
+		st->lease.port_max = 65535;
+	}
+	if (b->last_error[0] != '\0' && (st->last_error_msg == NULL ||
+	    st->last_error_msg[0] == '\0')) {
+		free(st->last_error_msg);
+		st->last_error_msg = strndup(b->last_error, DSTM_MAX_MSG - 1);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return;
+	st->b4.b4_val = s;
+	st->b4.b4_len = 1;
+	s->aftr_name = strdup(b->name);
+	s->aftr_from = strdup(b4_origin_name(b->origin));
+	if (b->have_aftr)
+		memcpy(s->aftr6, &b->aftr6, sizeof(s->aftr6));
+	s->dhcpv6_interface = strdup(b->fd >= 0 ? b->ifname : "");
+	s->nat = strdup(rpcd.b4_nat ? "masquerade" : "none");
+	if (b->n_dns > 0 && (s->dns.dns_val = calloc(b->n_dns,
+	    sizeof(dstm_in6))) != NULL) {
+		memcpy(s->dns.dns_val, b->dns, b->n_dns * sizeof(dstm_in6));
+		s->dns.dns_len = b->n_dns;
+	}
+	for (int i = 0; i < B4C_COUNT; i++)
+		dstm_counters_add(l, b4_counter_name((enum b4_counter)i),
+		    b->ctr[i]);
+}
+
 static void
 fill_status(dstm_client_status *st)
 {
@@ -24,7 +69,8 @@ fill_status(dstm_client_status *st)
 	memset(st, 0, sizeof(*st));
 	st->status = DSTM_OK;
 	st->state = (dstm_client_state)rpcd.eng.state;
-	st->mode = strdup(rpcd.conf.ondemand ? "ondemand" : "always");
+	st->mode = strdup(rpcd.conf.b4 ? "b4" : rpcd.conf.ondemand ?
+	    "ondemand" : "always");
 	st->ifname = strdup(rpcd.ifname);
 	st->server = strndup(rpcd.conf.server, DSTM_MAX_MSG - 1);
 	memcpy(st->source, &rpcd.source, sizeof(st->source));
@@ -50,7 +96,9 @@ fill_status(dstm_client_status *st)
 	st->last_error_msg = strndup(rpcd.last_error, DSTM_MAX_MSG - 1);
 	if ((l.v = calloc(DSTM_MAX_COUNTERS, sizeof(dstm_counter))) == NULL)
 		return;
-	for (int i = 0; i < RC_COUNT; i++)
+	if (rpcd.conf.b4)
+		fill_b4(st, &l);
+	for (int i = 0; i < RC_COUNT && !rpcd.conf.b4; i++)
 		dstm_counters_add(&l, rc_names[i], rpcd.ctr[i]);
 	tunnel_counters(&rpcd.tun, dstm_counters_add, &l);
 	st->counters.counters_val = l.v;
@@ -85,11 +133,27 @@ rpcd_status_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
 	return TRUE;
 }
 
+/* mode b4 leases nothing: lease, renew and release are refused */
+static bool
+b4_refuse(dstm_client_status *res)
+{
+	if (!rpcd.conf.b4)
+		return false;
+	fill_status(res);
+	res->status = DSTM_BAD_REQUEST;
+	free(res->last_error_msg);
+	res->last_error_msg = strdup("mode b4 has no lease: the tunnel goes "
+	    "to the AFTR");
+	return true;
+}
+
 bool_t
 rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 {
 	(void)wait;	/* calls are synchronous: the outcome is known now */
 	(void)rq;
+	if (b4_refuse(res))
+		return TRUE;
 	if (rpcd.eng.state == ENG_IDLE)
 		rpcd_perform(eng_step(&rpcd.eng, EV_START, NULL, 0,
 		    clock_mono_ms()));
@@ -105,6 +169,8 @@ rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 {
 	(void)wait;
 	(void)rq;
+	if (b4_refuse(res))
+		return TRUE;
 	rpcd_renew_now();
 	fill_status(res);
 	if (!rpcd.eng.configured)
@@ -119,6 +185,8 @@ rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
 
 	(void)a;
 	(void)rq;
+	if (b4_refuse(res))
+		return TRUE;
 	rpcd_perform(eng_step(&rpcd.eng, EV_RELEASE, NULL, 0, clock_mono_ms()));
 	fill_status(res);
 	if (!had)

@@ -22,6 +22,82 @@ state_name(const dstm_client_status *st)
 	return eng_state_name((enum eng_state)st->state);
 }
 
+static const dstm_b4_status *
+b4_of(const dstm_client_status *st)
+{
+	return st->b4.b4_len == 1 ? st->b4.b4_val : NULL;
+}
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* mode b4: where the AFTR is and who said so */
+static void
+b4_json(struct json *j, const dstm_b4_status *b, const dstm_client_status *st)
+{
+	char a[ADDR_STRLEN];
+	struct in6_addr a6;
+
+	json_begin_object(j, "b4");
+	if (str(b->aftr_name)[0] != '\0')
+		json_string(j, "aftr_name", b->aftr_name);
+	else
+		json_null(j, "aftr_name");
+	memcpy(&a6, b->aftr6, sizeof(a6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&a6))
+		json_null(j, "aftr_address");
+	else
+		json_string(j, "aftr_address", addr6_ntop(&a6, a, sizeof(a)));
+	json_string(j, "aftr_from", str(b->aftr_from));
+	if (str(b->dhcpv6_interface)[0] != '\0')
+		json_string(j, "dhcpv6_interface", b->dhcpv6_interface);
+	else
+		json_null(j, "dhcpv6_interface");
+	json_begin_array(j, "dns_servers");
+	for (u_int i = 0; i < b->dns.dns_len; i++) {
+		memcpy(&a6, b->dns.dns_val[i], sizeof(a6));
+		json_string(j, NULL, addr6_ntop(&a6, a, sizeof(a)));
+	}
+	json_end_array(j);
+	if (st->lease.status == DSTM_OK)
+		json_string(j, "b4_address", addr4_ntop(addr4_from_bytes(
+		    (const uint8_t *)st->lease.addr), a, sizeof(a)));
+	json_string(j, "nat", str(b->nat));
+	json_end_object(j);
+}
+
+static void
+b4_text(const dstm_b4_status *b, const dstm_client_status *st)
+{
+	char a[ADDR_STRLEN], c[ADDR_STRLEN];
+	struct in6_addr a6;
+
+	memcpy(&a6, b->aftr6, sizeof(a6));
+	printf("aftr:      %s%s%s (from %s%s%s)\n", str(b->aftr_name),
+	    str(b->aftr_name)[0] ? " = " : "", IN6_IS_ADDR_UNSPECIFIED(&a6) ?
+	    "not known yet" : addr6_ntop(&a6, a, sizeof(a)),
+	    str(b->aftr_from), str(b->dhcpv6_interface)[0] ? " on " : "",
+	    str(b->dhcpv6_interface));
+	memcpy(&a6, st->source, sizeof(a6));
+	printf("source:    %s\n", addr6_ntop(&a6, a, sizeof(a)));
+	if (st->lease.status == DSTM_OK)
+		printf("tunnel:    %s peer %s, MTU %u, NAT44 %s\n",
+		    addr4_ntop(addr4_from_bytes((const uint8_t *)
+		    st->lease.addr), a, sizeof(a)), addr4_ntop(
+		    addr4_from_bytes((const uint8_t *)st->lease.tep4), c,
+		    sizeof(c)), st->lease.mtu, str(b->nat));
+	else
+		printf("tunnel:    down\n");
+	for (u_int i = 0; i < b->dns.dns_len; i++) {
+		memcpy(&a6, b->dns.dns_val[i], sizeof(a6));
+		printf("%s%s\n", i == 0 ? "dns:       " : "           ",
+		    addr6_ntop(&a6, a, sizeof(a)));
+	}
+}
+
 static void
 print_json(const char *cmd, const dstm_client_status *st, int indent)
 {
@@ -57,6 +133,8 @@ print_json(const char *cmd, const dstm_client_status *st, int indent)
 	} else {
 		json_null(&j, "lease");
 	}
+	if (b4_of(st) != NULL)
+		b4_json(&j, b4_of(st), st);
 	if (st->last_error_msg != NULL && st->last_error_msg[0] != '\0')
 		json_string(&j, "last_error", st->last_error_msg);
 	json_begin_object(&j, "counters");
@@ -77,9 +155,14 @@ print_text(const dstm_client_status *st)
 	memcpy(&a6, st->source, sizeof(a6));
 	printf("state:     %s (%s mode) on %s\n", state_name(st),
 	    st->mode, st->ifname);
-	printf("server:    %s, we are %s\n", st->server,
-	    addr6_ntop(&a6, a, sizeof(a)));
-	if (st->lease.status == DSTM_OK) {
+	if (b4_of(st) != NULL)
+		b4_text(b4_of(st), st);
+	else
+		printf("server:    %s, we are %s\n", st->server,
+		    addr6_ntop(&a6, a, sizeof(a)));
+	if (b4_of(st) != NULL) {
+		/* the tunnel line said it all */
+	} else if (st->lease.status == DSTM_OK) {
 		memcpy(&a6, st->lease.tep6, sizeof(a6));
 		printf("lease:     %s, %s left\n", addr4_ntop(addr4_from_bytes(
 		    (const uint8_t *)st->lease.addr), a, sizeof(a)),

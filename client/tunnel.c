@@ -76,6 +76,7 @@ out_prepare(struct tunnel *t, uint8_t *pkt, size_t len, struct in6_addr *tep)
 	struct in6_addr tep6;
 	struct ipv4_info ii;
 	uint32_t addr;
+	bool any;
 	char *copy;
 
 	if (!ipv4_sane(pkt, len, &ii)) {
@@ -85,6 +86,7 @@ out_prepare(struct tunnel *t, uint8_t *pkt, size_t len, struct in6_addr *tep)
 	pthread_mutex_lock(&t->lock);
 	addr = t->addr;
 	tep6 = t->tep6;
+	any = t->any_addr4;
 	if (addr == 0) {
 		/* no lease yet: keep the packet, wake the control side */
 		if (t->placeholder != 0 && t->nq < TUN_QUEUE &&
@@ -109,7 +111,7 @@ out_prepare(struct tunnel *t, uint8_t *pkt, size_t len, struct in6_addr *tep)
 	pthread_mutex_unlock(&t->lock);
 	if (t->placeholder != 0 && ii.src == t->placeholder)
 		ipv4_rewrite_addr(pkt, len, true, addr);
-	else if (ii.src != addr) {
+	else if (ii.src != addr && !any) {
 		count(t, TC_DROP_BAD_SOURCE, 1);
 		return -1;
 	}
@@ -151,10 +153,11 @@ tunnel_in(struct tunnel *t, uint8_t *pkt, size_t len,
 {
 	struct ipv4_info ii;
 	uint32_t addr;
-	bool from_tep;
+	bool from_tep, any;
 
 	pthread_mutex_lock(&t->lock);
 	addr = t->addr;
+	any = t->any_addr4;
 	from_tep = memcmp(src6, &t->tep6, sizeof(*src6)) == 0;
 	pthread_mutex_unlock(&t->lock);
 	if (addr == 0 || !from_tep) {
@@ -165,7 +168,7 @@ tunnel_in(struct tunnel *t, uint8_t *pkt, size_t len,
 		count(t, TC_DROP_MALFORMED, 1);
 		return -1;
 	}
-	if (ii.dst != addr) {
+	if (ii.dst != addr && !any) {
 		count(t, TC_DROP_NOT_OURS, 1);
 		return -1;
 	}
@@ -225,6 +228,14 @@ tunnel_kernel_start(struct tunnel *t, struct knl *nl, int ifindex)
 }
 
 void
+tunnel_set_b4(struct tunnel *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->any_addr4 = true;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void
 tunnel_set_lease(struct tunnel *t, uint32_t addr, const struct in6_addr *tep6)
 {
 	uint8_t *q[TUN_QUEUE];
@@ -278,6 +289,7 @@ tunnel_fast_open(struct tunnel *t, const struct in6_addr *src6,
 	kc.src6 = *src6;
 	kc.tep6 = t->tep6;
 	kc.tun_ifindex = tun_ifindex;
+	kc.any_addr4 = t->any_addr4;
 	if ((rc = knl_addr6_ifindex(src6)) < 0) {
 		log_warnx("tunnel: bpf: no interface holds our source address");
 		return rc;

@@ -14,6 +14,12 @@
  * With backend bpf, kernel programs (kernel/kbpf.h) in front of this
  * path carry the lease's traffic; what they punt still comes here.
  *
+ * In b4 mode (DS-lite, RFC 6333 5) the "lease" is the B4 address and
+ * the TEP the AFTR, and the B4 is a router: IPv4 from any source (a LAN
+ * behind it) goes into the tunnel and 4in6 from the AFTR for any
+ * destination comes out of dti0 for the kernel to route; the AFTR owns
+ * the address checks.  Outer addresses are checked as ever.
+ *
  * With backend ip6tnl, dti0 is a kernel ip6tnl device (kernel/ip6tnl.h)
  * and the kernel carries everything: no thread, no raw socket; the
  * counters are the device's. */
@@ -54,6 +60,7 @@ struct tunnel {
 	uint32_t	 addr;		/* leased, host order; 0 = none */
 	struct in6_addr	 tep6;
 	uint32_t	 placeholder;	/* on-demand: 192.0.0.2, else 0 */
+	bool		 any_addr4;	/* b4: any inner source/destination */
 	uint8_t		*queue[TUN_QUEUE];
 	size_t		 qlen[TUN_QUEUE];
 	unsigned	 nq;
@@ -82,6 +89,8 @@ int  tunnel_fast_open(struct tunnel *t, const struct in6_addr *src6,
  * added to the same names, its punts come as tunnel.bpf.*. */
 void tunnel_counters(struct tunnel *t,
 	void (*fn)(void *arg, const char *name, uint64_t value), void *arg);
+/* b4 mode (see above); before tunnel_fast_open and the first lease. */
+void tunnel_set_b4(struct tunnel *t);
 /* Set (addr != 0) or clear the lease; setting flushes the queue. */
 void tunnel_set_lease(struct tunnel *t, uint32_t addr,
 	const struct in6_addr *tep6);

@@ -1,4 +1,7 @@
-/* log.c - stderr or syslog logging, OpenBSD style. */
+/* log.c - stderr or syslog logging, OpenBSD style.  On stderr (-d) each
+ * line starts with its syslog priority as "<N>" (sd-daemon(3)): a unit
+ * that runs the daemon in the foreground has journald file every line at
+ * its own priority, not all at the unit's default. */
 #include "common/log.h"
 
 #include <errno.h>
@@ -7,6 +10,12 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+
+#include "common/clock.h"
+
+_Static_assert(LOG_LVL_CRIT == LOG_CRIT && LOG_LVL_ERR == LOG_ERR &&
+    LOG_LVL_WARNING == LOG_WARNING && LOG_LVL_INFO == LOG_INFO &&
+    LOG_LVL_DEBUG == LOG_DEBUG, "log levels are the syslog priorities");
 
 static int log_foreground = 1;
 static int log_verbose;
@@ -38,9 +47,10 @@ vlog(int pri, const char *fmt, va_list ap, const char *err)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_foreground) {
 		if (err != NULL)
-			fprintf(stderr, "%s: %s: %s\n", log_ident, msg, err);
+			fprintf(stderr, "<%d>%s: %s: %s\n", pri, log_ident,
+			    msg, err);
 		else
-			fprintf(stderr, "%s: %s\n", log_ident, msg);
+			fprintf(stderr, "<%d>%s: %s\n", pri, log_ident, msg);
 		fflush(stderr);
 	} else {
 		if (err != NULL)
@@ -73,6 +83,16 @@ log_warnx(const char *fmt, ...)
 }
 
 void
+log_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list ap;
@@ -91,6 +111,18 @@ log_debug(const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	vlog(LOG_DEBUG, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_at(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level == LOG_LVL_DEBUG && !log_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog((int)level, fmt, ap, NULL);
 	va_end(ap);
 }
 
@@ -117,23 +149,48 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
-uint32_t
-log_ratelimit_ok(struct log_ratelimit *rl)
+static void
+log_suppressed(const struct loglimit *l, enum log_level level, uint64_t n)
 {
-	struct timespec ts;
-	uint32_t n;
+	log_at(level, "%s: ... and %llu more suppressed (at most %u line%s "
+	    "per %us)", l->what != NULL ? l->what : "log",
+	    (unsigned long long)n, l->burst, l->burst == 1 ? "" : "s",
+	    l->interval_ms / 1000);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (ts.tv_sec - rl->window_start >= (int64_t)rl->interval) {
-		rl->window_start = ts.tv_sec;
-		rl->printed = 0;
-	}
-	if (rl->printed >= rl->burst) {
-		rl->suppressed++;
-		return 0;
-	}
-	rl->printed++;
-	n = rl->suppressed + 1;
-	rl->suppressed = 0;
-	return n;
+bool
+log_limit_pass(struct loglimit *l, enum log_level level)
+{
+	uint64_t ended;
+	bool ok;
+
+	if (level == LOG_LVL_DEBUG && !log_verbose)
+		return false;
+	ok = loglimit_allow(l, clock_mono_ms(), &ended);
+	if (ended > 0)
+		log_suppressed(l, level, ended);
+	return ok;
+}
+
+void
+log_limited(struct loglimit *l, enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_limit_pass(l, level))
+		return;
+	va_start(ap, fmt);
+	vlog((int)level, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_limited_flush(struct loglimit *l, enum log_level level)
+{
+	uint64_t n;
+
+	if (l->suppressed == 0)
+		return;		/* the usual case: no clock read */
+	if ((n = loglimit_flush(l, clock_mono_ms())) > 0)
+		log_suppressed(l, level, n);
 }

@@ -157,6 +157,23 @@ uplinks(int tun_ifindex, int *out, unsigned max)
 
 static void bpf_be_close(struct gw *g);
 
+/* The kernel path's drops per reason, for be_tun.c's summaries (the same
+ * names, as in bpf_be_stats).  On the data-plane thread: a read of the
+ * per-CPU counter map, whose descriptor is fixed once open. */
+static void
+bpf_kernel_drops(struct gw *g, uint64_t total[RFC2473_DROP_MAX])
+{
+	struct kbpf_counter k[KBPF_GW_STAT_MAX];
+
+	if (kbpf_gw_counters(g->bpf->kb, k) != 0)
+		return;
+	for (unsigned i = 0; i < KBPF_GW_STAT_MAX; i++)
+		for (int d = 1; d < RFC2473_DROP_MAX; d++)
+			if (strcmp(kbpf_gw_counter_name(i),
+			    rfc2473_drop_name((enum rfc2473_drop)d)) == 0)
+				total[d] += k[i].pkts;
+}
+
 static int
 bpf_be_open(struct gw *g)
 {
@@ -182,6 +199,7 @@ bpf_be_open(struct gw *g)
 	kc.flow_label = g->tep.cfg.flow_label;
 	kc.flow_seed = g->tep.cfg.flow_seed;
 	kc.max_bindings = slots_for(&g->cfg);
+	kc.hairpin = g->tep.cfg.hairpin;
 	kc.aftr = g->aftr != NULL;
 	if (kc.n_uplinks == 0) {
 		log_warnx("gateway: backend bpf: no Ethernet interface to "
@@ -194,6 +212,7 @@ bpf_be_open(struct gw *g)
 		log_warnx("gateway: backend bpf: %s", strerror(-rc));
 		return rc;
 	}
+	g->tun.kernel_drops = bpf_kernel_drops;
 	log_info("gateway: bpf fast path on %u interface%s, %u binding slots",
 	    kc.n_uplinks, kc.n_uplinks == 1 ? "" : "s", kc.max_bindings);
 	return 0;
@@ -312,6 +331,16 @@ bpf_be_reroute(struct gw *g, const struct range4 *r, unsigned n)
 	return gw_backend_tun.reroute(g, r, n);
 }
 
+static void
+bpf_be_set_hairpin(struct gw *g, bool on)
+{
+	int rc = kbpf_gw_set_hairpin(g->bpf->kb, on);
+
+	/* the slow path refuses it anyway: only slower */
+	if (rc != 0)
+		log_warnx("gateway: bpf: hairpin: %s", strerror(-rc));
+}
+
 /* The kernel's forwards and drops added to the slow path's, under the
  * same names (kbpf_gw_counter_name() uses rfc2473_drop_name()'s). */
 static void
@@ -326,11 +355,7 @@ bpf_be_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c)
 	st->decap_bytes += k[KBPF_GW_FWD_UP].bytes;
 	st->encap_pkts += k[KBPF_GW_FWD_DOWN].pkts;
 	st->encap_bytes += k[KBPF_GW_FWD_DOWN].bytes;
-	for (unsigned i = 0; i < KBPF_GW_STAT_MAX; i++)
-		for (int d = 1; d < RFC2473_DROP_MAX; d++)
-			if (strcmp(kbpf_gw_counter_name(i),
-			    rfc2473_drop_name((enum rfc2473_drop)d)) == 0)
-				st->drops[d] += k[i].pkts;	/* same name */
+	bpf_kernel_drops(g, st->drops);
 }
 
 static bool
@@ -384,7 +409,7 @@ bpf_be_binding_counters(struct gw *g, const struct binding *x,
 const struct gw_backend gw_backend_bpf = {
 	.name = "bpf",
 	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP |
-	    GW_CAP_AFTR,
+	    GW_CAP_NO_HAIRPIN | GW_CAP_AFTR,
 	.open = bpf_be_open,
 	.start = bpf_be_start,
 	.close = bpf_be_close,
@@ -392,6 +417,7 @@ const struct gw_backend gw_backend_bpf = {
 	.unbind = bpf_be_unbind,
 	.replace = bpf_be_replace,
 	.reroute = bpf_be_reroute,
+	.set_hairpin = bpf_be_set_hairpin,
 	.stats = bpf_be_stats,
 	.counters = bpf_be_counters,
 	.binding_counters = bpf_be_binding_counters,

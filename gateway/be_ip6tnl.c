@@ -72,7 +72,7 @@ struct gw_ip6tnl {
 	size_t		 count;
 	uint32_t	 mark;
 	uint64_t	 created, removed, adopted, expired, errors;
-	struct log_ratelimit rl;
+	struct loglimit rl;
 };
 
 /* ---- the device table ---- */
@@ -178,9 +178,8 @@ log_fail(struct gw_ip6tnl *t, const char *what, uint32_t addr4, int rc)
 	char a[ADDR_STRLEN];
 
 	t->errors++;
-	if (log_ratelimit_ok(&t->rl) > 0)
-		log_warnx("gateway: ip6tnl: %s %s: %s", what,
-		    addr4_ntop(addr4, a, sizeof(a)), strerror(-rc));
+	log_limited(&t->rl, LOG_LVL_ERR, "gateway: ip6tnl: %s %s: %s", what,
+	    addr4_ntop(addr4, a, sizeof(a)), strerror(-rc));
 }
 
 static int
@@ -204,17 +203,22 @@ route(struct gw_ip6tnl *t, struct tnl_dev *d, bool add)
 	return rc;
 }
 
-/* The per-device settings that make it a DSTM tunnel: IPv4 only, and
- * only the bound source in (strict rp_filter).  Before it goes up. */
+/* The per-device settings that make it a DSTM tunnel: IPv4 only, only
+ * the bound source in (strict rp_filter), and no ICMP redirect for a
+ * client whose packet to another client leaves by another tunnel (the
+ * kernel sends one when "all" or the device asks; tnl_open turns "all"
+ * off).  Before it goes up. */
 static int
 dev_settings(const char *name)
 {
+	char path[64];
 	int rc;
 
 	knl_disable_ipv6(name, true);	/* no link-local, no MLD */
 	if ((rc = knl_rp_filter(name, 1)) != 0)
 		return rc;
-	return 0;
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/send_redirects", name);
+	return knl_sysctl_set(path, "0");
 }
 
 static int
@@ -459,7 +463,7 @@ tnl_open(struct gw *g)
 		return -ENOMEM;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
-	t->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
+	loglimit_init(&t->rl, "gateway: ip6tnl errors", 60000, 10);
 	t->nbuckets = TNL_MIN_BUCKETS;
 	t->mark = 1;
 	if ((t->head = calloc(t->nbuckets, sizeof(*t->head))) == NULL)
@@ -471,6 +475,8 @@ tnl_open(struct gw *g)
 	if ((rc = knl_forwarding(AF_INET, true)) != 0)
 		log_warnx("gateway: cannot enable IPv4 forwarding: %s",
 		    strerror(-rc));
+	if (knl_sysctl_set("net/ipv4/conf/all/send_redirects", "0") != 0)
+		log_warnx("gateway: ip6tnl: cannot turn ICMP redirects off");
 	for (unsigned i = 0; i < g->cfg.n_routes; i++)
 		if ((rc = range4_prefixes(&g->cfg.routes[i], pool_add,
 		    t->nl)) != 0) {

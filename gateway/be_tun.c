@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/inet.h"
 #include "kernel/nl.h"
 #include "kernel/pump.h"
@@ -67,7 +68,8 @@ tun_be_open(struct gw *g)
 	int rc;
 
 	t->tun_fd = t->raw_fd = -1;
-	t->rl_log = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
+	loglimit_init(&t->rl_log, "gateway: drops", 60000, 10);
+	dropsum_init(&t->drops, DROPSUM_INTERVAL_MS);
 	/* the kernel already decremented the TTL when it routed the packet
 	 * into the TUN: a second decrement would count us twice */
 	g->tep.cfg.decrement_ttl = false;
@@ -138,6 +140,9 @@ tun_be_open(struct gw *g)
 	if ((rc = raw6_set_flowlabel(t->raw_fd)) != 0)
 		log_warnx("gateway: the kernel picks the outer flow labels: %s",
 		    strerror(-rc));
+	/* the host's own addresses are no inner destination */
+	if ((rc = gw_local_open(g)) != 0)
+		return rc;
 	snprintf(g->cfg.ifname, sizeof(g->cfg.ifname), "%s", name);
 	return 0;
 }
@@ -283,16 +288,45 @@ send_icmp(struct gw *g, int (*build)(const uint8_t *, size_t, uint32_t,
 		g->tun.ctr.icmp_sent++;
 }
 
+/* Counted for the summary (dropsum.h) with its sources: src6 and the
+ * inner packet's source from a client, NULL and the IPv4 source towards
+ * one; each drop also at debug (-v), rate-limited. */
 static void
-log_drop(struct gw *g, const char *dir, enum rfc2473_drop d)
+log_drop(struct gw *g, enum rfc2473_drop d, const struct in6_addr *src6,
+    const uint8_t *pkt, size_t len)
 {
-	uint32_t n = log_ratelimit_ok(&g->tun.rl_log);
+	char a6[ADDR_STRLEN] = "", a4[ADDR_STRLEN];
+	uint32_t src4 = 0;
 
-	if (n > 1)
-		log_info("gateway: %s drop: %s (%u more not logged)", dir,
-		    rfc2473_drop_name(d), n - 1);
-	else if (n == 1)
-		log_debug("gateway: %s drop: %s", dir, rfc2473_drop_name(d));
+	if (len >= 20 && (pkt[0] >> 4) == 4)
+		src4 = be32_get(pkt + 12);
+	dropsum_add(&g->tun.drops, d, src6, src4, clock_mono_ms());
+	if (log_getverbose() == 0)
+		return;
+	if (src6 != NULL)
+		addr6_ntop(src6, a6, sizeof(a6));
+	log_limited(&g->tun.rl_log, LOG_LVL_DEBUG, "gateway: %s drop: %s, "
+	    "%s%s%s", src6 != NULL ? "decap" : "encap", rfc2473_drop_name(d),
+	    a6, src6 != NULL ? " inner " : "from ",
+	    addr4_ntop(src4, a4, sizeof(a4)));
+}
+
+static void gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len,
+    int64_t now);
+
+/* RFC 7596 5.2: a client's packet to another client's address, turned
+ * around here rather than by a round trip through the kernel: one router
+ * hop (the TTL, as the kernel would have decremented it), then the way
+ * IPv4 read from the TUN goes (encapsulation, fragmentation, ICMP).  At
+ * TTL 1 the kernel's way, which answers time exceeded. */
+static bool
+hairpin(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
+{
+	if (len < IPV4_HDR_LEN || pkt[8] <= 1)
+		return false;
+	(void)ipv4_ttl_decrement(pkt, len);
+	gw_from_ipv4(g, pkt, len, now);
+	return true;
 }
 
 /* p: the inner packet with the outer source and traffic class, as the
@@ -322,9 +356,11 @@ gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 	    now, &res);
 	pthread_mutex_unlock(&g->lock);
 	if (v != RFC2473_OK) {
-		log_drop(g, "decap", res.drop);
+		log_drop(g, res.drop, &p->src, p->buf, p->len);
 		return;
 	}
+	if (res.hairpin && hairpin(g, p->buf, res.len, now))
+		return;
 	if (g->cfg.mss_clamp && tcp_mss_clamp(p->buf, res.len,
 	    rfc2473_mss(&g->tep.cfg)) > 0)
 		g->tun.ctr.mss_clamped++;
@@ -458,7 +494,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		break;
 	case RFC2473_NO_BINDING:
 		send_icmp(g, icmp4_host_unreachable, pkt, len, out, now);
-		log_drop(g, "encap", res.drop);
+		log_drop(g, res.drop, NULL, pkt, len);
 		break;
 	case RFC2473_TTL_EXCEEDED:
 		send_icmp(g, icmp4_time_exceeded, pkt, len, out, now);
@@ -473,7 +509,7 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		break;
 	}
 	default:
-		log_drop(g, "encap", res.drop);
+		log_drop(g, res.drop, NULL, pkt, len);
 		break;
 	}
 }
@@ -495,22 +531,36 @@ pump_tun(void *arg, struct tun_pkt *p, int n)
 		gw_from_ipv4(arg, p[i].buf, p[i].len, now);
 }
 
+/* once a second on the data-plane thread: the drop summaries due */
 static void
-pump_tick(void *arg)
+pump_tick(void *arg, int64_t now_ms)
 {
-	aftr_tick(arg);
+	struct gw *g = arg;
+
+	if (g->tun.kernel_drops != NULL) {
+		uint64_t total[RFC2473_DROP_MAX] = { 0 };
+
+		g->tun.kernel_drops(g, total);
+		dropsum_kernel(&g->tun.drops, total, now_ms);
+	}
+	dropsum_tick(&g->tun.drops, now_ms, NULL, NULL);
+	log_limited_flush(&g->tun.rl_log, LOG_LVL_DEBUG);
+	aftr_tick(g);
 }
 
 static const struct pump_ops gw_pump_ops = {
 	.from_raw = pump_raw,
 	.from_tun = pump_tun,
 	.tick = pump_tick,
-	.tick_ms = 1000,
 };
 
 static int
 tun_be_start(struct gw *g)
 {
+	int rc;
+
+	if ((rc = gw_local_start(g)) != 0)
+		return rc;
 	return pump_start(&g->tun.pump, g->tun.tun_fd, g->tun.raw_fd,
 	    &gw_pump_ops, g);
 }
@@ -521,6 +571,7 @@ tun_be_close(struct gw *g)
 	struct gw_tun *t = &g->tun;
 
 	pump_stop(&t->pump);
+	gw_local_close(g);
 	if (t->nl != NULL && t->ifindex > 0)
 		for (unsigned i = 0; i < g->cfg.n_routes; i++)
 			range4_prefixes(&g->cfg.routes[i], route_del, g);
@@ -549,7 +600,7 @@ tun_be_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c)
 const struct gw_backend gw_backend_tun = {
 	.name = "tun",
 	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP |
-	    GW_CAP_AFTR,
+	    GW_CAP_NO_HAIRPIN | GW_CAP_AFTR,
 	.open = tun_be_open,
 	.start = tun_be_start,
 	.close = tun_be_close,

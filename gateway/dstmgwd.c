@@ -121,16 +121,16 @@ handle_signals(struct gwd *d)
 	}
 }
 
-/* Reload the configuration file: [servers] allow and the pools change at
- * once (the pool routes follow); the other keys need a restart and keep
- * their running values.  Refused, changing nothing, when the file is bad
+/* Reload the configuration file: [servers] allow, the pools and hairpin
+ * change at once (the pool routes follow); the other keys need a restart
+ * and keep their running values.  Refused, changing nothing, when the file is bad
  * or a binding would fall outside the new pools. */
 static int
 gwd_reload(struct gwd *d, char *msg, size_t len)
 {
 	struct gwd_conf nc;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
-	bool restart, route_err, aftr_kept;
+	bool restart, route_err, hairpin_moved, hairpin_ok, aftr_kept;
 	uint32_t out;
 	int rc;
 
@@ -174,6 +174,9 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	memcpy(nc.listen, d->conf.listen, sizeof(nc.listen));
 	nc.n_listen = d->conf.n_listen;
 	nc.port = d->conf.port;
+	hairpin_moved = nc.gw.hairpin != d->conf.gw.hairpin;
+	if ((hairpin_ok = gw_set_hairpin(d->gw, nc.gw.hairpin) == 0))
+		d->conf.gw.hairpin = nc.gw.hairpin;
 	nc.gw = d->conf.gw;
 	nc.gw.tep6 = *gwd_conf_tep6(&d->conf);
 	nc.gw.tep6_set = true;
@@ -183,8 +186,12 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	gwd_conf_free(&d->conf);
 	d->conf = nc;		/* gwsvc points at d->conf: same place */
 	snprintf(msg, len, "configuration reloaded: %u pool range%s, %u "
-	    "allowed server%s%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
-	    nc.n_allow, nc.n_allow == 1 ? "" : "s", route_err ? "; a pool "
+	    "allowed server%s%s%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
+	    nc.n_allow, nc.n_allow == 1 ? "" : "s", !hairpin_moved ? "" :
+	    !hairpin_ok ? "; hairpin = no refused: the ip6tnl backend "
+	    "cannot drop client-to-client traffic" :
+	    nc.gw.hairpin ? "; hairpin = yes in force" :
+	    "; hairpin = no in force", route_err ? "; a pool "
 	    "route could not be added (see the log)" : "", restart ?
 	    "; listen, port, tep6, tep4, icmp-source, mtu, mss-clamp, "
 	    "ifname, control-socket and pid-file changes take effect at "
@@ -229,6 +236,7 @@ event_loop(struct gwd *d)
 		}
 		if (pfd[nsvc].revents & POLLIN)
 			handle_signals(d);
+		gwsvc_log_flush(&d->svc);
 		/* svc_getreq_poll stops after `ready` of its own fds */
 		ready = 0;
 		for (int i = 0; i < nsvc; i++)

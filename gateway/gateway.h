@@ -40,13 +40,14 @@ struct gw_settings {
 	enum gw_backend_kind backend;
 	char		 ifname[GW_IFNAMSIZ];
 	bool		 mss_clamp;
+	bool		 hairpin;	/* RFC 7596 5.2; default yes */
 };
 
 /* conf_group flag for gw_keys: "tep6 = ::" is allowed and means the
  * default (rpcdstmd.conf); without it tep6 must be unicast. */
 #define GW_TEP6_ANY	0x1
 
-/* tep6, tep4, icmp-source, mtu, backend, ifname, mss-clamp: a
+/* tep6, tep4, icmp-source, mtu, backend, ifname, mss-clamp, hairpin: a
  * conf_group over a gw_settings */
 extern const struct conf_key gw_keys[];
 
@@ -58,7 +59,7 @@ const struct in6_addr *gw_settings_tep6(const struct gw_settings *g,
 /* The checks across these keys, for a config's check(): -1 (reported)
  * or 0. */
 int  gw_settings_check(struct conf_ctx *cx, const struct gw_settings *g);
-/* tep6 (in use) to mss-clamp as -n prints them. */
+/* tep6 (in use) to hairpin as -n prints them. */
 void gw_settings_print(FILE *f, const struct gw_settings *g,
 	const struct in6_addr *listen, unsigned n_listen);
 const char *gw_backend_kind_name(enum gw_backend_kind k);
@@ -134,6 +135,7 @@ struct gw_config {
 	uint32_t	 mtu;		/* inner (IPv4) tunnel MTU */
 	char		 ifname[16];
 	bool		 mss_clamp;
+	bool		 hairpin;	/* client to client through the TEP */
 	enum gw_backend_kind backend;
 	struct range4	*routes;	/* the pool, routed into the TUN */
 	unsigned	 n_routes;
@@ -170,6 +172,11 @@ int  gw_unbind(struct gw *g, uint32_t addr, const struct in6_addr *client);
 /* The pool changed (reload): route the new ranges into the TUN, remove
  * the routes of ranges that went.  0 or -errno. */
 int  gw_reroute(struct gw *g, const struct range4 *routes, unsigned n);
+
+/* [gateway] hairpin changed (reload): in force at once, for the next
+ * packet.  -EOPNOTSUPP (and hairpin stays on) when the data plane cannot
+ * refuse client-to-client traffic (ip6tnl), else 0. */
+int  gw_set_hairpin(struct gw *g, bool on);
 
 /* Counters of the binding for addr (whole address), false when none. */
 bool gw_binding_counters(struct gw *g, uint32_t addr,

@@ -85,6 +85,7 @@ gw_config_init(struct gw_config *gc, const struct gw_settings *s,
 	gc->icmp_source = s->icmp_source;
 	gc->mtu = s->mtu;
 	gc->mss_clamp = s->mss_clamp;
+	gc->hairpin = s->hairpin;
 	gc->backend = s->backend;
 	snprintf(gc->ifname, sizeof(gc->ifname), "%s", s->ifname);
 	gc->routes = routes;
@@ -114,6 +115,7 @@ gw_open(const struct gw_config *c, struct gw **out)
 	g->tep.cfg.tep6 = c->tep6;
 	g->tep.cfg.gw4 = c->tep4;
 	g->tep.cfg.tunnel_mtu = (uint16_t)(c->mtu + 40);
+	g->tep.cfg.hairpin = c->hairpin;
 	g->tep.bt = &g->bt;
 	if ((rc = rfc2473_config_check(&g->tep.cfg)) != 0) {
 		log_warnx("gateway: bad tunnel configuration (mtu %u)", c->mtu);
@@ -130,9 +132,10 @@ gw_open(const struct gw_config *c, struct gw **out)
 		goto fail;
 	}
 	log_info("gateway: TEP %s, IPv4 side %s, tunnel MTU %u, backend %s, "
-	    "ICMP source %s", addr6_ntop(&c->tep6, a, sizeof(a)),
+	    "ICMP source %s, hairpin %s", addr6_ntop(&c->tep6, a, sizeof(a)),
 	    g->cfg.ifname, c->mtu, g->be->name, c->icmp_source == 0 ? "auto" :
-	    addr4_ntop(c->icmp_source, b, sizeof(b)));
+	    addr4_ntop(c->icmp_source, b, sizeof(b)),
+	    c->hairpin ? "yes" : "no");
 	*out = g;
 	return 0;
 fail:
@@ -157,6 +160,20 @@ gw_close(struct gw *g)
 	free(g->cfg.routes);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
+}
+
+int
+gw_set_hairpin(struct gw *g, bool on)
+{
+	if (!on && !(g->be->caps & GW_CAP_NO_HAIRPIN))
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&g->lock);
+	g->cfg.hairpin = on;
+	g->tep.cfg.hairpin = on;
+	pthread_mutex_unlock(&g->lock);
+	if (g->be->set_hairpin != NULL)
+		g->be->set_hairpin(g, on);
+	return 0;
 }
 
 int
@@ -329,6 +346,7 @@ gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	fn(arg, "gateway.encap.packets", st.encap_pkts);
 	fn(arg, "gateway.encap.bytes", st.encap_bytes);
 	fn(arg, "gateway.encap.fragmented", st.encap_fragmented);
+	fn(arg, "gateway.hairpin", st.hairpin);
 	fn(arg, "gateway.icmp.sent", gc.icmp_sent);
 	fn(arg, "gateway.icmp.suppressed", gc.icmp_suppressed);
 	fn(arg, "gateway.mss-clamped", gc.mss_clamped);

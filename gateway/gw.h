@@ -23,6 +23,7 @@
 #include "common/addr.h"
 #include "common/binding.h"
 #include "common/log.h"
+#include "gateway/dropsum.h"
 #include "gateway/gateway.h"
 #include "gateway/rfc2473.h"
 #include "kernel/pump.h"
@@ -44,7 +45,8 @@ struct gw_counters {
 #define GW_CAP_SHARED_PORTS	0x1	/* port-range bindings (RFC 7596) */
 #define GW_CAP_ICMP		0x2	/* ICMPv4 errors to IPv4 senders */
 #define GW_CAP_MSS_CLAMP	0x4
-#define GW_CAP_AFTR		0x8	/* a userspace path for the NAT44 */
+#define GW_CAP_NO_HAIRPIN	0x8	/* hairpin = no (RFC 7596 5.2) */
+#define GW_CAP_AFTR		0x10	/* a userspace path for the NAT44 */
 
 /* The seam.  open/start/close/reroute/stats are required; the others
  * may be NULL when the front end's table is all the backend reads. */
@@ -63,6 +65,8 @@ struct gw_backend {
 		    struct gw_counters *c);
 	void	(*binding_counters)(struct gw *g, const struct binding *b,
 		    struct binding_counters *c);
+	/* [gateway] hairpin changed; g->tep.cfg has it already */
+	void	(*set_hairpin)(struct gw *g, bool on);
 	/* extra counters of this backend only, "gateway.NAME.*" */
 	void	(*counters)(struct gw *g, gw_counter_fn *fn, void *arg);
 };
@@ -73,6 +77,7 @@ extern const struct gw_backend gw_backend_tun, gw_backend_bpf,
 struct pset;
 struct gw_bpf;
 struct gw_ip6tnl;
+struct gw_local;
 struct gw_aftr;
 struct nat44;
 
@@ -85,7 +90,12 @@ struct gw_tun {
 						 * icmp-source auto */
 	struct pump		 pump;
 	struct gw_counters	 ctr;
-	struct log_ratelimit	 rl_log;
+	struct loglimit		 rl_log;	/* each drop, under -v */
+	struct dropsum		 drops;		/* the summaries */
+	/* the bpf path's drop totals per reason, or NULL (be_bpf.c);
+	 * called from the data-plane thread */
+	void			(*kernel_drops)(struct gw *g,
+				    uint64_t total[RFC2473_DROP_MAX]);
 	int64_t			 icmp_window;
 	uint32_t		 icmp_count;
 	uint8_t			*buf;		/* encapsulation output, then
@@ -107,6 +117,7 @@ struct gw {
 	struct gw_tun			 tun;
 	struct gw_bpf			*bpf;		/* be_bpf.c */
 	struct gw_ip6tnl		*ip6tnl;	/* be_ip6tnl.c */
+	struct gw_local			*local;		/* gw_local.c */
 	struct gw_aftr			*aftr;		/* aftr.c, or NULL */
 };
 
@@ -121,6 +132,14 @@ bool gw_binding_outside(struct gw *g, const struct range4 *r, unsigned n,
 /* A copy of every binding, taken under the lock (for a backend's
  * replace); free() it.  NULL when out of memory. */
 struct binding *gw_snapshot(struct gw *g, size_t *n);
+
+/* gw_local.c: the host's IPv4 addresses in g->tep.cfg.local4, kept
+ * current by a thread (the tun path's; bpf runs it as its slow path).
+ * open reads them (0 or -errno), start runs the thread, close (also
+ * after a failed open) stops it and empties the set. */
+int  gw_local_open(struct gw *g);
+int  gw_local_start(struct gw *g);
+void gw_local_close(struct gw *g);
 
 /* Snapshot, the backend's counts included. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,

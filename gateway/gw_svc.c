@@ -34,7 +34,7 @@ gwsvc_init(struct gwsvc *v, struct gw *g, const struct gwd_conf *c)
 	memset(v, 0, sizeof(*v));
 	v->gw = g;
 	v->conf = c;
-	v->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 10);
+	loglimit_init(&v->rl, "refusals", 60000, 10);
 	v->started = (int64_t)time(NULL);
 }
 
@@ -74,12 +74,17 @@ proc_name(rpcproc_t p)
 }
 
 void
+gwsvc_log_flush(struct gwsvc *v)
+{
+	log_limited_flush(&v->rl, LOG_LVL_WARNING);
+}
+
+void
 gwsvc_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 {
 	struct gwsvc *v = gwsvc;
 	struct in6_addr a;
 	char buf[ADDR_STRLEN] = "a non-IPv6 caller";
-	uint32_t n;
 
 	if (v != NULL) {
 		v->caller_ok = caller6(xprt, &a) &&
@@ -89,10 +94,9 @@ gwsvc_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 			v->ctr.denied++;
 			if (caller6(xprt, &a))
 				addr6_ntop(&a, buf, sizeof(buf));
-			if ((n = log_ratelimit_ok(&v->rl)) > 0)
-				log_warnx("refused %s from %s: not in [servers] "
-				    "allow%s", proc_name(rq->rq_proc), buf,
-				    n > 1 ? " (more refusals not logged)" : "");
+			log_limited(&v->rl, LOG_LVL_WARNING, "refused %s from "
+			    "%s: not in [servers] allow",
+			    proc_name(rq->rq_proc), buf);
 		}
 	}
 	dstm_gw_prog_1(rq, xprt);
@@ -145,10 +149,9 @@ log_refused(struct gwsvc *v, const char *what, const struct binding *b,
 	char a4[ADDR_STRLEN], a6[ADDR_STRLEN];
 
 	v->ctr.rejected++;
-	if (log_ratelimit_ok(&v->rl) > 0)
-		log_warnx("%s %s for %s refused: %s", what, addr4_ntop(b->addr4,
-		    a4, sizeof(a4)), addr6_ntop(&b->client, a6, sizeof(a6)),
-		    dstm_status_msg(st));
+	log_limited(&v->rl, LOG_LVL_WARNING, "%s %s for %s refused: %s", what,
+	    addr4_ntop(b->addr4, a4, sizeof(a4)), addr6_ntop(&b->client, a6,
+	    sizeof(a6)), dstm_status_msg(st));
 }
 
 /* Whether to apply a change numbered `gen` by the server: not when our

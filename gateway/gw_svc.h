@@ -44,7 +44,7 @@ struct gwsvc {
 	struct binding		*stage;		/* the accepted ones */
 	size_t			 n_stage, cap_stage;
 	struct gwsvc_counters	 ctr;
-	struct log_ratelimit	 rl;
+	struct loglimit		 rl;
 	int64_t			 started;
 };
 
@@ -53,6 +53,9 @@ extern struct gwsvc *gwsvc;
 /* gw_svc.c */
 void gwsvc_init(struct gwsvc *v, struct gw *g, const struct gwd_conf *c);
 void gwsvc_free(struct gwsvc *v);
+/* From the event loop about once a second: the count of refusals a
+ * flood had kept out of the log (log_limited_flush). */
+void gwsvc_log_flush(struct gwsvc *v);
 /* svc_reg() this for DSTM_GW_PROG: checks the caller against [servers]
  * allow, then runs rpcgen's dispatcher. */
 void gwsvc_dispatch(struct svc_req *rq, SVCXPRT *xprt);

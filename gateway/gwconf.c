@@ -119,6 +119,7 @@ const struct conf_key gw_keys[] = {
 	CONF_KEY_FUNC("gateway", "backend", false, set_backend),
 	CONF_KEY_IFNAME("gateway", "ifname", GS, ifname),
 	CONF_KEY_BOOL("gateway", "mss-clamp", GS, mss_clamp),
+	CONF_KEY_BOOL("gateway", "hairpin", GS, hairpin),
 	CONF_KEY_END
 };
 
@@ -138,6 +139,13 @@ gw_settings_check(struct conf_ctx *cx, const struct gw_settings *g)
 		return conf_fail(cx, e != NULL ? e->line : 0, "backend: ip6tnl "
 		    "does not clamp the TCP MSS (mss-clamp = yes at line %d); "
 		    "use tun", conf_seen(cx, "gateway", "mss-clamp")->line);
+	/* the kernel forwards between ip6tnl devices: nothing of ours sees
+	 * a client's packet to another client */
+	if (g->backend == GW_BACKEND_IP6TNL && !g->hairpin)
+		return conf_fail(cx, e != NULL ? e->line : 0, "backend: ip6tnl "
+		    "cannot refuse client-to-client traffic (hairpin = no at "
+		    "line %d); use tun, bpf or auto",
+		    conf_seen(cx, "gateway", "hairpin")->line);
 	return 0;
 }
 
@@ -148,6 +156,7 @@ gw_settings_defaults(struct gw_settings *g)
 	g->tep4 = GW_DEFAULT_TEP4;
 	g->mtu = GW_DEFAULT_MTU;
 	g->backend = GW_BACKEND_TUN;
+	g->hairpin = true;
 	snprintf(g->ifname, sizeof(g->ifname), "%s", GW_DEFAULT_IFNAME);
 }
 
@@ -178,6 +187,7 @@ gw_settings_print(FILE *f, const struct gw_settings *g,
 	fprintf(f, "backend = %s\n", backend_names[g->backend]);
 	fprintf(f, "ifname = %s\nmss-clamp = %s\n", g->ifname,
 	    g->mss_clamp ? "yes" : "no");
+	fprintf(f, "hairpin = %s\n", g->hairpin ? "yes" : "no");
 }
 
 /* ---- dstmgwd.conf ---- */

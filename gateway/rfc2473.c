@@ -14,6 +14,7 @@ static const char *const verdict_names[] = {
 	[RFC2473_NOT_IPV4] = "not-ipv4",
 	[RFC2473_NOT_ECT] = "not-ect",
 	[RFC2473_BAD_DESTINATION] = "bad-destination",
+	[RFC2473_HAIRPIN] = "hairpin",
 	[RFC2473_UNKNOWN_CLIENT] = "unknown-client",
 	[RFC2473_SPOOFED_SOURCE] = "spoofed-source",
 	[RFC2473_EXPIRED] = "expired",
@@ -34,6 +35,7 @@ static const char *const drop_names[] = {
 	[RFC2473_DROP_EXPIRED] = "expired",
 	[RFC2473_DROP_CE_NOT_ECT] = "ce-not-ect",
 	[RFC2473_DROP_BAD_DESTINATION] = "bad-destination",
+	[RFC2473_DROP_HAIRPIN] = "hairpin",
 	[RFC2473_DROP_NO_BINDING] = "no-binding",
 	[RFC2473_DROP_SHARED_NO_PORT] = "shared-no-port",
 	[RFC2473_DROP_TTL_EXCEEDED] = "ttl-exceeded",
@@ -65,6 +67,7 @@ rfc2473_config_default(struct rfc2473_config *c)
 	c->tunnel_mtu = RFC2473_DEFAULT_MTU;
 	c->hop_limit = RFC2473_DEFAULT_HOPLIMIT;
 	c->decrement_ttl = true;
+	c->hairpin = true;		/* RFC 7596 5.2 */
 }
 
 int
@@ -125,6 +128,24 @@ ecn_decap(uint8_t tclass, uint8_t *ip)
 	return 0;
 }
 
+static bool
+is_local(const struct rfc2473_config *c, uint32_t dst)
+{
+	size_t lo = 0, hi = c->n_local4;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->local4[mid] == dst)
+			return true;
+		if (c->local4[mid] < dst)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 int
 rfc2473_ecn_decap(uint8_t tclass, uint8_t *ip, size_t len)
 {
@@ -138,7 +159,8 @@ rfc2473_bad_destination(const struct rfc2473_config *c, uint32_t dst)
 {
 	uint8_t top = (uint8_t)(dst >> 24);
 
-	return top == 0 || top == 127 || top >= 224 || dst == c->gw4;
+	return top == 0 || top == 127 || top >= 224 || dst == c->gw4 ||
+	    is_local(c, dst);
 }
 
 /* RFC 7596 6.2: forward only when (outer src6, inner src4[, port])
@@ -188,9 +210,18 @@ rfc2473_decap_inner(uint8_t *ip, size_t len, const struct in6_addr *src6,
 	if (rfc2473_bad_destination(&tep->cfg, ii.dst))
 		return drop(tep, res, RFC2473_BAD_DESTINATION,
 		    RFC2473_DROP_BAD_DESTINATION);
+	/* RFC 7596 5.2: to a client through the TEP */
+	if (binding_first4(tep->bt, ii.dst) != NULL) {
+		if (!tep->cfg.hairpin)
+			return drop(tep, res, RFC2473_HAIRPIN,
+			    RFC2473_DROP_HAIRPIN);
+		res->hairpin = true;
+	}
 	if (ecn_decap(tclass, ip) != 0)
 		return drop(tep, res, RFC2473_NOT_ECT,
 		    RFC2473_DROP_CE_NOT_ECT);
+	if (res->hairpin)
+		tep->st.hairpin++;
 	res->len = len;
 	b->ctr.pkts_up++;
 	b->ctr.bytes_up += len;

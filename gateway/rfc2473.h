@@ -17,6 +17,8 @@
  *   path): an outer CE mark is carried into an ECT(0)/ECT(1) inner
  *   header (its checksum updated); CE over a not-ECT inner packet cannot
  *   be carried, and the packet is dropped (verdict NOT_ECT).
+ *   A destination bound to a client (RFC 7596 5.2 hairpinning) is
+ *   dropped (HAIRPIN) unless cfg.hairpin; then OK with res->hairpin.
  *   Shared addresses: a non-first IPv4 fragment carries no port, so it
  *   passes when the outer source holds a binding on the inner source
  *   address (the first fragment was port-checked); a first fragment or
@@ -64,6 +66,7 @@ enum rfc2473_verdict {
 	RFC2473_SPOOFED_SOURCE,	/* inner source or port not the client's */
 	RFC2473_EXPIRED,	/* the binding has expired */
 	RFC2473_BAD_DESTINATION, /* inner destination never forwarded */
+	RFC2473_HAIRPIN,	/* to a client's address, hairpin off */
 	RFC2473_NO_BINDING,	/* nobody holds the destination */
 	RFC2473_TTL_EXCEEDED,	/* inner TTL would reach 0 */
 	RFC2473_TOO_BIG,	/* DF set, larger than the tunnel allows */
@@ -86,6 +89,7 @@ enum rfc2473_drop {
 	RFC2473_DROP_EXPIRED,
 	RFC2473_DROP_CE_NOT_ECT,	/* RFC 6040 4.2 */
 	RFC2473_DROP_BAD_DESTINATION,	/* loopback, multicast, ... */
+	RFC2473_DROP_HAIRPIN,		/* client to client, hairpin = no */
 	RFC2473_DROP_NO_BINDING,
 	RFC2473_DROP_SHARED_NO_PORT,	/* shared address, port unknown */
 	RFC2473_DROP_TTL_EXCEEDED,
@@ -98,6 +102,7 @@ struct rfc2473_stats {
 	uint64_t	decap_pkts, decap_bytes;	/* inner bytes */
 	uint64_t	encap_pkts, encap_bytes;	/* inner bytes */
 	uint64_t	encap_fragmented;	/* FRAGMENT_NEEDED verdicts */
+	uint64_t	hairpin;	/* client to client, turned around */
 	uint64_t	drops[RFC2473_DROP_MAX];
 };
 
@@ -109,11 +114,20 @@ struct rfc2473_config {
 	bool		decrement_ttl;	/* RFC 2473 3.1, default on */
 	bool		flow_label;	/* RFC 6438 from inner src/dst/proto */
 	uint32_t	flow_seed;
+	/* RFC 7596 5.2: a client's packet to an address bound to a client
+	 * is turned around at the TEP (true) or dropped */
+	bool		hairpin;
+	/* the gateway host's own IPv4 addresses (and their subnet
+	 * broadcasts), sorted ascending, not owned: the kernel would
+	 * deliver a packet to them to its local sockets */
+	const uint32_t	*local4;
+	size_t		n_local4;
 };
 
 /* An inner destination a client may never reach through the TEP: "this
  * network" 0/8, loopback 127/8, multicast 224/4, reserved 240/4 and the
- * limited broadcast (RFC 6890), the tunnel's own IPv4 end (gw4). */
+ * limited broadcast (RFC 6890), the tunnel's own IPv4 end (gw4), an
+ * address of the gateway host (local4). */
 bool rfc2473_bad_destination(const struct rfc2473_config *c, uint32_t dst);
 
 /* RFC 6040 4.2 (normal mode) on a decapsulated IPv4 packet: carry an
@@ -133,6 +147,10 @@ struct rfc2473_result {
 	size_t		 len;		/* decap OK: the inner packet */
 	size_t		 out_len;	/* encap OK: bytes written to out */
 	uint16_t	 mtu;		/* TOO_BIG, FRAGMENT_NEEDED: limit */
+	bool		 hairpin;	/* decap OK: the destination is bound
+					 * to a client; encapsulate it to
+					 * that client (after one router hop)
+					 * rather than forward it */
 	enum rfc2473_drop drop;		/* why, when not OK */
 };
 

@@ -27,10 +27,12 @@
  *     whole-address bindings are in the kernel's map), expired, too big,
  *     no route, non-TCP GSO.
  * client, TUN egress: IPv4 from the lease -> 4in6 to the TEP out of the
- *   uplink (kernel route and neighbour); too big punts.
+ *   uplink (kernel route and neighbour); too big punts.  In DS-lite B4
+ *   mode (any_addr4) from any source: a LAN routed into dti0.
  * client, uplink ingress: 4in6 to our source: from another source than
  *   the TEP dropped (not-from-tep), for another address dropped
- *   (not-our-address), else decapsulated into dti0; odd inner punts.
+ *   (not-our-address, not in B4 mode), else decapsulated into dti0; odd
+ *   inner punts.
  *
  * What the fast path skips, by design: forwarded packets leave by
  * bpf_redirect, so netfilter's forward and postrouting hooks (NAT: not
@@ -108,6 +110,8 @@ struct kbpf_gw_config {
 	uint32_t	flow_seed;
 	uint32_t	max_bindings;	/* map sizes and counter slots; 0:
 					 * KBPF_DEFAULT_BINDINGS */
+	bool		hairpin;	/* false: a client's packet to a bound
+					 * address is dropped ("hairpin") */
 	bool		aftr;		/* punt 4in6 matching no binding (the
 					 * AFTR's B4s) rather than drop it */
 };
@@ -143,6 +147,10 @@ int	kbpf_gw_bind_punt(struct kbpf_gw *g, uint32_t addr4,
 /* Removes (client6, addr4), whatever its range; -ENOENT if absent. */
 int	kbpf_gw_unbind(struct kbpf_gw *g, uint32_t addr4,
 	    const struct in6_addr *client6);
+/* [gateway] hairpin: false drops a client's packet to an address bound
+ * in the IPv4-side map; either way a packet routed back into the TUN is
+ * punted ("punt-hairpin") for the slow path to decide.  0 or -errno. */
+int	kbpf_gw_set_hairpin(struct kbpf_gw *g, bool on);
 /* Removes every binding (a replace starts with this). */
 int	kbpf_gw_flush(struct kbpf_gw *g);
 
@@ -169,6 +177,9 @@ struct kbpf_client_config {
 	int		tun_ifindex;	/* dti0 */
 	int		uplink_ifindex;	/* Ethernet */
 	uint8_t		hop_limit;	/* 0: 64 */
+	bool		any_addr4;	/* DS-lite B4: carry any inner source
+					 * out and any destination in (a LAN
+					 * behind it), not only the lease */
 };
 
 /* Attached with no lease: everything punted until kbpf_client_set_lease. */

@@ -81,6 +81,7 @@ kbpf_client_open(const struct kbpf_client_config *c, struct kbpf_client **out)
 	cl->cfg.tun_ifindex = (uint32_t)c->tun_ifindex;
 	cl->cfg.uplink_ifindex = (uint32_t)c->uplink_ifindex;
 	cl->cfg.hop_limit = c->hop_limit != 0 ? c->hop_limit : 64;
+	cl->cfg.any_addr4 = c->any_addr4;
 	if ((rc = write_cfg(cl)) != 0)
 		goto fail;
 	rc = kbpf_hook_attach(&cl->hooks[cl->nhooks], c->uplink_ifindex,

@@ -36,6 +36,7 @@ static const char *const gw_names[KBPF_GW_STAT_MAX] = {
 	[KBPF_GW_DROP_EXPIRED] = "expired",
 	[KBPF_GW_DROP_ERROR] = "error",
 	[KBPF_GW_DROP_BAD_DEST] = "bad-destination",
+	[KBPF_GW_DROP_HAIRPIN] = "hairpin",
 	[KBPF_GW_PUNT_EXT_HEADER] = "punt-ext-header",
 	[KBPF_GW_PUNT_INNER] = "punt-inner",
 	[KBPF_GW_PUNT_FRAGMENT] = "punt-fragment",
@@ -48,6 +49,7 @@ static const char *const gw_names[KBPF_GW_STAT_MAX] = {
 	[KBPF_GW_PUNT_NO_BINDING] = "punt-no-binding",
 	[KBPF_GW_PUNT_EXPIRED] = "punt-expired",
 	[KBPF_GW_PUNT_HELPER] = "punt-helper",
+	[KBPF_GW_PUNT_HAIRPIN] = "punt-hairpin",
 	[KBPF_GW_PUNT_AFTR] = "punt-aftr",
 };
 
@@ -163,6 +165,7 @@ kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out)
 	cfg.flow_label = c->flow_label;
 	cfg.max_index = g->max_bindings;
 	cfg.hop_limit = c->hop_limit != 0 ? c->hop_limit : 64;
+	cfg.hairpin = c->hairpin;
 	cfg.aftr = c->aftr;
 	cfg.enabled = 1;
 	if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.gw_cfg), &zero,
@@ -192,6 +195,23 @@ kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out)
 fail:
 	kbpf_gw_close(g);
 	return rc < 0 ? rc : -EINVAL;
+}
+
+int
+kbpf_gw_set_hairpin(struct kbpf_gw *g, bool on)
+{
+	int fd = bpf_map__fd(g->skel->maps.gw_cfg);
+	struct kbpf_gw_cfg cfg;
+	const uint32_t zero = 0;
+
+	/* one writer, the control thread: the element is rewritten in
+	 * place, every other field with the value it has */
+	if (bpf_map_lookup_elem(fd, &zero, &cfg) != 0)
+		return -errno;
+	cfg.hairpin = on;
+	if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY) != 0)
+		return -errno;
+	return 0;
 }
 
 void

@@ -377,12 +377,11 @@ knl_addr_bytes(struct nl_addr *na, void *buf, size_t alen)
 		memcpy(buf, nl_addr_get_binary_addr(na), alen);
 }
 
-typedef int (*addr_visit)(struct knl *, struct rtnl_addr *, void *);
-
-/* Calls fn for every address of family on ifindex; stops at its first
- * error. */
-static int
-addr_walk(struct knl *k, int family, int ifindex, addr_visit fn, void *arg)
+/* Calls fn for every address of family on ifindex (0: on every link);
+ * stops at its first error. */
+int
+knl_addr_walk(struct knl *k, int family, int ifindex, knl_addr_visit fn,
+    void *arg)
 {
 	struct nl_cache *cache = NULL;
 	struct nl_object *o;
@@ -401,8 +400,8 @@ addr_walk(struct knl *k, int family, int ifindex, addr_visit fn, void *arg)
 	    o = nl_cache_get_next(o)) {
 		struct rtnl_addr *ra = (struct rtnl_addr *)o;
 
-		if (rtnl_addr_get_family(ra) != family ||
-		    rtnl_addr_get_ifindex(ra) != ifindex)
+		if (rtnl_addr_get_family(ra) != family || (ifindex != 0 &&
+		    rtnl_addr_get_ifindex(ra) != ifindex))
 			continue;
 		if ((rc = fn(k, ra, arg)) < 0)
 			break;
@@ -463,7 +462,7 @@ knl_addr4_list(struct knl *k, int ifindex, struct knl_addr4 *out, size_t max)
 	struct addr_list l = { out, max, 0 };
 	int rc;
 
-	if ((rc = addr_walk(k, AF_INET, ifindex, addr4_visit, &l)) < 0)
+	if ((rc = knl_addr_walk(k, AF_INET, ifindex, addr4_visit, &l)) < 0)
 		return rc;
 	return l.n;
 }
@@ -474,7 +473,7 @@ knl_addr6_list(struct knl *k, int ifindex, struct knl_addr6 *out, size_t max)
 	struct addr_list l = { out, max, 0 };
 	int rc;
 
-	if ((rc = addr_walk(k, AF_INET6, ifindex, addr6_visit, &l)) < 0)
+	if ((rc = knl_addr_walk(k, AF_INET6, ifindex, addr6_visit, &l)) < 0)
 		return rc;
 	return l.n;
 }
@@ -536,5 +535,5 @@ flush_visit(struct knl *k, struct rtnl_addr *ra, void *arg)
 int
 knl_addr4_flush(struct knl *k, int ifindex)
 {
-	return addr_walk(k, AF_INET, ifindex, flush_visit, NULL);
+	return knl_addr_walk(k, AF_INET, ifindex, flush_visit, NULL);
 }

@@ -6,33 +6,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* the wait until the next tick (-1: no ticks), running it when due */
-static int
-tick_wait(struct pump *p)
-{
-	int64_t now;
-
-	if (p->ops->tick == NULL || p->ops->tick_ms <= 0)
-		return -1;
-	now = mono_ms();
-	if (now >= p->next_tick) {
-		p->ops->tick(p->arg);
-		p->next_tick = now + p->ops->tick_ms;
-	}
-	return (int)(p->next_tick - now);
-}
+#include "common/clock.h"
 
 static void
 drain(struct pump *p, int fd)
@@ -56,9 +32,12 @@ pump_thread(void *arg)
 {
 	struct pump *p = arg;
 	struct epoll_event ev[4];
+	int64_t next_tick = clock_mono_ms() + PUMP_TICK_MS;
 
 	for (;;) {
-		int n = epoll_wait(p->ep_fd, ev, 4, tick_wait(p));
+		int64_t wait = next_tick - clock_mono_ms();
+		int n = epoll_wait(p->ep_fd, ev, 4, p->ops->tick == NULL ? -1 :
+		    wait < 0 ? 0 : (int)wait);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -68,6 +47,14 @@ pump_thread(void *arg)
 			if (ev[e].data.fd == p->stop_fd)
 				return NULL;
 			drain(p, ev[e].data.fd);
+		}
+		if (p->ops->tick != NULL) {
+			int64_t now = clock_mono_ms();
+
+			if (now >= next_tick) {
+				p->ops->tick(p->arg, now);
+				next_tick = now + PUMP_TICK_MS;
+			}
 		}
 	}
 }

@@ -21,10 +21,11 @@ struct pump_ops {
 	void	(*from_raw)(void *arg, struct raw6_pkt *p);
 	/* n >= 1 packets read from the TUN */
 	void	(*from_tun)(void *arg, struct tun_pkt *p, int n);
-	/* optional: every tick_ms or so, busy or idle */
-	void	(*tick)(void *arg);
-	int	 tick_ms;
+	/* optional: about once a second, busy or idle (PUMP_TICK_MS) */
+	void	(*tick)(void *arg, int64_t now_ms);
 };
+
+#define PUMP_TICK_MS	1000
 
 struct pump {
 	int			 tun_fd, raw_fd;	/* not owned */
@@ -32,7 +33,6 @@ struct pump {
 	const struct pump_ops	*ops;
 	void			*arg;
 	pthread_t		 thread;
-	int64_t			 next_tick;	/* monotonic ms */
 	bool			 running;
 	uint8_t			*buf;
 	struct raw6_pkt		 rp[PUMP_BATCH];

@@ -99,6 +99,16 @@ colocate_reroute(struct server *s)
 		    strerror(-rc));
 }
 
+bool
+colocate_hairpin(struct server *s)
+{
+	if (s->gw_local == NULL ||
+	    gw_set_hairpin(s->gw_local, s->conf.gw.hairpin) == 0)
+		return true;
+	s->conf.gw.hairpin = true;
+	return false;
+}
+
 const char *
 colocate_backend(const struct server *s)
 {

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/addr.h"
 #include "common/fdset.h"
 #include "common/log.h"
 #include "server/pfxcount.h"
@@ -39,6 +40,7 @@ static int ep_fd = -1;
 static unsigned cap_all;
 static int64_t last_expire;
 static uint64_t n_idle, n_refused, n_evicted;
+static struct loglimit rl_refused, rl_evicted;
 
 int
 conn_setup(const struct conn_limits *l, int epfd)
@@ -50,6 +52,8 @@ conn_setup(const struct conn_limits *l, int epfd)
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
 	pfxcount_init(&pfx, seed);
+	loglimit_init(&rl_refused, "connections refused", 60000, 5);
+	loglimit_init(&rl_evicted, "connections closed for room", 60000, 5);
 	if (null_fd < 0 &&
 	    (null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
@@ -180,11 +184,19 @@ conn_scan(const struct pollfd *svc, int n, const struct fdset *own,
 		if (tab[live[k]].gen != gen)
 			forget(live[k]);
 	for (int k = 0; k < n_refuse; k++) {
-		if (n_refused++ % 1000 == 0)
-			log_warnx("connection refused: its source /%d holds %u "
-			    "connections (%llu refused so far)",
-			    CONN_PREFIX_LEN, lim.per_prefix,
-			    (unsigned long long)n_refused);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct in6_addr a;
+		char buf[ADDR_STRLEN] = "?";
+
+		n_refused++;
+		if (getpeername(refuse[k], (struct sockaddr *)&ss, &sl) == 0 &&
+		    addr6_from_sockaddr(&ss, sl, &a))
+			addr6_ntop(&a, buf, sizeof(buf));
+		log_limited(&rl_refused, LOG_LVL_WARNING, "connection from %s "
+		    "refused: its /%d holds %u connections (-c; %llu refused "
+		    "so far)", buf, CONN_PREFIX_LEN, lim.per_prefix,
+		    (unsigned long long)n_refused);
 		kill_transport(refuse[k]);
 	}
 	free(refuse);
@@ -211,10 +223,10 @@ conn_make_room(unsigned pending)
 		}
 	if (victim < 0)
 		return;
-	if (n_evicted++ % 1000 == 0)
-		log_warnx("%u connections open: closing the least recently "
-		    "active to accept a new one (%llu so far)", cap_all,
-		    (unsigned long long)n_evicted);
+	n_evicted++;
+	log_limited(&rl_evicted, LOG_LVL_WARNING, "%u connections open: "
+	    "closing the least recently active to accept a new one (%llu so "
+	    "far)", cap_all, (unsigned long long)n_evicted);
 	forget(victim);
 	kill_transport(victim);
 }
@@ -232,6 +244,8 @@ conn_expire(int64_t now_ms)
 	int64_t limit = (int64_t)lim.idle_s * 1000;
 	unsigned n = 0;
 
+	log_limited_flush(&rl_refused, LOG_LVL_WARNING);
+	log_limited_flush(&rl_evicted, LOG_LVL_WARNING);
 	if (lim.idle_s == 0 || now_ms - last_expire < 1000)
 		return;
 	last_expire = now_ms;

@@ -57,7 +57,7 @@ struct pusher {
 	uint64_t		 acked;		/* its generation, confirmed */
 	int			 backoff_ms;
 	bool			 down_logged;
-	struct log_ratelimit	 rl;
+	struct loglimit		 rl;
 };
 
 struct push {
@@ -222,8 +222,8 @@ static void
 disconnect(struct pusher *w, const char *why)
 {
 	if (w->cl != NULL) {
-		log_info("gateway %s: connection lost (%s); resync when back",
-		    w->name, why);
+		log_warning("gateway %s: connection lost (%s); resync when "
+		    "back", w->name, why);
 		clnt_destroy(w->cl);	/* closes the socket */
 		w->cl = NULL;
 	}
@@ -306,8 +306,8 @@ fail:
 static void
 refused(struct pusher *w, const char *what, dstm_status st)
 {
-	if (log_ratelimit_ok(&w->rl) > 0)
-		log_warnx("gateway %s: %s refused: %s%s", w->name, what,
+	log_limited(&w->rl, LOG_LVL_ERR, "gateway %s: %s refused: %s%s",
+	    w->name, what,
 		    dstm_status_msg(st), st == DSTM_DENIED ? " (add this "
 		    "server to its [servers] allow)" : "");
 	pthread_mutex_lock(&w->p->lock);
@@ -428,9 +428,10 @@ send_item(struct pusher *w, const struct push_item *it)
 		refused(w, it->bind ? "BIND" : "UNBIND", r.status);
 		return -EPROTO;
 	}
-	if (r.status != DSTM_OK && log_ratelimit_ok(&w->rl) > 0)
+	if (r.status != DSTM_OK)
 		/* a binding it will never take (its pools differ from ours?) */
-		log_warnx("gateway %s: %s %s refused: %s", w->name, it->bind ?
+		log_limited(&w->rl, LOG_LVL_ERR, "gateway %s: %s %s refused: "
+		    "%s", w->name, it->bind ?
 		    "BIND" : "UNBIND", addr4_ntop(it->addr, a4, sizeof(a4)),
 		    dstm_status_msg(r.status));
 	pthread_mutex_lock(&w->p->lock);
@@ -634,7 +635,7 @@ push_open(struct server *s)
 		    c->remote[i].port);
 		w->need_sync = true;
 		w->backoff_ms = PUSH_RETRY_MS;
-		w->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(60, 5);
+		loglimit_init(&w->rl, "gateway refusals", 60000, 5);
 		p->n++;
 		if ((w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 			rc = -errno;

@@ -403,6 +403,7 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
 	uint32_t lost = 0;
 	bool restart = false, gw_kept = false, aftr_kept = false;
+	bool hairpin_moved, hairpin_ok;
 	int rc;
 
 	if (server_conf_load(s->conf_path, &nc, err, sizeof(err)) != 0) {
@@ -447,7 +448,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		nc.n_remote = s->conf.n_remote;
 	}
 	/* the running gateway's socket, TUN and tunnel MTU are bound to
-	 * these; the pool's routes follow the reload (colocate_reroute) */
+	 * these; the pool's routes follow the reload (colocate_reroute),
+	 * and so does hairpin (colocate_hairpin) */
 	if (s->gw_local != NULL && (nc.gw.tep6_set != s->conf.gw.tep6_set ||
 	    memcmp(&nc.gw.tep6, &s->conf.gw.tep6, sizeof(nc.gw.tep6)) != 0 ||
 	    nc.gw.tep4 != s->conf.gw.tep4 || nc.gw.mtu != s->conf.gw.mtu ||
@@ -455,8 +457,11 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    nc.gw.backend != s->conf.gw.backend ||
 	    strcmp(nc.gw.ifname, s->conf.gw.ifname) != 0 ||
 	    nc.gw.mss_clamp != s->conf.gw.mss_clamp)) {
+		bool hairpin = nc.gw.hairpin;	/* applies at once */
+
 		gw_kept = true;
 		nc.gw = s->conf.gw;
+		nc.gw.hairpin = hairpin;
 	}
 	/* the NAT's tables are sized by [aftr]: it changes at restart */
 	if (!gw_aftr_same(&nc.aftr, &s->conf.aftr)) {
@@ -470,6 +475,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		lease_table_free(&nt);
 		goto refuse;
 	}
+	hairpin_moved = s->gw_local != NULL &&
+	    nc.gw.hairpin != s->conf.gw.hairpin;
 	nt.lease_time = s->leases.lease_time;
 	lease_table_free(&s->leases);
 	s->leases = nt;
@@ -478,11 +485,15 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	apply_conf_to_table(s);
 	compute_tep6(s);
 	colocate_reroute(s);
+	hairpin_ok = colocate_hairpin(s);
 	s->counters[C_RELOADS]++;
-	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u bound"
-	    "%s%s%s",
-	    s->leases.size - s->leases.n_excluded,
-	    s->leases.bound.count + s->leases.n_static, restart ?
+	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u "
+	    "bound%s%s%s%s", s->leases.size - s->leases.n_excluded,
+	    s->leases.bound.count + s->leases.n_static, !hairpin_moved ? "" :
+	    !hairpin_ok ? "; [gateway] hairpin = no refused: the ip6tnl "
+	    "backend cannot drop client-to-client traffic" :
+	    s->conf.gw.hairpin ? "; [gateway] hairpin = yes in force" :
+	    "; [gateway] hairpin = no in force", restart ?
 	    "; listen, port, state-dir, control-socket, journal-sync and "
 	    "[gateway] enable/remote changes take effect at restart" : "",
 	    gw_kept ? "; [gateway] tep6, tep4, icmp-source, mtu, backend, "

@@ -179,6 +179,9 @@ int  colocate_start(struct server *s);
 void colocate_close(struct server *s);
 /* after a reload: route the (new) pool into the gateway's TUN */
 void colocate_reroute(struct server *s);
+/* [gateway] hairpin after a reload: in force at once; false (and the
+ * running value back in s->conf) when the data plane cannot refuse it */
+bool colocate_hairpin(struct server *s);
 /* the running gateway's data plane ("tun", "bpf"), or NULL: none */
 const char *colocate_backend(const struct server *s);
 

@@ -9,6 +9,9 @@
 #include "common/log.h"
 #include "server/journal.h"
 
+/* a failing disk fails every round: its lines are limited */
+static struct loglimit rl_journal = LOGLIMIT_INIT("journal errors", 60000, 5);
+
 static int
 replay_one(const struct jrec *r, void *arg)
 {
@@ -76,7 +79,8 @@ store_record(struct server *s, uint32_t idx)
 	r.since = sl->since;
 	r.expires = sl->expires;
 	if ((rc = journal_append(s->journal, &r)) != 0) {
-		log_warnx("journal append: %s", strerror(-rc));
+		log_limited(&rl_journal, LOG_LVL_ERR, "journal append: %s",
+		    strerror(-rc));
 		return rc;
 	}
 	s->dirty = true;
@@ -88,10 +92,13 @@ store_commit(struct server *s)
 {
 	int rc;
 
+	log_limited_flush(&rl_journal, LOG_LVL_ERR);
 	if (!s->dirty)
 		return 0;
 	if ((rc = journal_commit(s->journal)) != 0) {
-		log_warnx("journal commit: %s", strerror(-rc));
+		/* retried every round while it fails: 5 lines a minute */
+		log_limited(&rl_journal, LOG_LVL_ERR, "journal commit: %s",
+		    strerror(-rc));
 		return rc;
 	}
 	s->dirty = false;

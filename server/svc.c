@@ -104,15 +104,10 @@ is_udp(struct svc_req *rq)
 static dstm_status
 gate(struct server *s, struct svc_req *rq, struct in6_addr *caller)
 {
-	char a[ADDR_STRLEN];
-
 	if (!caller6(rq, caller))
 		return DSTM_BAD_IPV6;
-	if (!policy_allowed(&s->conf, caller)) {
-		log_info("denied %s by [clients] allow",
-		    addr6_ntop(caller, a, sizeof(a)));
+	if (!policy_allowed(&s->conf, caller))
 		return DSTM_DENIED;
-	}
 	return DSTM_OK;
 }
 
@@ -165,23 +160,200 @@ commit_change(struct server *s, uint32_t idx, uint64_t before)
 	return DSTM_OK;
 }
 
-/* The end of ALLOC, RENEW and RELEASE: count, log, then the reply (held
- * by commit.c until what it shows is durable). */
+/* ---- the log: one line per lease change, refusals as warnings ---- */
+
+/* Refusals: at most REFUSAL_LINES a minute of each status, then one line
+ * with the number kept quiet (log_limited); the event loop's round ends
+ * in srv_expire, which writes those. */
+#define REFUSAL_LINES	5
+#define REFUSAL_KINDS	(DSTM_COOKIE + 2)	/* + the bad cookies */
+#define BAD_COOKIE	(DSTM_COOKIE + 1)
+static struct loglimit refusal_rl[REFUSAL_KINDS];
+static char refusal_what[REFUSAL_KINDS][48];
+
+static struct loglimit *
+refusal_limit(unsigned kind)
+{
+	struct loglimit *l;
+
+	if (kind >= REFUSAL_KINDS)
+		kind = DSTM_INTERNAL;
+	l = &refusal_rl[kind];
+	if (l->interval_ms == 0) {
+		snprintf(refusal_what[kind], sizeof(refusal_what[kind]),
+		    "refused (%s)", kind == BAD_COOKIE ? "bad cookie" :
+		    dstm_status_name((int)kind));
+		loglimit_init(l, refusal_what[kind], 60000, REFUSAL_LINES);
+	}
+	return l;
+}
+
+/* "pool A/N (S addresses: B bound, T static, H held)" */
+static const char *
+pool_desc(const struct server *s, char *buf, size_t len)
+{
+	const struct lease_table *t = &s->leases;
+	char r[ADDR_STRLEN * 2 + 2] = "";
+
+	if (s->conf.n_ranges > 0)
+		range4_ntop(&s->conf.ranges[0], r, sizeof(r));
+	snprintf(buf, len, "pool %s%s (%u addresses: %u bound, %u static, %u "
+	    "held)", r, s->conf.n_ranges > 1 ? " and more" : "",
+	    t->size - t->n_excluded, t->bound.count, t->n_static,
+	    t->held.count);
+	return buf;
+}
+
+/* When the last address goes (free and held: a held one is taken when
+ * nothing is free), again after addresses came back, but once a minute
+ * at most: a full pool with churn fills up at every ALLOC. */
+static void
+pool_full_check(const struct server *s)
+{
+	static struct loglimit rl = LOGLIMIT_INIT("pool full", 60000, 1);
+	static bool full;
+	char p[128];
+
+	if (s->leases.free.count + s->leases.held.count > 0) {
+		full = false;
+		return;
+	}
+	if (!full && log_limit_pass(&rl, LOG_LVL_WARNING))
+		log_warning("%s is full: further ALLOCs are refused until a "
+		    "lease ends", pool_desc(s, p, sizeof(p)));
+	full = true;
+}
+
+/* Why `st`, in the operator's words: which limit, which prefix, which
+ * pool. */
+static void
+refusal_detail(const struct server *s, const struct in6_addr *c,
+    uint32_t addr, dstm_status st, bool proven, char *buf, size_t len)
+{
+	const struct server_conf *cf = &s->conf;
+	struct prefix6 p = { .addr = *c, .len = (uint8_t)cf->prefix_length };
+	char a[ADDR_STRLEN + 8], a4[ADDR_STRLEN];
+	unsigned n;
+
+	addr6_mask(&p.addr, p.len);
+	prefix6_ntop(&p, a, sizeof(a));
+	addr4_ntop(addr, a4, sizeof(a4));
+	switch (st) {
+	case DSTM_POOL_EXHAUSTED:
+		pool_desc(s, buf, len);
+		break;
+	case DSTM_QUOTA:
+		n = lease_count_client(&s->leases, c, NULL);
+		if (n >= s->leases.max_per_client)
+			snprintf(buf, len, "the address holds %u lease%s "
+			    "(max-leases-per-client %u)", n, n == 1 ? "" : "s",
+			    s->leases.max_per_client);
+		else
+			snprintf(buf, len, "its prefix %s holds %u leases "
+			    "(max-leases-per-prefix %u)", a,
+			    lease_count_prefix(&s->leases, c),
+			    s->leases.max_per_prefix);
+		break;
+	case DSTM_RATE_LIMITED:
+		snprintf(buf, len, "over rate-limit %u/s for the address or "
+		    "prefix-rate-limit %u/s for %s%s", cf->rate_limit,
+		    cf->prefix_rate_limit, a, proven ? "" : " (udp6)");
+		break;
+	case DSTM_DENIED:
+		snprintf(buf, len, "not in [clients] allow");
+		break;
+	case DSTM_NOT_OWNER:
+		snprintf(buf, len, "%s is another client's, or the key "
+		    "differs", a4);
+		break;
+	case DSTM_NO_SUCH_LEASE:
+		snprintf(buf, len, "no bound lease on %s", a4);
+		break;
+	case DSTM_ADDR_UNAVAILABLE:
+		snprintf(buf, len, "%s is leased to another client", a4);
+		break;
+	case DSTM_BAD_IPV4:
+		snprintf(buf, len, "%s is not in the pool", a4);
+		break;
+	default:
+		snprintf(buf, len, "%s", dstm_status_msg(st));
+		break;
+	}
+}
+
+/* A refused request, at most REFUSAL_LINES a minute of each kind:
+ * warning for what the client or the pool can do something about, error
+ * for our own failures, debug for a first udp6 ALLOC asked for its
+ * cookie (the protocol, not a refusal). */
+static void
+log_refusal(const struct server *s, const char *what,
+    const struct in6_addr *c, uint32_t addr, dstm_status st, bool proven,
+    bool bad_cookie)
+{
+	enum log_level lvl = LOG_LVL_WARNING;
+	unsigned kind = (unsigned)st;
+	char a6[ADDR_STRLEN] = "a caller without an IPv6 address";
+	char why[256];
+
+	if (st == DSTM_COOKIE && !bad_cookie)
+		lvl = LOG_LVL_DEBUG;
+	else if (st == DSTM_COOKIE)
+		kind = BAD_COOKIE;
+	else if (st == DSTM_INTERNAL || st == DSTM_GATEWAY_ERROR ||
+	    st == DSTM_BAD_CONFIG)
+		lvl = LOG_LVL_ERR;
+	/* a flood is refused fast: the line is built only when written */
+	if (!log_limit_pass(refusal_limit(kind), lvl))
+		return;
+	if (st != DSTM_BAD_IPV6)
+		addr6_ntop(c, a6, sizeof(a6));
+	refusal_detail(s, c, addr, st, proven, why, sizeof(why));
+	log_at(lvl, "%s by %s refused (%s): %s", what, a6,
+	    dstm_status_name(st), kind == BAD_COOKIE ? "bad or expired cookie" :
+	    why);
+}
+
+/* The periodic end of the log's rate limits (from the event loop). */
+static void
+refusals_flush(void)
+{
+	for (unsigned k = 0; k < REFUSAL_KINDS; k++)
+		if (refusal_rl[k].interval_ms != 0)
+			log_limited_flush(&refusal_rl[k], k == DSTM_INTERNAL ||
+			    k == DSTM_GATEWAY_ERROR || k == DSTM_BAD_CONFIG ?
+			    LOG_LVL_ERR : LOG_LVL_WARNING);
+}
+
+/* The end of ALLOC, RENEW and RELEASE: count, then the reply (held by
+ * commit.c until what it shows is durable).  The callers logged the
+ * change, if any; a refusal is logged here. */
 static bool_t
 reply(struct server *s, struct svc_req *rq, const char *what,
     const struct in6_addr *c, uint32_t addr, dstm_status st, xdrproc_t xdr,
     void *res, size_t size)
 {
-	char a6[ADDR_STRLEN], a4[ADDR_STRLEN];
-
 	count_status(s, st);
-	if (st == DSTM_OK)
-		log_info("%s %s for %s", what, addr4_ntop(addr, a4, sizeof(a4)),
-		    addr6_ntop(c, a6, sizeof(a6)));
-	else
-		log_debug("%s by %s: %s", what, addr6_ntop(c, a6, sizeof(a6)),
-		    dstm_status_msg(st));
+	if (st != DSTM_OK)
+		log_refusal(s, what, c, addr, st, !is_udp(rq), false);
 	return commit_reply(s, rq, xdr, res, size);
+}
+
+/* One line per change of a lease, at info; retransmissions and plain
+ * renewals (only the expiry moves) at debug. */
+static void
+log_change(bool changed, const char *what, uint32_t addr,
+    const struct in6_addr *c, const char *note)
+{
+	char a4[ADDR_STRLEN], a6[ADDR_STRLEN];
+
+	if (!changed && log_getverbose() == 0)
+		return;
+	addr4_ntop(addr, a4, sizeof(a4));
+	addr6_ntop(c, a6, sizeof(a6));
+	if (changed)
+		log_info("%s %s for %s%s", what, a4, a6, note);
+	else
+		log_debug("%s %s for %s%s", what, a4, a6, note);
 }
 
 bool_t
@@ -200,6 +372,12 @@ dstmproc2_null_2_svc(void *argp, void *res, struct svc_req *rq)
 	return dstmproc_null_1_svc(argp, res, rq);
 }
 
+static uint32_t
+hint_of(const dstm_alloc2_args *args)
+{
+	return addr4_from_bytes((const uint8_t *)args->hint);
+}
+
 bool_t
 dstmproc2_alloc_2_svc(dstm_alloc2_args *args, dstm_alloc_reply *res,
     struct svc_req *rq)
@@ -207,9 +385,9 @@ dstmproc2_alloc_2_svc(dstm_alloc2_args *args, dstm_alloc_reply *res,
 	struct server *s = srv;
 	struct in6_addr c;
 	uint32_t hint, idx = SLOT_NONE;
-	uint64_t before;
+	uint64_t before = s->leases.changes;
 	dstm_status st;
-	bool verified;
+	bool verified = false, bad_cookie = false;
 
 	s->counters[C_REQ_ALLOC]++;
 	memset(res, 0, sizeof(*res));
@@ -218,14 +396,16 @@ dstmproc2_alloc_2_svc(dstm_alloc2_args *args, dstm_alloc_reply *res,
 		goto out;
 	verified = !is_udp(rq) || cookie_valid(&c, srv_now(),
 	    (const uint8_t *)args->cookie);
+	/* a cookie was shown, and it is not ours (or too old) */
+	for (unsigned i = 0; !verified && i < COOKIE_LEN; i++)
+		bad_cookie |= args->cookie[i] != 0;
 	if ((st = limit(s, &c, verified)) != DSTM_OK)
 		goto out;
 	if ((args->flags & ~(unsigned)DSTM_ALLOC_STRICT) != 0) {
 		st = DSTM_BAD_REQUEST;
 		goto out;
 	}
-	hint = addr4_from_bytes((const uint8_t *)args->hint);
-	before = s->leases.changes;
+	hint = hint_of(args);
 	st = lease_err_status(lease_alloc(&s->leases, &c,
 	    (const uint8_t *)args->key, hint,
 	    ((args->flags & DSTM_ALLOC_STRICT) ? LEASE_F_STRICT : 0) |
@@ -244,14 +424,22 @@ dstmproc2_alloc_2_svc(dstm_alloc2_args *args, dstm_alloc_reply *res,
 		goto out;
 	}
 	srvsvc_fill_lease(s, idx, &res->lease);
+	pool_full_check(s);
+	/* a retransmission gets the lease it has: nothing changed */
+	log_change(s->leases.changes != before, "alloc",
+	    lease_addr(&s->leases, idx), &c, s->leases.changes != before ? "" :
+	    " (retransmission)");
 out:
 	res->lease.status = st;
 	/* for the next udp6 ALLOC (and the one this reply asks for) */
 	if (st != DSTM_BAD_IPV6 && st != DSTM_DENIED)
 		cookie_make(&c, srv_now(), (uint8_t *)res->cookie);
-	return reply(s, rq, "alloc", &c, idx != SLOT_NONE ?
-	    lease_addr(&s->leases, idx) : 0, st, (xdrproc_t)xdr_dstm_alloc_reply,
-	    res, sizeof(*res));
+	count_status(s, st);
+	if (st != DSTM_OK)
+		log_refusal(s, "alloc", &c, hint_of(args), st, verified,
+		    bad_cookie);
+	return commit_reply(s, rq, (xdrproc_t)xdr_dstm_alloc_reply, res,
+	    sizeof(*res));
 }
 
 /* RENEW and RELEASE name a lease by its address and key: the gate, the
@@ -287,6 +475,14 @@ dstmproc2_renew_2_svc(dstm_lease_args *args, dstm_lease *res,
 	uint32_t addr, idx = SLOT_NONE;
 	uint64_t before = s->leases.changes;
 	dstm_status st;
+	/* what the slot was: a renewal that binds a held lease again or
+	 * adopts a key changes more than the expiry, and is logged */
+	static const uint8_t nokey[LEASE_KEY_LEN];
+	uint32_t i0 = lease_index(&s->leases,
+	    addr4_from_bytes((const uint8_t *)args->addr));
+	bool held = i0 != SLOT_NONE && s->leases.slots[i0].state == LEASE_HELD;
+	bool keyless = i0 != SLOT_NONE &&
+	    memcmp(s->leases.slots[i0].key, nokey, sizeof(nokey)) == 0;
 
 	s->counters[C_REQ_RENEW]++;
 	memset(res, 0, sizeof(*res));
@@ -300,6 +496,9 @@ dstmproc2_renew_2_svc(dstm_lease_args *args, dstm_lease *res,
 		goto out;
 	}
 	srvsvc_fill_lease(s, idx, res);
+	log_change(held || keyless, "renew", addr, &c, held ? " (bound again "
+	    "after its lease had ended)" : keyless ? " (the operator's lease: "
+	    "key adopted)" : "");
 out:
 	res->status = st;
 	return reply(s, rq, "renew", &c, addr, st, (xdrproc_t)xdr_dstm_lease,
@@ -323,6 +522,9 @@ dstmproc2_release_2_svc(dstm_lease_args *args, dstm_status *res,
 		if (s->gw.unbind != NULL)
 			s->gw.unbind(s->gw.arg, addr, &c);
 		st = commit_change(s, idx, before);
+		log_change(true, "release", addr, &c, "");
+	} else if (st == DSTM_OK) {
+		log_change(false, "release", addr, &c, " (retransmission)");
 	}
 	*res = st;
 	return reply(s, rq, "release", &c, addr, st, (xdrproc_t)xdr_dstm_status,
@@ -336,6 +538,7 @@ info(struct server *s, dstm_info *res, struct svc_req *rq)
 	uint32_t first, n;
 
 	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
 	res->server = strdup("dstm rpcdstmd 0.2");
 	if ((res->status = gate(s, rq, &c)) != DSTM_OK ||
 	    (res->status = limit(s, &c, !is_udp(rq))) != DSTM_OK)
@@ -374,6 +577,8 @@ info(struct server *s, dstm_info *res, struct svc_req *rq)
 	res->leases.leases_len = n;
 out:
 	count_status(s, res->status);
+	if (res->status != DSTM_OK)
+		log_refusal(s, "info", &c, 0, res->status, !is_udp(rq), false);
 }
 
 bool_t
@@ -392,18 +597,16 @@ v1_refuse(struct server *s, struct svc_req *rq, enum srv_counter req,
     const char *what)
 {
 	struct in6_addr c;
-	char a[ADDR_STRLEN];
 	dstm_status st;
 
+	memset(&c, 0, sizeof(c));
 	s->counters[req]++;
 	s->counters[C_REQ_V1]++;
 	if ((st = gate(s, rq, &c)) == DSTM_OK &&
-	    (st = limit(s, &c, !is_udp(rq))) == DSTM_OK) {
-		st = DSTM_VERSION_MISMATCH;
-		log_debug("%s by %s: protocol version 1 refused (no lease "
-		    "keys)", what, addr6_ntop(&c, a, sizeof(a)));
-	}
+	    (st = limit(s, &c, !is_udp(rq))) == DSTM_OK)
+		st = DSTM_VERSION_MISMATCH;	/* v1 has no lease keys */
 	count_status(s, st);
+	log_refusal(s, what, &c, 0, st, !is_udp(rq), false);
 	return st;
 }
 
@@ -473,14 +676,20 @@ expired_cb(struct lease_table *t, uint32_t idx, enum lease_event ev, void *arg)
 		if (s->gw.unbind != NULL)
 			s->gw.unbind(s->gw.arg, addr, &t->slots[idx].client);
 	} else {
+		/* the address goes back to the pool: no lease changed */
 		s->counters[C_HOLD_ENDED]++;
+		log_change(false, "hold ended:", addr, &t->slots[idx].client,
+		    "");
 	}
 	store_record(s, idx);
 }
 
-/* Records the changes; the event loop's commit_round makes them durable. */
+/* Records the changes; the event loop's commit_round makes them durable.
+ * Each round of the loop (at least once a second) ends here: also the
+ * summary lines of the refusals a flood kept out of the log. */
 void
 srv_expire(struct server *s)
 {
 	lease_expire(&s->leases, srv_now(), expired_cb, s);
+	refusals_flush();
 }

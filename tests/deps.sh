@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libtirpc-dev rpcsvc-proto rpcbind
 libnl-3-dev libnl-route-3-dev check iproute2 iputils-ping python3 procps
 clang libclang-rt-14-dev man-db llvm libbpf-dev bpftool ethtool
-libcap2-bin qemu-system-x86 busybox-static cpio libseccomp-dev"
+libcap2-bin qemu-system-x86 busybox-static cpio libseccomp-dev nftables"
 # the user the daemons run as after start-up (make install creates it
 # too); the tests run them as it
 if ! getent passwd dstm >/dev/null; then

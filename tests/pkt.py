@@ -10,6 +10,8 @@
                                      kernel fragments the IPv6 packet),
                                      df=0: the inner DF bit clear
   pkt.py recv4 DPORT [SECONDS]       an IPv4 UDP packet to DPORT, as hex
+  pkt.py recv4udp DPORT [SECONDS]    a listener (a UDP socket on
+                                     0.0.0.0:DPORT): "SRC PAYLOAD"
   pkt.py send4 DST4 DPORT PAYLOAD    plain UDP from this host
   pkt.py send4raw SRC4 DST4 DPORT PAYLOAD [tos=N] [size=N]
                                      an exact IPv4/UDP packet (DF set),
@@ -28,7 +30,7 @@
                                      with tos: after an RFC 6040 decap
   pkt.py cmp WANT GOT                exact compare; names differing bytes
 
-The receivers (recv4, recv4in6, recv4icmp, sniff6) create the file named
+The receivers (recv4, recv4udp, recv4in6, recv4icmp, sniff6) create the file named
 by $PKT_READY, when set, once their socket is open: a test waits for it
 instead of sleeping before it sends.
 
@@ -184,6 +186,16 @@ def main(a):
                 return 0
         print("timeout")
         return 1
+    elif op == "recv4udp":
+        port, secs = int(a[1]), float(a[2]) if len(a) > 2 else 3
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", port))
+        ready()
+        if not wait_read(s, secs):
+            print("timeout")
+            return 1
+        data, addr = s.recvfrom(65535)
+        print(addr[0], data.decode(errors="replace"))
     elif op == "recv4in6":
         port, secs = int(a[1]), float(a[2]) if len(a) > 2 else 3
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_IPIP)

@@ -9,6 +9,10 @@
  * arrived there; 4in6 to us from anyone else, or for another address, is
  * dropped and counted as rpcd would; the rest is punted.
  *
+ * In DS-lite B4 mode (any_addr4) the B4 routes for a LAN: any inner
+ * source is encapsulated and any inner destination decapsulated; the
+ * outer checks stay.
+ *
  * The configuration is one array entry that the loader rewrites when
  * the lease changes; addr4 == 0 punts everything.
  */
@@ -51,7 +55,7 @@ dstm_cl_out4(struct __sk_buff *skb)
 	end = (void *)(long)skb->data_end;
 	ip4 = data;
 	if ((void *)(ip4 + 1) > end || ip4->version != 4 ||
-	    ip4->saddr != cfg->addr4)
+	    (ip4->saddr != cfg->addr4 && !cfg->any_addr4))
 		return TC_ACT_OK;
 	inner = bpf_ntohs(ip4->tot_len);
 	if (inner != skb->len || ip4->ihl < 5)
@@ -136,7 +140,7 @@ dstm_cl_in6(struct __sk_buff *skb)
 	ip4 = (void *)(ip6 + 1);
 	if ((void *)(ip4 + 1) > end || ip4->version != 4 || ip4->ihl < 5)
 		return punt(KBPF_CL_PUNT_INNER, skb);
-	if (ip4->daddr != cfg->addr4)
+	if (ip4->daddr != cfg->addr4 && !cfg->any_addr4)
 		return drop(KBPF_CL_DROP_NOT_OURS, skb);
 	plen = bpf_ntohs(ip6->payload_len);
 	inner = bpf_ntohs(ip4->tot_len);

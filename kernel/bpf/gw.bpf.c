@@ -240,8 +240,21 @@ dstm_gw_in6(struct __sk_buff *skb)
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return punt(KBPF_GW_PUNT_TOO_BIG, skb);
+	/* NOT_FWDED: an address of this host, a broadcast, or no route:
+	 * the slow path knows the host's addresses (bad-destination) and
+	 * hands the rest to the kernel, which answers them */
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return punt(KBPF_GW_PUNT_ROUTE, skb);
+	/* RFC 7596 5.2: routed back into the TUN, to the pool.  To a bound
+	 * address with hairpin off: dropped here; the rest (hairpin on, a
+	 * shared or free address) is the slow path's call, which turns it
+	 * around, drops it or leaves it to the kernel */
+	if (fib.ifindex == cfg->tun_ifindex) {
+		if (!cfg->hairpin &&
+		    bpf_map_lookup_elem(&gw_down, &ip4->daddr) != NULL)
+			return drop(KBPF_GW_DROP_HAIRPIN, skb);
+		return punt(KBPF_GW_PUNT_HAIRPIN, skb);
+	}
 
 	/* measured now: the helper resets gso_segs */
 	pkts = wire_pkts(skb);

@@ -25,8 +25,11 @@ struct kbpf_gw_cfg {
 	__u8	hop_limit;
 	__u8	flow_label;	/* 0: label 0 */
 	__u8	enabled;	/* 0 until the loader has filled this in */
+	__u8	hairpin;	/* 0: client to client dropped (RFC 7596
+				 * 5.2), else left to the slow path */
 	__u8	aftr;		/* the AFTR runs: 4in6 matching no binding
 				 * goes to the slow path's NAT */
+	__u8	pad[3];
 };
 
 /* Client -> IPv4: keyed by (outer source, inner source).  A client may
@@ -78,6 +81,8 @@ enum kbpf_gw_stat {
 	KBPF_GW_DROP_EXPIRED,		/* "expired" */
 	KBPF_GW_DROP_ERROR,		/* a helper failed half-way */
 	KBPF_GW_DROP_BAD_DEST,		/* "bad-destination" */
+	KBPF_GW_DROP_HAIRPIN,		/* "hairpin": to a bound address,
+					 * hairpin off */
 	/* punted: TC_ACT_OK, the packet untouched, for the slow path */
 	KBPF_GW_PUNT_EXT_HEADER,	/* outer extension headers */
 	KBPF_GW_PUNT_INNER,		/* inner not plain IPv4 (options,
@@ -93,6 +98,7 @@ enum kbpf_gw_stat {
 	KBPF_GW_PUNT_NO_BINDING,	/* IPv4 side: nobody holds it */
 	KBPF_GW_PUNT_EXPIRED,		/* IPv4 side: binding expired */
 	KBPF_GW_PUNT_HELPER,		/* a helper refused, nothing changed */
+	KBPF_GW_PUNT_HAIRPIN,		/* routed into the TUN: to a client */
 	KBPF_GW_PUNT_AFTR,		/* no binding, the AFTR on: its NAT */
 	KBPF_GW_STAT_MAX
 };
@@ -106,7 +112,8 @@ struct kbpf_client_cfg {
 	__u32	tun_ifindex;	/* dti0 */
 	__u32	uplink_ifindex;	/* where 4in6 leaves and arrives */
 	__u8	hop_limit;
-	__u8	pad[3];
+	__u8	any_addr4;	/* B4: any inner source out, destination in */
+	__u8	pad[2];
 };
 
 enum kbpf_client_stat {

@@ -3,6 +3,7 @@
  *
  * FUZZ_SOURCES: server/conf.c gateway/gwconf.c common/conf.c common/addr.c
  * FUZZ_SOURCES: common/log.c
+ * FUZZ_SOURCES: common/loglimit.c
  * FUZZ_SEEDS: tests/conf
  */
 #include "server/conf.h"

@@ -3,6 +3,7 @@
  * (conf_roundtrip.h).
  *
  * FUZZ_SOURCES: gateway/gwconf.c common/conf.c common/addr.c common/log.c
+ * FUZZ_SOURCES: common/loglimit.c
  * FUZZ_SEEDS: tests/gwconf
  */
 #include "gateway/gwconf.h"

@@ -5,6 +5,7 @@
  *
  * FUZZ_SOURCES: gateway/rfc2473.c common/binding.c common/inet.c
  * FUZZ_SOURCES: common/addr.c common/log.c
+ * FUZZ_SOURCES: common/loglimit.c
  *
  * The first input byte steers.  Bits 0-1 pick the path: 0 decap of a
  * raw-socket payload under an outer CE mark, 1 the same with the outer

@@ -2,6 +2,7 @@
  * the key-table engine and the [client] keys (conf_roundtrip.h).
  *
  * FUZZ_SOURCES: client/rpcd_conf.c common/conf.c common/addr.c common/log.c
+ * FUZZ_SOURCES: common/loglimit.c
  * FUZZ_SEEDS: tests/rpcdconf
  */
 #include "client/rpcd_conf.h"

@@ -115,6 +115,45 @@ expect_eq "... none of them decapsulated" "$dbefore" "$(counter gateway.decap.pa
 expect_eq "no ICMP redirects from the gateway (all and dti0)" "0 0" \
 	"$(ip netns exec "$NS_GW" cat /proc/sys/net/ipv4/conf/all/send_redirects) $(ip netns exec "$NS_GW" cat /proc/sys/net/ipv4/conf/dti0/send_redirects)"
 
+# 3c. the gateway host's own addresses, any interface's: written into the
+# TUN, a packet to one would be the kernel's to deliver to the host's
+# sockets.  A listener on the uplink address 203.0.113.1 hears nothing;
+# the packet is dropped as bad-destination (bpf: the FIB says "not
+# forwarded", the program punts, the slow path drops)
+listen "$NS_GW" "$T_TMP/gwl" recv4udp 9020 2
+before=$(counter gateway.drop.bad-destination)
+dbefore=$(counter gateway.decap.packets)
+ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.1 9020 to-the-gateway >/dev/null
+wait $RPID
+expect_eq "a listener on the gateway's 203.0.113.1 hears nothing from a client" \
+	"timeout" "$(cat "$T_TMP/gwl")"
+expect_eq "inner destination 203.0.113.1 (the gateway's uplink) dropped as bad-destination" \
+	"$((before + 1))" "$(counter gateway.drop.bad-destination)"
+expect_eq "... and not decapsulated" "$dbefore" "$(counter gateway.decap.packets)"
+listen "$NS_GW" "$T_TMP/gwl" recv4udp 9020 3
+ip netns exec "$NS_V4" $PKT send4 203.0.113.1 9020 from-v4
+wait $RPID
+expect_eq "(the listener does hear the IPv4 host)" "203.0.113.10 from-v4" \
+	"$(cat "$T_TMP/gwl")"
+# an address added while the gateway runs is refused once netlink has
+# told it (polled: one packet per try), and allowed again once removed
+send_new() {
+	ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.99 9021 new >/dev/null
+	[ "$(counter "$1")" -gt "$2" ]
+}
+ip -n "$NS_GW" addr add 203.0.113.99/32 dev lo
+before=$(counter gateway.drop.bad-destination)
+check "an address added on lo at run time (203.0.113.99) is refused" \
+	wait_for 3 send_new gateway.drop.bad-destination "$before"
+listen "$NS_GW" "$T_TMP/gwl" recv4udp 9021 1
+ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.99 9021 new >/dev/null
+wait $RPID
+expect_eq "... and its listener hears nothing" "timeout" "$(cat "$T_TMP/gwl")"
+ip -n "$NS_GW" addr del 203.0.113.99/32 dev lo
+dbefore=$(counter gateway.decap.packets)
+check "... decapsulated again once the address is removed" \
+	wait_for 3 send_new gateway.decap.packets "$dbefore"
+
 # 4. return path: the v4 host answers both clients; each gets its own
 for n in 1 2; do
 	ns=NS_C$n
@@ -128,6 +167,54 @@ expect_eq "return traffic reaches client 1 from the TEP, exact" \
 	"2001:db8:1::1 $($PKT forwarded "$s1")" "$(cat "$T_TMP/got1")"
 expect_eq "return traffic reaches client 2 from the TEP, exact" \
 	"2001:db8:1::1 $($PKT forwarded "$s2")" "$(cat "$T_TMP/got2")"
+
+# 4b. hairpinning (RFC 7596 5.2): client 1 to client 2's leased address
+# through the TEP.  hairpin = yes (the default): turned around at the
+# gateway (bpf: punted to the slow path, which does it), client 2 gets
+# it from the TEP, one router hop; counted as gateway.hairpin
+hp=$(counter gateway.hairpin)
+punts=$(counter gateway.bpf.punt-hairpin)
+listen "$NS_C2" "$T_TMP/got2" recv4in6 9030 3
+sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9030 c1-to-c2)
+wait $RPID
+expect_eq "hairpin yes: client 1's datagram to $L2 reaches client 2 from the TEP, TTL-1" \
+	"2001:db8:1::1 $($PKT forwarded "$sent")" "$(cat "$T_TMP/got2")"
+expect_eq "hairpin yes: counted (gateway.hairpin)" "$((hp + 1))" "$(counter gateway.hairpin)"
+if [ "$BACKEND" = bpf ]; then
+	expect_eq "bpf: the kernel path punted it (punt-hairpin)" \
+		"$((punts + 1))" "$(counter gateway.bpf.punt-hairpin)"
+fi
+# hairpin = no, by reload: in force at once, dropped and counted
+printf 'hairpin = no\n' >>"$CONF"
+expect_eq "reload says hairpin = no is in force" 1 \
+	"$(CTL reload | grep -c 'hairpin = no in force')"
+before=$(counter gateway.drop.hairpin)
+punts=$(counter gateway.bpf.punt-hairpin)
+listen "$NS_C2" "$T_TMP/got2" recv4in6 9031 2
+ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9031 c1-to-c2-no >/dev/null
+wait $RPID
+expect_eq "hairpin no: client 2 gets nothing" "timeout" "$(cat "$T_TMP/got2")"
+expect_eq "hairpin no: dropped and counted (gateway.drop.hairpin)" \
+	"$((before + 1))" "$(counter gateway.drop.hairpin)"
+expect_eq "hairpin no: gateway.hairpin unchanged" "$((hp + 1))" "$(counter gateway.hairpin)"
+if [ "$BACKEND" = bpf ]; then
+	expect_eq "bpf: dropped in the kernel, not punted" \
+		"$punts" "$(counter gateway.bpf.punt-hairpin)"
+	# what the kernel path punts for another reason (TTL 1) meets the
+	# slow path's refusal
+	ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9031 ttl1 1 >/dev/null
+	check "bpf: a punted packet (TTL 1) is refused by the slow path too" \
+		wait_for 2 test "$(counter gateway.drop.hairpin)" = "$((before + 2))"
+fi
+# the IPv4 host still reaches client 2: only client to client is refused
+listen "$NS_C2" "$T_TMP/got2" recv4in6 9032 3
+ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 "$L2" 9032 v4-to-c2 >/dev/null
+wait $RPID
+check "hairpin no: the IPv4 host still reaches client 2" \
+	test "$(cat "$T_TMP/got2")" != timeout
+sed -i '/^hairpin = no$/d' "$CONF"
+expect_eq "reload back: hairpin = yes in force" 1 \
+	"$(CTL reload | grep -c 'hairpin = yes in force')"
 
 # 5. no binding: traffic to a free pool address is dropped, host
 # unreachable is sent back, from the gateway's own address on the IPv4

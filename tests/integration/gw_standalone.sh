@@ -278,6 +278,20 @@ expect_eq "... and bindings survive every reload" 3001 "$(gw_counter gateway.bin
 check "... and the removed pool is not routed any more" bash -c "! ip -n $NS_GW route show 203.0.113.128/25 | grep -q ."
 check "... while the kept pools are" bash -c "ip -n $NS_GW route show 198.51.100.0/24 | grep -q . && ip -n $NS_GW route show 198.51.112.0/24 | grep -q ."
 
+# hairpin (RFC 7596 5.2) by reload: in force at once; c2's packet to
+# another bound address is dropped and counted
+H=$(GCTL leases | awk -v me="$L2" '$1 ~ /^198\.51\./ && $1 != me { print $1; exit }')
+sed -i 's|^\[gateway\]$|&\nhairpin = no|' "$GWCONF"
+gw_reload
+check "reload: hairpin = no in force at once" grep -q "; hairpin = no in force" "$T_TMP/rl.out"
+before=$(gw_counter gateway.drop.hairpin)
+ip netns exec "$NS_C2" $PKT send4in6 $TEP6 "$L2" "$H" 9106 hairpin >/dev/null
+check "c2's packet to $H (bound to another client) is dropped as hairpin" \
+	wait_for 2 gw_has gateway.drop.hairpin $((before + 1))
+cp "$T_TMP/gw.conf.orig" "$GWCONF"
+gw_reload
+check "reload: hairpin = yes in force again" grep -q "; hairpin = yes in force" "$T_TMP/rl.out"
+
 kill_pid "$SPID"
 kill_pid "$GPID"
 check "no sanitizer reports in the logs" \

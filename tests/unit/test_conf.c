@@ -111,6 +111,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.gw.backend, GW_BACKEND_TUN);
 	ck_assert_str_eq(c.gw.ifname, "dti0");
 	ck_assert(!c.gw.mss_clamp);
+	ck_assert(c.gw.hairpin);		/* RFC 7596 5.2 */
 
 	/* a file with only a range gets exactly the defaults */
 	expect_ok(POOL, &c);
@@ -492,6 +493,7 @@ START_TEST(print_is_canonical)
 	    "[gateway]\nenable = no\ntep6 = ::\ntep4 = 192.0.0.1\n"
 	    "icmp-source = auto\n"
 	    "mtu = 1460\nbackend = tun\nifname = dti0\nmss-clamp = no\n"
+	    "hairpin = yes\n"
 	    "\n[aftr]\nenable = no\naddress = ::\nport-block-size = 512\n"
 	    "max-port-blocks-per-b4 = 4\nmax-sessions-per-b4 = 2048\n"
 	    "max-sessions = 65536\nudp-timeout = 5m\n"

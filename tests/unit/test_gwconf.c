@@ -46,6 +46,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c.gw.mtu, 1460);
 	ck_assert_str_eq(c.gw.ifname, "dti0");
 	ck_assert(!c.gw.mss_clamp);
+	ck_assert(c.gw.hairpin);
 	ck_assert_str_eq(c.control_socket, "/run/dstm/dstmgwd.sock");
 	ck_assert_str_eq(c.pid_file, "/run/dstmgwd.pid");
 	ck_assert(addr6_parse("2001:db8:5::10", &a, NULL));

@@ -436,6 +436,44 @@ START_TEST(gw_punts)
 }
 END_TEST
 
+/* An inner destination that is the host's own (203.0.113.1 on kb0): the
+ * FIB says "not forwarded", the program punts it untouched, for the slow
+ * path's address set (bad-destination).  RFC 7596 5.2: a destination
+ * routed back into the TUN (the pool) is a hairpin: with hairpin on, or
+ * to an address nobody holds, punted for the slow path to decide; to a
+ * bound address with hairpin off, dropped here. */
+START_TEST(gw_local_and_hairpin)
+{
+	struct kbpf_gw *g = gw_open();
+	struct in6_addr c6 = a6(CLIENT), c62 = a6(CLIENT2);
+	struct knl_route4 pool = { .dst = 0xc6336400u, .len = 24,
+	    .ifindex = tun_ifindex };
+	struct pkt p;
+
+	ck_assert_int_eq(knl_route4_add(k, &pool, 0), 0);
+	ck_assert_int_eq(kbpf_gw_bind(g, A_LEASE, &c6, 0, 65535, 0, 0), 0);
+	ck_assert_int_eq(kbpf_gw_bind(g, A_LEASE2, &c62, 0, 65535, 0, 1), 0);
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, A_V4GW, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_OK, KBPF_GW_PUNT_ROUTE);
+
+	/* gw_open leaves hairpin off (the config's zero) */
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, A_LEASE2, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_SHOT, KBPF_GW_DROP_HAIRPIN);
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, 0xc6336432u, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_OK, KBPF_GW_PUNT_HAIRPIN);
+	ck_assert_int_eq(kbpf_gw_set_hairpin(g, true), 0);
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, A_LEASE2, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_OK, KBPF_GW_PUNT_HAIRPIN);
+	/* the rest of the configuration is untouched: still forwarding */
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, A_V4HOST, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_REDIRECT, KBPF_GW_FWD_UP);
+	ck_assert_int_eq(kbpf_gw_set_hairpin(g, false), 0);
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, A_LEASE2, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_SHOT, KBPF_GW_DROP_HAIRPIN);
+	kbpf_gw_close(g);
+}
+END_TEST
+
 START_TEST(gw_ecn)
 {
 	struct kbpf_gw *g = gw_open();
@@ -518,6 +556,10 @@ START_TEST(counter_names)
 	    "spoofed-port");
 	ck_assert_str_eq(kbpf_gw_counter_name(KBPF_GW_DROP_EXPIRED),
 	    "expired");
+	ck_assert_str_eq(kbpf_gw_counter_name(KBPF_GW_DROP_BAD_DEST),
+	    "bad-destination");
+	ck_assert_str_eq(kbpf_gw_counter_name(KBPF_GW_DROP_HAIRPIN),
+	    "hairpin");
 	for (unsigned i = 0; i < KBPF_GW_STAT_MAX; i++)
 		ck_assert_ptr_nonnull(kbpf_gw_counter_name(i));
 	for (unsigned i = 0; i < KBPF_CL_STAT_MAX; i++)
@@ -541,6 +583,7 @@ kbpf_suite(void)
 	tcase_add_test(tc, gw_aftr_punt);
 	tcase_add_test(tc, gw_punts);
 	tcase_add_test(tc, gw_ecn);
+	tcase_add_test(tc, gw_local_and_hairpin);
 	tcase_add_test(tc, client_in6);
 	tcase_add_test(tc, counter_names);
 	suite_add_tcase(s, tc);

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/dhcp6.h"
+#include "kernel/addrmon.h"
+#include "kernel/dhcp6_sock.h"
 #include "kernel/nl.h"
 #include "kernel/raw6.h"
 #include "kernel/tun.h"
@@ -171,6 +174,47 @@ START_TEST(links)
 	ck_assert_int_eq(knl_rp_filter("../all", 1), -EINVAL);
 	ck_assert_int_eq(knl_sysctl_set("net/../kernel/hostname", "x"),
 	    -EINVAL);
+}
+END_TEST
+
+/* The host's own IPv4 addresses (every interface's local address and
+ * subnet broadcast, not a point-to-point peer), and the news of a
+ * change: what the gateway refuses as inner destinations. */
+START_TEST(addr4_local_monitor)
+{
+	static const uint32_t want[] = { 0x7f000001u, 0xc0000205u,
+	    0xc00002ffu, A_LOCAL };
+	struct knl_addrmon *m;
+	uint32_t *v;
+	int n, ifi, fd;
+
+	ck_assert_int_eq(knl_addrmon_open(&m), 0);
+	ck_assert_int_eq(knl_addrmon_changed(m), 0);
+	n = knl_addr4_local(k, &v);
+	ck_assert_int_eq(n, 1);			/* 127.0.0.1 on lo */
+	ck_assert_uint_eq(v[0], 0x7f000001u);
+	free(v);
+	fd = tun_setup(&ifi);			/* 198.51.100.7 peer 192.0.0.1 */
+	ck_assert_int_eq(system("ip -4 addr add 192.0.2.5/24 brd + dev lo"),
+	    0);
+	wait_readable(knl_addrmon_fd(m));
+	ck_assert_int_eq(knl_addrmon_changed(m), 1);
+	ck_assert_int_eq(knl_addrmon_changed(m), 0);	/* drained */
+	n = knl_addr4_local(k, &v);
+	ck_assert_int_eq(n, 4);
+	ck_assert_mem_eq(v, want, sizeof(want));
+	free(v);
+	ck_assert_int_eq(knl_addr4_del(k, lo, &(struct knl_addr4){
+	    0xc0000205u, 24, 0 }), 0);
+	wait_readable(knl_addrmon_fd(m));
+	ck_assert_int_eq(knl_addrmon_changed(m), 1);
+	n = knl_addr4_local(k, &v);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(v[0], 0x7f000001u);
+	ck_assert_uint_eq(v[1], A_LOCAL);
+	free(v);
+	knl_addrmon_close(m);
+	tun_close(fd);
 }
 END_TEST
 
@@ -428,6 +472,97 @@ START_TEST(addr6_route6)
 }
 END_TEST
 
+/* The B4's DHCPv6 link: the default route's interface (lowest metric),
+ * the link-layer address, and an Information-Request from port 546 to
+ * ff02::1:2 port 547 received by a "server" on the other end of a veth,
+ * and a datagram back. */
+START_TEST(dhcp6_link)
+{
+	struct knl_route6 def = { .len = 0 };
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+	    .sin6_port = htons(DHCP6_SERVER_PORT) };
+	struct ipv6_mreq mr;
+	struct in6_addr from;
+	uint8_t mac[6], duid[DHCP6_DUID_MAX], buf[256], got[256];
+	char name[16];
+	size_t n;
+	uint16_t port;
+	int v0, v1, fd, srv, on = 1;
+	socklen_t sl;
+	ssize_t r;
+
+	ck_assert_int_eq(knl_veth_add(k, "dtiv0", "dtiv1"), 0);
+	v0 = knl_link_index(k, "dtiv0");
+	v1 = knl_link_index(k, "dtiv1");
+	ck_assert_int_eq(knl_accept_dad("dtiv0", 0), 0);
+	ck_assert_int_eq(knl_accept_dad("dtiv1", 0), 0);
+	ck_assert_int_eq(knl_link_set_up(k, v0, true), 0);
+	ck_assert_int_eq(knl_link_set_up(k, v1, true), 0);
+
+	ck_assert_int_eq(knl_default6_ifindex(name), -ENOENT);
+	def.ifindex = v0;
+	def.metric = 100;
+	ck_assert_int_eq(knl_route6_add(k, &def, 0), 0);
+	ck_assert_int_eq(knl_default6_ifindex(name), v0);
+	ck_assert_str_eq(name, "dtiv0");
+	def.ifindex = v1;
+	def.metric = 50;
+	ck_assert_int_eq(knl_route6_add(k, &def, 0), 0);
+	ck_assert_int_eq(knl_default6_ifindex(name), v1);
+	ck_assert_str_eq(name, "dtiv1");
+
+	ck_assert_int_eq(knl_hwaddr("dtiv0", mac), 0);
+	ck_assert_int_eq(knl_hwaddr("lo", mac), -ENOENT);
+	ck_assert_int_eq(knl_hwaddr("dtinone", mac), -ENODEV);
+
+	/* the server end: port 547 on dtiv1, in ff02::1:2 */
+	srv = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(srv, 0);
+	setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	ck_assert_int_eq(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	mr.ipv6mr_multiaddr = a6("ff02::1:2");
+	mr.ipv6mr_interface = (unsigned)v1;
+	ck_assert_int_eq(setsockopt(srv, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr,
+	    sizeof(mr)), 0);
+
+	fd = dhcp6_sock_open(v0);
+	ck_assert_int_ge(fd, 0);
+	knl_hwaddr("dtiv0", mac);
+	n = dhcp6_build_info_req(buf, sizeof(buf), 0xabcdef, duid,
+	    dhcp6_duid_ll(duid, mac), 0);
+	ck_assert_uint_gt(n, 0);
+	/* the link-local address may take a moment to be usable */
+	for (int i = 0; i < 50 && dhcp6_sock_send(fd, v0, buf, n) != 0; i++)
+		usleep(20000);
+	wait_readable(srv);
+	sl = sizeof(sa);
+	r = recvfrom(srv, got, sizeof(got), 0, (struct sockaddr *)&sa, &sl);
+	ck_assert_int_eq(r, (ssize_t)n);
+	ck_assert_mem_eq(got, buf, n);
+	ck_assert_uint_eq(ntohs(sa.sin6_port), DHCP6_CLIENT_PORT);
+	ck_assert(IN6_IS_ADDR_LINKLOCAL(&sa.sin6_addr));
+
+	/* and back, to our port 546 */
+	ck_assert_int_eq(dhcp6_sock_recv(fd, got, sizeof(got), &from, &port),
+	    -EAGAIN);
+	ck_assert_int_eq(sendto(srv, "reply", 5, 0, (struct sockaddr *)&sa,
+	    sl), 5);
+	wait_readable(fd);
+	ck_assert_int_eq(dhcp6_sock_recv(fd, got, sizeof(got), &from, &port),
+	    5);
+	ck_assert_uint_eq(port, DHCP6_SERVER_PORT);
+	/* too big for the buffer: refused, not cut */
+	ck_assert_int_eq(sendto(srv, "reply", 5, 0, (struct sockaddr *)&sa,
+	    sl), 5);
+	wait_readable(fd);
+	ck_assert_int_eq(dhcp6_sock_recv(fd, got, 4, &from, &port),
+	    -EMSGSIZE);
+	close(fd);
+	close(srv);
+	ck_assert_int_eq(knl_link_del(k, v0), 0);
+}
+END_TEST
+
 /* Receives exactly want packets within a second. */
 static void
 raw6_recv_n(int fd, struct raw6_pkt *p, int want)
@@ -600,12 +735,14 @@ kernel_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, links);
 	tcase_add_test(tc, tun_addr_route);
+	tcase_add_test(tc, addr4_local_monitor);
 	tcase_add_test(tc, tun_names);
 	tcase_add_test(tc, tun_packets);
 	tcase_add_test(tc, addr6_route6);
 	tcase_add_test(tc, raw6_loopback);
 	tcase_add_test(tc, raw6_batch);
 	tcase_add_test(tc, raw6_bound_paramprob);
+	tcase_add_test(tc, dhcp6_link);
 	suite_add_tcase(s, tc);
 	return s;
 }

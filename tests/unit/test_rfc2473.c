@@ -858,6 +858,109 @@ START_TEST(mss_clamp)
 }
 END_TEST
 
+/* An inner destination the gateway never forwards: the fixed special
+ * ranges, tep4, and the host's own addresses (cfg.local4, a sorted set
+ * the gateway keeps from netlink); only the last two change at run time. */
+START_TEST(decap_bad_destination)
+{
+	static const uint32_t local[] = { A4(192, 0, 2, 255),
+	    A4(203, 0, 113, 1), A4(203, 0, 113, 255) };
+	static const uint32_t bad[] = { A4(0, 0, 0, 0), A4(0, 1, 2, 3),
+	    A4(127, 0, 0, 1), A4(127, 255, 255, 255), A4(224, 0, 0, 1),
+	    A4(239, 1, 1, 1), A4(240, 0, 0, 1), A4(255, 255, 255, 255),
+	    A4(192, 0, 0, 1), A4(203, 0, 113, 1), A4(203, 0, 113, 255),
+	    A4(192, 0, 2, 255) };
+	uint8_t in[128];
+	size_t m, n;
+
+	tep.cfg.local4 = local;
+	tep.cfg.n_local4 = 3;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert(rfc2473_bad_destination(&tep.cfg, bad[i]));
+		m = mk_udp(in, POOL1, 1000, bad[i], 53, 4, 0);
+		n = mk6(pkt, &c1, &tep6, 4, in, m);
+		ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_BAD_DESTINATION);
+		ck_assert_int_eq(res.drop, RFC2473_DROP_BAD_DESTINATION);
+	}
+	ck_assert_uint_eq(tep.st.drops[RFC2473_DROP_BAD_DESTINATION],
+	    sizeof(bad) / sizeof(bad[0]));
+	ck_assert_uint_eq(tep.st.decap_pkts, 0);
+	/* neighbours of the local addresses, and 1/8, 126/8, 223/8 pass */
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(203, 0, 113, 2)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(203, 0, 113, 0)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(203, 0, 113, 254)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(192, 0, 2, 254)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(1, 0, 0, 1)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(126, 0, 0, 1)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(223, 255, 255, 255)));
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(192, 0, 0, 2)));
+	/* the set changes: 203.0.113.1 is no longer ours */
+	tep.cfg.local4 = local + 2;
+	tep.cfg.n_local4 = 1;
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(203, 0, 113, 1)));
+	ck_assert(rfc2473_bad_destination(&tep.cfg, A4(203, 0, 113, 255)));
+	tep.cfg.n_local4 = 0;
+	ck_assert(!rfc2473_bad_destination(&tep.cfg, A4(203, 0, 113, 255)));
+	m = mk_udp(in, POOL1, 1000, A4(203, 0, 113, 1), 53, 4, 0);
+	n = mk6(pkt, &c1, &tep6, 4, in, m);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_OK);
+	ck_assert(!res.hairpin);
+}
+END_TEST
+
+/* RFC 7596 5.2: client 1 to client 2's leased address.  hairpin on: OK,
+ * marked for encapsulation to client 2 and counted; off: dropped and
+ * counted, client 1's counters unchanged.  Only bound addresses are
+ * hairpin: a free pool address is the kernel's (host unreachable). */
+START_TEST(decap_hairpin)
+{
+	uint8_t in[128];
+	size_t m, n;
+
+	add(&c2, POOL2, 0, 65535, NOW + 100);
+	ck_assert(tep.cfg.hairpin);			/* the default */
+	m = mk_udp(in, POOL1, 1000, POOL2, 53, 4, 0);
+	n = mk6(pkt, &c1, &tep6, 4, in, m);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_OK);
+	ck_assert(res.hairpin);
+	ck_assert_uint_eq(res.len, m);
+	ck_assert_uint_eq(tep.st.hairpin, 1);
+	ck_assert_uint_eq(tep.st.decap_pkts, 1);
+	/* the turned-around packet goes to client 2 */
+	ck_assert_int_eq(rfc2473_encap(pkt + 40, res.len, &tep, NOW, out,
+	    sizeof(out), &res), RFC2473_OK);
+	ck_assert_mem_eq(out + 24, &c2, 16);
+	/* not hairpin: a free pool address, the IPv4 network */
+	m = mk_udp(in, POOL1, 1000, A4(198, 51, 100, 7), 53, 4, 0);
+	n = mk6(pkt, &c1, &tep6, 4, in, m);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_OK);
+	ck_assert(!res.hairpin);
+	n = mk_up(pkt, &c1, POOL1, 1000);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_OK);
+	ck_assert(!res.hairpin);
+	ck_assert_uint_eq(tep.st.hairpin, 1);
+
+	tep.cfg.hairpin = false;
+	m = mk_udp(in, POOL1, 1000, POOL2, 53, 4, 0);
+	n = mk6(pkt, &c1, &tep6, 4, in, m);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_HAIRPIN);
+	ck_assert_int_eq(res.drop, RFC2473_DROP_HAIRPIN);
+	ck_assert(!res.hairpin);
+	/* to itself through the TEP is hairpin as well */
+	m = mk_udp(in, POOL1, 1000, POOL1, 53, 4, 0);
+	n = mk6(pkt, &c1, &tep6, 4, in, m);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_HAIRPIN);
+	ck_assert_uint_eq(tep.st.drops[RFC2473_DROP_HAIRPIN], 2);
+	ck_assert_uint_eq(tep.st.hairpin, 1);
+	ck_assert_uint_eq(tep.st.decap_pkts, 3);
+	ck_assert_uint_eq(binding_lookup6(&bt, &c1)->ctr.pkts_up, 3);
+	/* a spoofed source is refused before the destination is looked at */
+	m = mk_udp(in, POOL2, 1000, POOL2, 53, 4, 0);
+	n = mk6(pkt, &c1, &tep6, 4, in, m);
+	ck_assert_int_eq(decap(pkt, n, NOW), RFC2473_SPOOFED_SOURCE);
+}
+END_TEST
+
 /* ---- names and config ---- */
 
 START_TEST(names_and_config)
@@ -904,6 +1007,8 @@ main(void)
 	tcase_add_test(tc, decap_inner_checks);
 	tcase_add_test(tc, decap_ecn);
 	tcase_add_test(tc, decap_shared_ports);
+	tcase_add_test(tc, decap_bad_destination);
+	tcase_add_test(tc, decap_hairpin);
 	tcase_add_test(tc, ttl_decrement);
 	tcase_add_test(tc, encap_ttl1_time_exceeded);
 	tcase_add_test(tc, encap_df_too_big);

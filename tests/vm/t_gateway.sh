@@ -96,6 +96,9 @@ check "$D1 has the lease's MTU 1460" vm_sh "$IP link show $D1 | grep -q 'mtu 146
 check "$L1/32 is routed into $D1" vm_sh "$IP route show $L1 | grep -q 'dev $D1'"
 expect_eq "$D1 filters reverse paths strictly" 1 \
 	"$(vm_sh cat /proc/sys/net/ipv4/conf/$D1/rp_filter)"
+expect_eq "no ICMP redirects: send_redirects 0 on $D1 and in all" "0 0" \
+	"$(vm_sh cat /proc/sys/net/ipv4/conf/$D1/send_redirects \
+	/proc/sys/net/ipv4/conf/all/send_redirects | tr '\n' ' ' | sed 's/ $//')"
 check "both directions: ping from c1 through the VM's kernel tunnel" \
 	ip netns exec "$NS_C1" ping -c 3 -i 0.3 -W 3 203.0.113.10
 check "c1 sees the dti0 route" bash -c "ip -n '$NS_C1' route show default | grep -q dti0"
@@ -118,6 +121,16 @@ D2=$(tnl_name "$L2")
 check "a second client (dstm_call) gets $L2 and device $D2" \
 	vm_sh "test -n '$L2' && $IP link show $D2 >/dev/null"
 expect_eq "dstmctl stats: gateway.ip6tnl.devices" 2 "$(counter gateway.ip6tnl.devices)"
+expect_eq "$D2 sends no ICMP redirects either" 0 \
+	"$(vm_sh cat /proc/sys/net/ipv4/conf/$D2/send_redirects)"
+# hairpin (RFC 7596 5.2, the only setting ip6tnl takes): the kernel
+# forwards from $D1 to $D2, client 2 gets it from the TEP
+ip netns exec "$NS_C2" $PKT recv4in6 9030 4 >"$T_TMP/got2" & RCV=$!
+wait_for 3 raw_open "$NS_C2"
+sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9030 c1-to-c2)
+wait $RCV
+expect_eq "hairpin: c1's datagram to $L2 reaches c2 from the TEP, TTL-1" \
+	"2001:db8:1::1 $($PKT forwarded "$sent")" "$(cat "$T_TMP/got2")"
 
 rpf0=$(counter gateway.ip6tnl.rp-filter-drops)
 recv_v4 9002
