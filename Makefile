@@ -205,7 +205,7 @@ install: all
 	for f in etc/*.conf; do \
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/dstm/$$(basename $$f) ] || \
 	    install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/dstm/; done
-	for f in etc/*.service; do \
+	for f in etc/*.service etc/*.timer; do \
 	  sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/dstm|$(SYSCONFDIR)/dstm|g' \
 	    -e 's|^User=dstm|User=$(DSTM_USER)|' -e 's|^Group=dstm|Group=$(DSTM_USER)|' \
 	    $$f > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$f) && \
@@ -223,7 +223,7 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(SBIN)))
-	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard etc/*.service)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard etc/*.service etc/*.timer)))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/dstm.conf
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))

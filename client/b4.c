@@ -20,7 +20,7 @@
 
 static const char *const counter_names[B4C_COUNT] = {
 	[B4C_RESOLVED] = "b4.aftr.resolved",
-	[B4C_RESOLVE_FAILED] = "b4.aftr.resolve-failed",
+	[B4C_RESOLVE_FAILED] = "b4.aftr.resolve_failed",
 	[B4C_AFTR_CHANGED] = "b4.aftr.changed",
 	[B4C_DHCP6_SENT] = "b4.dhcpv6.sent",
 	[B4C_DHCP6_REPLIES] = "b4.dhcpv6.replies",

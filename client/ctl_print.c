@@ -8,6 +8,7 @@
 
 #include "common/addr.h"
 #include "common/json.h"
+#include "rpc/counters.h"
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 
@@ -217,6 +218,21 @@ json_time(struct json *j, const char *key, int64_t t)
 		json_int(j, key, t);
 }
 
+/* The "error" member of every failure: what went wrong, in words, and
+ * the exit status dstmctl ends with. */
+static void
+json_error(struct json *j, const char *type, const char *msg,
+    const char *detail, int exit_code)
+{
+	json_begin_object(j, "error");
+	json_string(j, "type", type);
+	json_string(j, "message", msg);
+	if (detail != NULL && *detail != '\0')
+		json_string(j, "detail", detail);
+	json_int(j, "exit_code", exit_code);
+	json_end_object(j);
+}
+
 int
 print_refusal(const struct out *o, int status, const char *detail)
 {
@@ -228,6 +244,29 @@ print_refusal(const struct out *o, int status, const char *detail)
 	json_string(&j, "message", dstm_status_msg(status));
 	if (detail != NULL && *detail != '\0')
 		json_string(&j, "detail", detail);
+	json_error(&j, status == DSTM_UNREACHABLE ? "unreachable" : "refused",
+	    dstm_status_msg(status), detail, status == DSTM_UNREACHABLE ?
+	    3 : 1);
+	return json_done(&j);
+}
+
+int
+print_error(const struct out *o, const char *type, const char *msg,
+    int exit_code)
+{
+	struct json j;
+
+	if (o->json == 0)
+		return 0;
+	json_init(&j, stdout, o->json > 1 ? 2 : 0);
+	json_begin_object(&j, NULL);
+	if (o->cmd != NULL)
+		json_string(&j, "command", o->cmd);
+	else
+		json_null(&j, "command");
+	json_string(&j, "status", type);
+	json_null(&j, "code");
+	json_error(&j, type, msg, NULL, exit_code);
 	return json_done(&j);
 }
 
@@ -272,7 +311,8 @@ lease_row(const void *data, unsigned i, struct row *r)
 }
 
 static int
-leases_json(const struct out *o, const dstm_lease_list *l)
+leases_json(const struct out *o, const dstm_lease_list *l, bool more,
+    const char *next)
 {
 	struct json j;
 	char a[ADDR_STRLEN];
@@ -304,12 +344,18 @@ leases_json(const struct out *o, const dstm_lease_list *l)
 		json_end_object(&j);
 	}
 	json_end_array(&j);
-	json_bool(&j, "truncated", l->entries.entries_len >= DSTM_MAX_LIST);
+	json_uint(&j, "count", l->entries.entries_len);
+	json_bool(&j, "truncated", more);
+	if (next != NULL)
+		json_string(&j, "next", next);
+	else
+		json_null(&j, "next");
 	return json_done(&j);
 }
 
 int
-print_leases(const struct out *o, const dstm_lease_list *l)
+print_leases(const struct out *o, const dstm_lease_list *l, bool more,
+    const char *next)
 {
 	static const char *const hdr[L_NCOL] = { "ADDRESS", "STATE",
 	    "CLIENT", "EXPIRES", "PKTS-IN", "BYTES-IN", "PKTS-OUT",
@@ -320,7 +366,7 @@ print_leases(const struct out *o, const dstm_lease_list *l)
 	u_int len = l->entries.entries_len;
 
 	if (o->json)
-		return leases_json(o, l);
+		return leases_json(o, l, more, next);
 	if (len == 0) {
 		printf("no leases\n");
 		return text_done();
@@ -332,10 +378,14 @@ print_leases(const struct out *o, const dstm_lease_list *l)
 		if ((unsigned)state <= DSTM_LS_EXCLUDED)
 			n[state]++;
 	}
-	printf("%u lease%s: %u bound, %u static, %u held%s\n", len,
+	printf("%u lease%s: %u bound, %u static, %u held", len,
 	    len == 1 ? "" : "s", n[DSTM_LS_BOUND], n[DSTM_LS_STATIC],
-	    n[DSTM_LS_HELD], len >= DSTM_MAX_LIST ?
-	    " (list truncated by the server)" : "");
+	    n[DSTM_LS_HELD]);
+	if (next != NULL)
+		printf(" (more: --from %s)", next);
+	else if (more)
+		printf(" (list truncated by the server)");
+	printf("\n");
 	return text_done();
 }
 
@@ -492,6 +542,10 @@ lease_json_fields(struct json *j, const dstm_lease *l)
 
 	json_string(j, "address", in4_str(l->addr, a, sizeof(a)));
 	json_uint(j, "lease_time", l->lease_time);
+	if (l->lease_time == DSTM_LEASE_INFINITE)
+		json_null(j, "expires_in");
+	else
+		json_uint(j, "expires_in", l->lease_time);
 	json_bool(j, "static", l->lease_time == DSTM_LEASE_INFINITE);
 	json_uint(j, "t1", l->t1);
 	json_uint(j, "t2", l->t2);
@@ -623,5 +677,361 @@ print_ping(const struct out *o, const char *peer, int64_t rtt_us)
 	}
 	printf("%s answered in %" PRId64 ".%03" PRId64 " ms\n", peer,
 	    rtt_us / 1000, rtt_us % 1000);
+	return text_done();
+}
+
+/* ---- config ---- */
+
+int
+print_config(const struct out *o, const char *text)
+{
+	struct json j;
+
+	if (o->json) {
+		json_head(&j, o, DSTM_OK);
+		json_string(&j, "config", text != NULL ? text : "");
+		return json_done(&j);
+	}
+	fputs(text != NULL ? text : "", stdout);
+	return text_done();
+}
+
+/* ---- rpcd's status ---- */
+
+static const dstm_b4_status *
+b4_of(const dstm_client_status *st)
+{
+	return st->b4.b4_len == 1 ? st->b4.b4_val : NULL;
+}
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* mode b4: where the AFTR is and who said so */
+static void
+b4_json(struct json *j, const dstm_b4_status *b, const dstm_client_status *st)
+{
+	char a[ADDR_STRLEN];
+	struct in6_addr a6;
+
+	json_begin_object(j, "b4");
+	if (str(b->aftr_name)[0] != '\0')
+		json_string(j, "aftr_name", b->aftr_name);
+	else
+		json_null(j, "aftr_name");
+	memcpy(&a6, b->aftr6, sizeof(a6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&a6))
+		json_null(j, "aftr_address");
+	else
+		json_string(j, "aftr_address", addr6_ntop(&a6, a, sizeof(a)));
+	json_string(j, "aftr_from", str(b->aftr_from));
+	if (str(b->dhcpv6_interface)[0] != '\0')
+		json_string(j, "dhcpv6_interface", b->dhcpv6_interface);
+	else
+		json_null(j, "dhcpv6_interface");
+	json_begin_array(j, "dns_servers");
+	for (u_int i = 0; i < b->dns.dns_len; i++) {
+		memcpy(&a6, b->dns.dns_val[i], sizeof(a6));
+		json_string(j, NULL, addr6_ntop(&a6, a, sizeof(a)));
+	}
+	json_end_array(j);
+	if (st->lease.status == DSTM_OK)
+		json_string(j, "b4_address", in4_str(st->lease.addr, a,
+		    sizeof(a)));
+	else
+		json_null(j, "b4_address");
+	json_string(j, "nat", str(b->nat));
+	json_end_object(j);
+}
+
+static void
+b4_text(const dstm_b4_status *b, const dstm_client_status *st)
+{
+	char a[ADDR_STRLEN], c[ADDR_STRLEN];
+	struct in6_addr a6;
+
+	memcpy(&a6, b->aftr6, sizeof(a6));
+	printf("aftr:      %s%s%s (from %s%s%s)\n", str(b->aftr_name),
+	    str(b->aftr_name)[0] ? " = " : "", IN6_IS_ADDR_UNSPECIFIED(&a6) ?
+	    "not known yet" : addr6_ntop(&a6, a, sizeof(a)),
+	    str(b->aftr_from), str(b->dhcpv6_interface)[0] ? " on " : "",
+	    str(b->dhcpv6_interface));
+	printf("source:    %s\n", in6_str(st->source, a, sizeof(a)));
+	if (st->lease.status == DSTM_OK)
+		printf("tunnel:    %s peer %s, MTU %u, NAT44 %s\n",
+		    in4_str(st->lease.addr, a, sizeof(a)),
+		    in4_str(st->lease.tep4, c, sizeof(c)), st->lease.mtu,
+		    str(b->nat));
+	else
+		printf("tunnel:    down\n");
+	for (u_int i = 0; i < b->dns.dns_len; i++) {
+		memcpy(&a6, b->dns.dns_val[i], sizeof(a6));
+		printf("%s%s\n", i == 0 ? "dns:       " : "           ",
+		    addr6_ntop(&a6, a, sizeof(a)));
+	}
+}
+
+int
+print_client_status(const struct out *o, const dstm_client_status *st,
+    const char *state)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN], d[32];
+	char clean[DSTM_MAX_MSG * 4 + 1];
+	bool bound = st->lease.status == DSTM_OK;
+	const dstm_counter *c;
+	struct json j;
+
+	if (o->json) {
+		json_head(&j, o, st->status);
+		json_string(&j, "state", state);
+		json_string(&j, "mode", st->mode);
+		json_string(&j, "interface", st->ifname);
+		json_string(&j, "server", st->server);
+		json_string(&j, "source", in6_str(st->source, a, sizeof(a)));
+		if (bound) {
+			json_begin_object(&j, "lease");
+			lease_json_fields(&j, &st->lease);
+			json_time(&j, "expires", st->expires);
+			json_end_object(&j);
+		} else {
+			json_null(&j, "lease");
+		}
+		if (b4_of(st) != NULL)
+			b4_json(&j, b4_of(st), st);
+		if (st->last_error_msg != NULL && st->last_error_msg[0])
+			json_string(&j, "last_error", st->last_error_msg);
+		else
+			json_null(&j, "last_error");
+		json_begin_object(&j, "counters");
+		for (u_int i = 0; i < st->counters.counters_len; i++) {
+			c = &st->counters.counters_val[i];
+			json_uint(&j, c->name != NULL ? c->name : "", c->value);
+		}
+		json_end_object(&j);
+		return json_done(&j);
+	}
+	printf("state:     %s (%s mode) on %s\n", state, st->mode,
+	    st->ifname);
+	if (b4_of(st) != NULL)
+		b4_text(b4_of(st), st);	/* its tunnel line says it all */
+	else
+		printf("server:    %s, we are %s\n", st->server,
+		    in6_str(st->source, a, sizeof(a)));
+	if (b4_of(st) != NULL) {
+		/* above */
+	} else if (bound) {
+		printf("lease:     %s, %s left\n", in4_str(st->lease.addr, a,
+		    sizeof(a)), st->lease.lease_time == DSTM_LEASE_INFINITE ?
+		    "no end" : fmt_duration(st->lease.lease_time, d,
+		    sizeof(d)));
+		printf("tunnel:    TEP %s (%s), MTU %u\n",
+		    in6_str(st->lease.tep6, b, sizeof(b)),
+		    in4_str(st->lease.tep4, a, sizeof(a)), st->lease.mtu);
+	} else {
+		printf("lease:     none\n");
+	}
+	if (st->last_error_msg != NULL && st->last_error_msg[0] != '\0')
+		printf("error:     %s\n", text_clean(st->last_error_msg, clean,
+		    sizeof(clean)));
+	for (u_int i = 0; i < st->counters.counters_len; i++) {
+		c = &st->counters.counters_val[i];
+		if (c->value != 0)
+			printf("  %-28s %" PRIu64 "\n", text_clean(c->name ?
+			    c->name : "?", clean, sizeof(clean)),
+			    (uint64_t)c->value);
+	}
+	return text_done();
+}
+
+/* ---- OpenMetrics ----
+ *
+ * Every counter of a reply as a metric "dstm_" + its name with the dots
+ * as '_'; counters end in _total.  Names whose last level is a reason, a
+ * status or a procedure are one family with that as a label. */
+
+struct om_family {
+	const char	*prefix;	/* the counter names, up to the label */
+	const char	*family;
+	const char	*label;
+	const char	*help;
+};
+
+static const struct om_family om_families[] = {
+	{ "gateway.drop.", "dstm_gateway_drop", "reason",
+	    "Packets the gateway dropped, by reason." },
+	{ "tunnel.drop.", "dstm_tunnel_drop", "reason",
+	    "Tunnel packets the client dropped, by reason." },
+	{ "replies.", "dstm_replies", "status",
+	    "Replies, by status." },
+	{ "requests.", "dstm_requests", "procedure",
+	    "Requests, by procedure." },
+	{ "gateway.backend.", "dstm_gateway_backend", "backend",
+	    "1 for the gateway's data plane in use." },
+	{ "tunnel.backend.", "dstm_tunnel_backend", "backend",
+	    "1 for the client tunnel's data plane in use." },
+};
+
+#define OM_MAX	(DSTM_MAX_COUNTERS + 8)
+#define OM_NAME	128
+
+struct om_sample {
+	char		 family[OM_NAME];
+	char		 label_value[OM_NAME];
+	const char	*label;		/* NULL: no label of its own */
+	const char	*help;		/* NULL: "dstm counter NAME" */
+	char		 dotted[OM_NAME];
+	bool		 gauge;
+	uint64_t	 value;
+};
+
+/* [a-zA-Z0-9_] only; what the daemon sent might hold anything */
+static void
+om_name(char *dst, size_t len, const char *prefix, const char *src)
+{
+	size_t o = (size_t)snprintf(dst, len, "%s", prefix);
+
+	for (; *src != '\0' && o + 1 < len; src++, o++) {
+		unsigned char ch = (unsigned char)*src;
+
+		dst[o] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') ? (char)ch : '_';
+	}
+	dst[o < len ? o : len - 1] = '\0';
+}
+
+/* A label value or HELP text: \\, \" and \n escaped, nothing else
+ * that is not printable ASCII. */
+static void
+om_escape(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\\' || ch == '"')
+			printf("\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(ch >= 0x20 && ch < 0x7f ? ch : '?');
+	}
+}
+
+static void
+om_add(struct om_sample *v, unsigned *n, const char *name, uint64_t value)
+{
+	struct om_sample *x;
+
+	if (*n >= OM_MAX || name == NULL || *name == '\0')
+		return;
+	x = &v[(*n)++];
+	memset(x, 0, sizeof(*x));
+	x->value = value;
+	x->gauge = dstm_counter_is_gauge(name);
+	snprintf(x->dotted, sizeof(x->dotted), "%s", name);
+	for (size_t f = 0; f < sizeof(om_families) / sizeof(om_families[0]);
+	    f++) {
+		const struct om_family *fam = &om_families[f];
+		size_t pl = strlen(fam->prefix);
+
+		if (strncmp(name, fam->prefix, pl) != 0 || name[pl] == '\0' ||
+		    strchr(name + pl, '.') != NULL)
+			continue;
+		snprintf(x->family, sizeof(x->family), "%s", fam->family);
+		om_name(x->label_value, sizeof(x->label_value), "", name + pl);
+		x->label = fam->label;
+		x->help = fam->help;
+		return;
+	}
+	om_name(x->family, sizeof(x->family), "dstm_", name);
+}
+
+static void
+om_labels(const struct om_sample *x, const char *daemon)
+{
+	printf("{daemon=\"");
+	om_escape(daemon);
+	putchar('"');
+	if (x->label != NULL) {
+		printf(",%s=\"", x->label);
+		om_escape(x->label_value);
+		putchar('"');
+	}
+	putchar('}');
+}
+
+int
+print_openmetrics(const struct dstm_stats *s, const struct dstm_pool_info *p,
+    const char *daemon, enum metrics_fmt fmt)
+{
+	bool prom = fmt == METRICS_PROMETHEUS;
+	const char *tot;
+	static struct om_sample v[OM_MAX];
+	static const char *const pool_state[] = { "free", "bound", "held",
+	    "excluded" };
+	unsigned n = 0;
+	bool done[OM_MAX] = { false };
+
+	for (u_int i = 0; i < s->counters.counters_len; i++)
+		om_add(v, &n, s->counters.counters_val[i].name,
+		    s->counters.counters_val[i].value);
+	if (p != NULL) {
+		const unsigned pv[] = { p->free, p->bound, p->held,
+		    p->excluded };
+
+		for (unsigned k = 0; k < 4 && n < OM_MAX; k++) {
+			struct om_sample *x = &v[n++];
+
+			memset(x, 0, sizeof(*x));
+			snprintf(x->family, sizeof(x->family),
+			    "dstm_pool_addresses");
+			snprintf(x->label_value, sizeof(x->label_value), "%s",
+			    pool_state[k]);
+			x->label = "state";
+			x->help = "Addresses of the pool, by state.";
+			x->gauge = true;
+			x->value = pv[k];
+		}
+	}
+	if (s->uptime >= 0) {
+		printf("# HELP dstm_uptime_seconds Seconds since the daemon "
+		    "started.\n# TYPE dstm_uptime_seconds gauge\n"
+		    "dstm_uptime_seconds{daemon=\"");
+		om_escape(daemon);
+		printf("\"} %" PRId64 "\n", (int64_t)s->uptime);
+	}
+	/* each family's samples together, families in first-seen order; a
+	 * name seen again as another type is left out (invalid otherwise) */
+	for (unsigned i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		/* 0.0.4 names the sample in HELP and TYPE, OpenMetrics the
+		 * family */
+		tot = prom && !v[i].gauge ? "_total" : "";
+		printf("# HELP %s%s ", v[i].family, tot);
+		if (v[i].help != NULL) {
+			fputs(v[i].help, stdout);
+		} else {
+			fputs("dstm counter ", stdout);
+			om_escape(v[i].dotted);
+			putchar('.');
+		}
+		printf("\n# TYPE %s%s %s\n", v[i].family, tot, v[i].gauge ?
+		    "gauge" : "counter");
+		for (unsigned k = i; k < n; k++) {
+			if (done[k] || strcmp(v[k].family, v[i].family) != 0)
+				continue;
+			done[k] = true;
+			if (v[k].gauge != v[i].gauge)
+				continue;
+			printf("%s%s", v[k].family, v[k].gauge ? "" : "_total");
+			om_labels(&v[k], daemon);
+			printf(" %" PRIu64 "\n", v[k].value);
+		}
+	}
+	if (!prom)
+		printf("# EOF\n");
 	return text_done();
 }

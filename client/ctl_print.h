@@ -4,6 +4,7 @@
 #ifndef DSTM_CLIENT_CTL_PRINT_H
 #define DSTM_CLIENT_CTL_PRINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ struct dstm_stats;
 struct dstm_msg_reply;
 struct dstm_lease;
 struct dstm_info;
+struct dstm_client_status;
 
 struct out {
 	const char	*cmd;		/* the subcommand, for "command" */
@@ -21,11 +23,19 @@ struct out {
 
 /* Functions return 0, or -1 when stdout could not be written. */
 
-/* A refusal as JSON {"command","status","code","message"[,"detail"]};
- * writes nothing in text mode (the caller prints to stderr). */
+/* A refusal as JSON {"command","status","code","message"[,"detail"],
+ * "error"}; writes nothing in text mode (the caller prints to stderr). */
 int print_refusal(const struct out *o, int status, const char *detail);
+/* Any other failure under -j: {"command","status": type,"code": null,
+ * "error": {"type","message","exit_code"}}; type is "usage",
+ * "unreachable" or "output".  Nothing in text mode. */
+int print_error(const struct out *o, const char *type, const char *msg,
+	int exit_code);
 
-int print_leases(const struct out *o, const struct dstm_lease_list *l);
+/* `more`: the list stops before the end; `next` (or NULL) the address
+ * to ask from for the rest. */
+int print_leases(const struct out *o, const struct dstm_lease_list *l,
+	bool more, const char *next);
 int print_pool(const struct out *o, const struct dstm_pool_info *p);
 int print_stats(const struct out *o, const struct dstm_stats *s);
 int print_msg(const struct out *o, const struct dstm_msg_reply *m);
@@ -36,6 +46,25 @@ int print_lease_key(const struct out *o, const struct dstm_lease *l,
 int print_released(const struct out *o, const char *addr);
 int print_info(const struct out *o, const struct dstm_info *in);
 int print_ping(const struct out *o, const char *peer, int64_t rtt_us);
+int print_config(const struct out *o, const char *text);
+/* rpcd's status; `state` is the client state's name */
+int print_client_status(const struct out *o,
+	const struct dstm_client_status *st, const char *state);
+enum metrics_fmt {
+	METRICS_NONE,
+	/* OpenMetrics 1.0: a counter family "x" has samples "x_total";
+	 * ends with "# EOF" */
+	METRICS_OPENMETRICS,
+	/* the Prometheus text format 0.0.4 that node_exporter's textfile
+	 * collector reads: HELP and TYPE name the sample ("x_total") */
+	METRICS_PROMETHEUS,
+};
+
+/* The counters and gauges of a stats reply, and the pool's gauges when p
+ * is not NULL, every sample labelled daemon="DAEMON". */
+int print_openmetrics(const struct dstm_stats *s,
+	const struct dstm_pool_info *p, const char *daemon,
+	enum metrics_fmt fmt);
 
 /* "45s", "59m58s", "1h0m0s", "2d3h4m5s"; negative counts as 0. */
 const char *fmt_duration(int64_t secs, char *buf, size_t len);

@@ -28,37 +28,13 @@
 #include "common/addr.h"
 #include "common/conf.h"
 #include "rpc/status.h"
+#include "rpc/version.h"
 #include "rpc/dstm.h"
 
 #define LEASE_MIN_TIME	10u	/* shortest operator lease the server takes */
 
-static void
-cmd_usage(FILE *fp, const struct dstmctl_cmd *cmd)
-{
-	fprintf(fp, "Usage: dstmctl [options]%s %s%s%s\n",
-	    cmd->kind == CMD_NET ? " -S SERVER" : "", cmd->name,
-	    *cmd->args ? " " : "", cmd->args);
-}
-
-/* A usage error: one line naming the problem, the command's synopsis. */
-static int __attribute__((format(printf, 2, 3)))
-bad_usage(struct dstmctl *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "dstmctl: ");
-	if (c->cmd != NULL)
-		fprintf(stderr, "%s: ", c->cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (c->cmd != NULL)
-		cmd_usage(stderr, c->cmd);
-	else
-		fprintf(stderr, "Try 'dstmctl -h' for help.\n");
-	return DSTMCTL_EXIT_USAGE;
-}
+#define bad_usage dstmctl_usage_error
+#define cmd_usage dstmctl_cmd_usage
 
 static int
 open_client(struct dstmctl *c)
@@ -75,10 +51,9 @@ open_client(struct dstmctl *c)
 	else
 		rc = ctl_open_unix(&c->cl, c->sock, DSTM_CTL_PROG,
 		    DSTM_CTL_V1, c->timeout_ms, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "dstmctl: %s\n", err);
-		return DSTMCTL_EXIT_UNREACH;
-	}
+	if (rc != 0)
+		return dstmctl_fail(c, "unreachable", DSTMCTL_EXIT_UNREACH,
+		    "%s", err);
 	return 0;
 }
 
@@ -87,10 +62,11 @@ call_failed(struct dstmctl *c, enum clnt_stat cs)
 {
 	char peer[CTL_ERRLEN], why[CTL_ERRLEN];
 
-	fprintf(stderr, "dstmctl: %s: %s: %s\n", c->cmd->name,
-	    ctl_peer(c->cl, peer, sizeof(peer)),
-	    ctl_strerror(c->cl, cs, why, sizeof(why)));
-	return DSTMCTL_EXIT_UNREACH;
+	return dstmctl_fail(c, "unreachable", DSTMCTL_EXIT_UNREACH,
+	    "%s: %s: %s%s", c->cmd->name, ctl_peer(c->cl, peer, sizeof(peer)),
+	    ctl_strerror(c->cl, cs, why, sizeof(why)),
+	    cs == RPC_PROCUNAVAIL ? " (the daemon is older than dstmctl and "
+	    "lacks this command, or it is not this daemon's)" : "");
 }
 
 static int
@@ -107,7 +83,8 @@ refused(struct dstmctl *c, int status, const char *detail)
 		fprintf(stderr, " (%s)", text_clean(detail, buf, sizeof(buf)));
 	fputc('\n', stderr);
 	print_refusal(&c->out, status, detail);
-	return DSTMCTL_EXIT_REFUSED;
+	return status == DSTM_UNREACHABLE ? DSTMCTL_EXIT_UNREACH :
+	    DSTMCTL_EXIT_REFUSED;
 }
 
 static int
@@ -176,6 +153,7 @@ union reply {
 	dstm_msg_reply	 msg;
 	dstm_lease	 lease;
 	dstm_info	 info;
+	dstm_config_reply config;
 };
 
 static const xdrproc_t reply_xdr[] = {
@@ -186,6 +164,7 @@ static const xdrproc_t reply_xdr[] = {
 	[REPLY_MSG]	= (xdrproc_t)xdr_dstm_msg_reply,
 	[REPLY_LEASE]	= (xdrproc_t)xdr_dstm_lease,
 	[REPLY_INFO]	= (xdrproc_t)xdr_dstm_info,
+	[REPLY_CONFIG]	= (xdrproc_t)xdr_dstm_config_reply,
 };
 
 /* An ok reply on stdout; `detail` is the address a release names. */
@@ -196,12 +175,15 @@ show_reply(struct dstmctl *c, const union reply *r, const char *detail)
 
 	switch (c->cmd->reply) {
 	case REPLY_STATUS:	return print_released(o, detail);
-	case REPLY_LEASES:	return print_leases(o, &r->leases);
+	case REPLY_LEASES:	return print_leases(o, &r->leases,
+				    r->leases.entries.entries_len >=
+				    DSTM_MAX_LIST, NULL);
 	case REPLY_POOL:	return print_pool(o, &r->pool);
 	case REPLY_STATS:	return print_stats(o, &r->stats);
 	case REPLY_MSG:		return print_msg(o, &r->msg);
 	case REPLY_LEASE:	return print_lease(o, &r->lease);
 	case REPLY_INFO:	return print_info(o, &r->info);
+	case REPLY_CONFIG:	return print_config(o, r->config.text);
 	case REPLY_OWN:
 		break;
 	}
@@ -326,6 +308,298 @@ cmd_lease(struct dstmctl *c, int argc, char **argv)
 		return bad_usage(c, "--time '%s': at least %u seconds, or 0 "
 		    "for a static lease", tm, LEASE_MIN_TIME);
 	return call(c, &args, NULL);
+}
+
+/* leases [CLIENT6[/LEN]] [IPV4[/LEN]] [--state S[,S...]] [--from IPV4]
+ * [--limit N] [--page N]: LEASE_QUERY page by page, all of them unless
+ * --limit; an older daemon without it answers the plain list. */
+struct lease_opts {
+	dstm_lease_query q;
+	uint32_t	 limit;		/* 0: all */
+	uint32_t	 page;		/* per request */
+	bool		 filtered;	/* anything LEASES cannot do */
+};
+
+static int
+parse_states(struct dstmctl *c, const char *v, u_int *out)
+{
+	char buf[64], *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return bad_usage(c, "--state '%s': too long", v);
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, ",", &save); t != NULL;
+	    t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "bound") == 0)
+			*out |= DSTM_LQ_STATE_BOUND;
+		else if (strcmp(t, "held") == 0)
+			*out |= DSTM_LQ_STATE_HELD;
+		else if (strcmp(t, "static") == 0)
+			*out |= DSTM_LQ_STATE_STATIC;
+		else
+			return bad_usage(c, "--state '%s': bound, held or "
+			    "static, comma-separated", t);
+	}
+	if (*out == 0)
+		return bad_usage(c, "--state needs bound, held or static");
+	return 0;
+}
+
+/* A positional filter: an IPv6 address or prefix (the client) or an
+ * IPv4 one (the leased address). */
+static int
+parse_filter(struct dstmctl *c, const char *v, dstm_lease_query *q,
+    bool *has6, bool *has4)
+{
+	struct prefix6 p6;
+	struct prefix4 p4;
+	struct in6_addr a6;
+	uint32_t a4;
+	const char *why = NULL;
+
+	if (strchr(v, ':') != NULL) {
+		if (*has6)
+			return bad_usage(c, "one client filter only ('%s')", v);
+		if (strchr(v, '/') != NULL) {
+			if (!prefix6_parse(v, &p6, &why) || p6.len == 0)
+				return bad_usage(c, "'%s': not an IPv6 prefix "
+				    "(%s)", v, why ? why : "length 1-128");
+		} else if (addr6_parse(v, &a6, &why)) {
+			p6.addr = a6;
+			p6.len = 128;
+		} else {
+			return bad_usage(c, "'%s' is not an IPv6 address",
+			    v);
+		}
+		memcpy(q->client, &p6.addr, sizeof(q->client));
+		q->client_plen = p6.len;
+		*has6 = true;
+		return 0;
+	}
+	if (*has4)
+		return bad_usage(c, "one address filter only ('%s')", v);
+	if (strchr(v, '/') != NULL) {
+		if (!prefix4_parse(v, &p4, &why) || p4.len == 0)
+			return bad_usage(c, "'%s': not an IPv4 prefix (%s)", v,
+			    why ? why : "length 1-32");
+	} else if (addr4_parse(v, &a4, &why)) {
+		p4.addr = a4;
+		p4.len = 32;
+	} else {
+		return bad_usage(c, "'%s' is neither an IPv6 nor an IPv4 "
+		    "address or prefix", v);
+	}
+	addr4_to_bytes(p4.addr, (uint8_t *)q->addr);
+	q->addr_plen = p4.len;
+	*has4 = true;
+	return 0;
+}
+
+static int
+lease_opts(struct dstmctl *c, int argc, char **argv, struct lease_opts *lo)
+{
+	bool has6 = false, has4 = false, missing = false;
+	const char *v, *why;
+	int rc;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->page = DSTM_MAX_LIST;
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if ((v = opt_value(argc, argv, &i, "--state", &missing))) {
+			if ((rc = parse_states(c, v, &lo->q.states)) != 0)
+				return rc;
+		} else if (!missing && (v = opt_value(argc, argv, &i, "--from",
+		    &missing))) {
+			if ((rc = parse_in4(c, "--from", v, lo->q.from)) != 0)
+				return rc;
+		} else if (!missing && (v = opt_value(argc, argv, &i,
+		    "--limit", &missing))) {
+			if (!conf_parse_u32(v, 1, UINT32_MAX, &lo->limit, &why))
+				return bad_usage(c, "--limit '%s': %s", v, why);
+		} else if (!missing && (v = opt_value(argc, argv, &i, "--page",
+		    &missing))) {
+			if (!conf_parse_u32(v, 1, DSTM_MAX_LIST, &lo->page,
+			    &why))
+				return bad_usage(c, "--page '%s': %s (1-%u)", v,
+				    why, DSTM_MAX_LIST);
+		} else if (missing) {
+			return bad_usage(c, "%s needs a value", opt);
+		} else if (opt[0] == '-') {
+			return bad_usage(c, "unknown option '%s'", opt);
+		} else if ((rc = parse_filter(c, opt, &lo->q, &has6,
+		    &has4)) != 0) {
+			return rc;
+		}
+		lo->filtered = true;
+	}
+	return 0;
+}
+
+/* The daemon without LEASE_QUERY and no filter asked: the old list. */
+/* call() of another procedure than the command's own, with no argument
+ * (leases' fallback, stats --reset) */
+static int
+call_proc(struct dstmctl *c, rpcproc_t proc, enum dstmctl_reply reply)
+{
+	const struct dstmctl_cmd *saved = c->cmd;
+	struct dstmctl_cmd other = *c->cmd;
+	int rc;
+
+	other.proc = proc;
+	other.xdr_arg = NULL;
+	other.reply = reply;
+	c->cmd = &other;
+	rc = call(c, NULL, NULL);
+	c->cmd = saved;
+	return rc;
+}
+
+static int
+cmd_leases(struct dstmctl *c, int argc, char **argv)
+{
+	struct lease_opts lo;
+	dstm_lease_list all;
+	dstm_lease_page page;
+	char next[ADDR_STRLEN];
+	bool more = false;
+	enum clnt_stat cs;
+	int rc;
+
+	if ((rc = lease_opts(c, argc, argv, &lo)) != 0 ||
+	    (rc = open_client(c)) != 0)
+		return rc;
+	memset(&all, 0, sizeof(all));
+	all.status = DSTM_OK;
+	/* each round moves `from` past what it got: at most one round per
+	 * lease, and the server's table is finite */
+	for (;;) {
+		uint32_t want = lo.page, got, from;
+		uint32_t asked = addr4_from_bytes((const uint8_t *)lo.q.from);
+		dstm_lease_entry *grown;
+
+		if (lo.limit != 0 && lo.limit - all.entries.entries_len < want)
+			want = lo.limit - all.entries.entries_len;
+		lo.q.limit = want;
+		memset(&page, 0, sizeof(page));
+		cs = ctl_call(c->cl, DSTMCTL_LEASE_QUERY,
+		    (xdrproc_t)xdr_dstm_lease_query, &lo.q,
+		    (xdrproc_t)xdr_dstm_lease_page, &page);
+		if (cs == RPC_PROCUNAVAIL && !lo.filtered &&
+		    all.entries.entries_len == 0) {
+			/* a daemon without LEASE_QUERY, and no filter asked:
+			 * the old list */
+			ctl_close(c->cl);
+			c->cl = NULL;
+			return call_proc(c, DSTMCTL_LEASES, REPLY_LEASES);
+		}
+		if ((rc = check_reply(c, cs, page.status, NULL)) != 0) {
+			clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_page,
+			    (caddr_t)&page);
+			free(all.entries.entries_val);
+			return rc;
+		}
+		got = page.entries.entries_len;
+		all.now = page.now;
+		grown = got == 0 ? all.entries.entries_val :
+		    realloc(all.entries.entries_val,
+		    (all.entries.entries_len + (size_t)got) * sizeof(*grown));
+		if (got > 0 && grown == NULL) {
+			clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_page,
+			    (caddr_t)&page);
+			free(all.entries.entries_val);
+			return dstmctl_fail(c, "output", DSTMCTL_EXIT_REFUSED,
+			    "leases: out of memory");
+		}
+		if (got > 0)
+			memcpy(grown + all.entries.entries_len,
+			    page.entries.entries_val, got * sizeof(*grown));
+		all.entries.entries_val = grown;
+		all.entries.entries_len += got;
+		more = page.more;
+		from = addr4_from_bytes((const uint8_t *)page.next);
+		memcpy(lo.q.from, page.next, sizeof(lo.q.from));
+		clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_lease_page,
+		    (caddr_t)&page);
+		if (!more || (lo.limit != 0 && all.entries.entries_len >=
+		    lo.limit))
+			break;
+		if (got == 0 || from <= asked) {
+			free(all.entries.entries_val);
+			return dstmctl_fail(c, "output", DSTMCTL_EXIT_REFUSED,
+			    "leases: the daemon's next page does not move on");
+		}
+	}
+	if (more)
+		addr4_ntop(addr4_from_bytes((const uint8_t *)lo.q.from), next,
+		    sizeof(next));
+	rc = printed(print_leases(&c->out, &all, more, more ? next : NULL));
+	free(all.entries.entries_val);
+	return rc;
+}
+
+/* stats [--reset] [-o text|json|openmetrics|prometheus] */
+static const char *
+daemon_name(const struct dstmctl *c, char *buf, size_t len)
+{
+	const char *b = strrchr(c->sock, '/');
+	size_t n;
+
+	b = b != NULL ? b + 1 : c->sock;
+	n = strcspn(b, ".");
+	snprintf(buf, len, "%.*s", (int)n, b);
+	return buf;
+}
+
+static int
+cmd_stats(struct dstmctl *c, int argc, char **argv)
+{
+	dstm_stats st;
+	dstm_pool_info pool;
+	char name[64];
+	bool reset = false;
+	enum clnt_stat cs;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--reset") == 0)
+			reset = true;
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+			if ((rc = dstmctl_format(c, argv[++i])) != 0)
+				return rc;
+		} else if (strncmp(argv[i], "-o", 2) == 0 && argv[i][2]) {
+			if ((rc = dstmctl_format(c, argv[i] + 2)) != 0)
+				return rc;
+		} else
+			return bad_usage(c, "unexpected argument '%s'",
+			    argv[i]);
+	}
+	if (reset && c->om)
+		return bad_usage(c, "--reset prints a message, not metrics");
+	if (reset)
+		return call_proc(c, DSTMCTL_STATS_RESET, REPLY_MSG);
+	if (!c->om)
+		return call(c, NULL, NULL);
+	if ((rc = open_client(c)) != 0)
+		return rc;
+	memset(&st, 0, sizeof(st));
+	memset(&pool, 0, sizeof(pool));
+	cs = ctl_call(c->cl, DSTMCTL_STATS, NULL, NULL,
+	    (xdrproc_t)xdr_dstm_stats, &st);
+	if ((rc = check_reply(c, cs, st.status, NULL)) != 0)
+		return rc;
+	/* the server's pool; a gateway refuses POOL: no pool gauges */
+	cs = ctl_call(c->cl, DSTMCTL_POOL, NULL, NULL,
+	    (xdrproc_t)xdr_dstm_pool_info, &pool);
+	rc = printed(print_openmetrics(&st, cs == RPC_SUCCESS &&
+	    pool.status == DSTM_OK ? &pool : NULL,
+	    daemon_name(c, name, sizeof(name)), c->om));
+	clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_stats, (caddr_t)&st);
+	if (cs == RPC_SUCCESS)
+		clnt_freeres(c->cl, (xdrproc_t)xdr_dstm_pool_info,
+		    (caddr_t)&pool);
+	return rc;
 }
 
 /* ---- client protocol commands ---- */
@@ -475,14 +749,20 @@ cmd_ping(struct dstmctl *c, int argc, char **argv)
 static int cmd_help(struct dstmctl *, int, char **);
 
 static const struct dstmctl_cmd cmds[] = {
-	{ "leases", cmd_plain, CMD_CTL, "",
-	    "list bound, held and static leases",
-	    .proc = DSTMCTL_LEASES, .reply = REPLY_LEASES },
+	{ "leases", cmd_leases, CMD_CTL, "[IPV6[/LEN]] [IPV4[/LEN]] "
+	    "[--state STATE[,STATE]] [--from IPV4] [--limit N] [--page N]",
+	    "list leases: all, or of a client, an address or prefix, a state",
+	    .proc = DSTMCTL_LEASE_QUERY, .reply = REPLY_OWN },
 	{ "pool", cmd_plain, CMD_CTL, "",
 	    "show pool usage, in total and per range",
 	    .proc = DSTMCTL_POOL, .reply = REPLY_POOL },
-	{ "stats", cmd_plain, CMD_CTL, "", "show the server's counters",
-	    .proc = DSTMCTL_STATS, .reply = REPLY_STATS },
+	{ "stats", cmd_stats, CMD_CTL,
+	    "[--reset] [-o text|json|openmetrics|prometheus]",
+	    "show counters and gauges; --reset zeroes the counters", .proc = DSTMCTL_STATS, .reply = REPLY_STATS,
+	    .om = true },
+	{ "config", cmd_plain, CMD_CTL, "",
+	    "print the running configuration in canonical form",
+	    .proc = DSTMCTL_CONFIG, .reply = REPLY_CONFIG },
 	{ "revoke", cmd_addr, CMD_CTL, "IPV4", "end the lease on IPV4 now",
 	    .proc = DSTMCTL_REVOKE, .xdr_arg = (xdrproc_t)xdr_dstm_addr_args,
 	    .reply = REPLY_MSG },
@@ -533,7 +813,7 @@ usage(FILE *fp)
 		"Client protocol commands (need -S SERVER):",
 		"Other commands:",
 	};
-	char syn[64];
+	char syn[160];
 
 	fprintf(fp, "Usage: dstmctl [-j] [-s SOCKET] [-S SERVER [-p PORT] "
 	    "[-u]] [-t SECONDS] COMMAND [ARGS]\n");
@@ -563,8 +843,10 @@ usage(FILE *fp)
 	    "  -u, --udp           use udp6 instead of tcp6\n"
 	    "  -t, --timeout SECS  connect and reply timeout (default %d)\n"
 	    "  -h, --help          this help\n"
+	    "  -V, --version       the version and the protocol versions\n"
 	    "\nExit status: 0 ok, 1 refused by the server, 2 usage error,\n"
-	    "3 daemon or server unreachable.\n", DSTM_DEFAULT_PORT,
+	    "3 daemon or server unreachable (also when rpcd could not reach "
+	    "the server).\n", DSTM_DEFAULT_PORT,
 	    CTL_DEFAULT_TIMEOUT_MS / 1000);
 }
 
@@ -638,13 +920,14 @@ main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "udp", no_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct dstmctl_cmd *rpcd;
 	struct dstmctl c;
 	const char *why;
 	uint32_t v;
-	bool help = false, sock_set = false;
+	bool help = false, sock_set = false, version = false;
 	int ch, rc;
 
 	memset(&c, 0, sizeof(c));
@@ -652,7 +935,7 @@ main(int argc, char **argv)
 	c.port = DSTM_DEFAULT_PORT;
 	c.timeout_ms = CTL_DEFAULT_TIMEOUT_MS;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:hjs:S:p:ut:", longopts,
+	while ((ch = getopt_long(argc, argv, "+:hjs:S:p:ut:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -660,6 +943,9 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			c.out.json++;
+			break;
+		case 'V':
+			version = true;
 			break;
 		case 's':
 			if (*optarg == '\0' || strlen(optarg) >=
@@ -704,7 +990,11 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (version)
+		return dstm_print_version(stdout, "dstmctl");
 	if (optind >= argc) {
+		if (c.out.json)
+			return bad_usage(&c, "no command given");
 		usage(stderr);
 		return DSTMCTL_EXIT_USAGE;
 	}

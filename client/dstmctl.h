@@ -7,6 +7,7 @@
 #include <rpc/rpc.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "client/ctl_print.h"
 
@@ -32,6 +33,7 @@ enum dstmctl_reply {
 	REPLY_MSG,
 	REPLY_LEASE,
 	REPLY_INFO,
+	REPLY_CONFIG,
 };
 
 /* One invocation: the options, then the command and its client. */
@@ -44,6 +46,7 @@ struct dstmctl {
 	bool		 udp;
 	int		 timeout_ms;
 	struct out	 out;
+	enum metrics_fmt om;		/* -o openmetrics | prometheus */
 	CLIENT		*cl;
 	const struct dstmctl_cmd *cmd;
 };
@@ -60,6 +63,21 @@ struct dstmctl_cmd {
 	rpcproc_t		 proc;
 	xdrproc_t		 xdr_arg;	/* NULL: no argument */
 	enum dstmctl_reply	 reply;
+	bool			 om;		/* -o openmetrics */
 };
+
+/* cli.c: what every command does on failure.  A usage error: one line
+ * on stderr naming the problem, the command's synopsis, under -j the
+ * error object on stdout; returns DSTMCTL_EXIT_USAGE. */
+int  dstmctl_usage_error(struct dstmctl *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Any other failure but a refusal: "dstmctl: MSG" on stderr, under -j
+ * the error object of `type` on stdout; returns exit_code. */
+int  dstmctl_fail(struct dstmctl *c, const char *type, int exit_code,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* -o text|json|openmetrics|prometheus (the last two only where the
+ * command has them: c->cmd->om); 0 or the usage error's status. */
+int  dstmctl_format(struct dstmctl *c, const char *fmt);
+void dstmctl_cmd_usage(FILE *fp, const struct dstmctl_cmd *cmd);
 
 #endif

@@ -1,4 +1,4 @@
-/* engine.h - rpcd's lease state machine (DESIGN 1; dhcpleased's engine is
+/* engine.h - rpcd's lease state machine (dhcpleased's engine is
  * the model).  Pure logic: events in, actions and the next timer out; the
  * daemon does the I/O.  Times are monotonic milliseconds.
  *

@@ -27,6 +27,7 @@
 #include "common/ctlsock.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "rpc/version.h"
 #include "rpc/status.h"
 #include "kernel/ip6tnl.h"
 #include "kernel/nl.h"
@@ -69,7 +70,8 @@ usage(void)
 	    "  -u USER  run as USER after start-up (default %s; root keeps "
 	    "root)\n"
 	    "  -d -v -n foreground, debug, print the configuration and exit\n"
-	    "  -f FILE  configuration (default %s/rpcd.conf)\n",
+	    "  -f FILE  configuration (default %s/rpcd.conf)\n"
+	    "  -V, --version  print the version and exit\n",
 	    PRIV_DEFAULT_USER, DSTM_SYSCONFDIR);
 	exit(2);
 }
@@ -286,6 +288,7 @@ rpcd_call_lease(bool renew)
 	rpcd.ctr[renew ? RC_RENEW : RC_ALLOC]++;
 	if (connect_server() != 0) {
 		rpcd.ctr[RC_NO_REPLY]++;
+		rpcd.unanswered = true;
 		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0,
 		    clock_mono_ms());
 	}
@@ -321,8 +324,10 @@ rpcd_call_lease(bool renew)
 		    rpcd.last_error);
 		drop_client();
 		rpcd.ctr[RC_NO_REPLY]++;
+		rpcd.unanswered = true;
 		return eng_step(&rpcd.eng, EV_NO_REPLY, NULL, 0, now);
 	}
+	rpcd.unanswered = false;
 	if (res.status != DSTM_OK) {
 		snprintf(rpcd.last_error, sizeof(rpcd.last_error),
 		    "%s refused: %s", renew ? "renew" : "alloc",
@@ -805,6 +810,8 @@ main(int argc, char **argv)
 	uint32_t u;
 	const char *why;
 
+	if (dstm_version_asked(argc, argv))
+		return dstm_print_version(stdout, "rpcd");
 	/* the original's single-dash "-load" */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-load") == 0 ||
@@ -948,6 +955,11 @@ main(int argc, char **argv)
 	if (rpcd.ctl_fd < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    rpcd.conf.control_socket, strerror(-rpcd.ctl_fd));
+	if ((rc = ctlsock_also(rpcd.ctl_fd, DSTM_CTL_PROG, DSTM_CTL_V1,
+	    rpcd_ctlprog_dispatch)) != 0)
+		fatalx("cannot serve the control program on %s: %s",
+		    rpcd.conf.control_socket, strerror(-rc));
+	rpcd.started = (int64_t)time(NULL);
 	drop_privileges(&pu);
 	if (rpcd.conf.b4)
 		log_info("started: b4 mode on %s, AFTR %s", rpcd.ifname,

@@ -45,10 +45,12 @@ struct rpcd {
 	struct eng	 eng;
 	struct tunnel	 tun;
 	uint64_t	 ctr[RC_COUNT];
+	bool		 unanswered;	/* the last call got no reply */
 	char		 last_error[CTL_ERRLEN + 64];
 	uint8_t		 key[DSTM_KEY_LEN];	/* the lease's (rpcd_key.c) */
 	bool		 have_key;
 	int		 ctl_fd;
+	int64_t		 started;	/* unix time, for stats' uptime */
 	bool		 want_exit, want_reload;
 	struct b4	 b4;		/* mode b4 */
 	bool		 b4_up;		/* dti0 configured for the AFTR */
@@ -97,5 +99,7 @@ int  rpcd_notify_open(void);
 
 /* rpcd_ctl.c */
 void rpcd_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+/* DSTM_CTL_PROG on the same socket: ping, stats (--reset), config */
+void rpcd_ctlprog_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 
 #endif

@@ -1,7 +1,10 @@
 /* rpcd_ctl.c - rpcd's control program: what dstmctl status, lease, renew
- * and release ask of the client daemon, on its local UNIX socket. */
+ * and release ask of the client daemon, on its local UNIX socket; and on
+ * the same socket the part of the server's control program that makes
+ * sense here: ping, stats (--reset) and config. */
 #include "client/rpcd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,15 +12,43 @@
 #include "common/clock.h"
 #include "common/addr.h"
 #include "common/ctlsock.h"
+#include "common/log.h"
 #include "rpc/counters.h"
+#include "rpc/ctlsvc.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
 
 void dstm_rpcd_prog_1(struct svc_req *, SVCXPRT *);
 
+#define NOT_HERE	"rpcd answers only stats, config and ping; ask rpcdstmd"
+
+/* stats --reset: the counters as status and stats show them are less
+ * their values at the last reset */
+static struct dstm_baseline baseline;
+
+/* rpcd's counters (in mode b4 the B4's) and the tunnel's, less the
+ * baseline unless `raw`: 0 or -1 */
+static int
+counters(struct dstm_counters *l, bool raw)
+{
+	l->max = DSTM_MAX_COUNTERS;
+	l->n = 0;
+	if ((l->v = calloc(DSTM_MAX_COUNTERS, sizeof(dstm_counter))) == NULL)
+		return -1;
+	for (int i = 0; i < B4C_COUNT && rpcd.conf.b4; i++)
+		dstm_counters_add(l, b4_counter_name((enum b4_counter)i),
+		    rpcd.b4.ctr[i]);
+	for (int i = 0; i < RC_COUNT && !rpcd.conf.b4; i++)
+		dstm_counters_add(l, rc_names[i], rpcd.ctr[i]);
+	tunnel_counters(&rpcd.tun, dstm_counters_add, l);
+	if (!raw)
+		dstm_baseline_apply(&baseline, l);
+	return 0;
+}
+
 /* mode b4: the tunnel as the status's lease, the AFTR beside it */
 static void
-fill_b4(dstm_client_status *st, struct dstm_counters *l)
+fill_b4(dstm_client_status *st)
 {
 	const struct b4 *b = &rpcd.b4;
 	dstm_b4_status *s;
@@ -55,9 +86,6 @@ fill_b4(dstm_client_status *st, struct dstm_counters *l)
 		memcpy(s->dns.dns_val, b->dns, b->n_dns * sizeof(dstm_in6));
 		s->dns.dns_len = b->n_dns;
 	}
-	for (int i = 0; i < B4C_COUNT; i++)
-		dstm_counters_add(l, b4_counter_name((enum b4_counter)i),
-		    b->ctr[i]);
 }
 
 static void
@@ -94,13 +122,10 @@ fill_status(dstm_client_status *st)
 	}
 	st->last_error = (dstm_status)rpcd.eng.last_status;
 	st->last_error_msg = strndup(rpcd.last_error, DSTM_MAX_MSG - 1);
-	if ((l.v = calloc(DSTM_MAX_COUNTERS, sizeof(dstm_counter))) == NULL)
-		return;
 	if (rpcd.conf.b4)
-		fill_b4(st, &l);
-	for (int i = 0; i < RC_COUNT && !rpcd.conf.b4; i++)
-		dstm_counters_add(&l, rc_names[i], rpcd.ctr[i]);
-	tunnel_counters(&rpcd.tun, dstm_counters_add, &l);
+		fill_b4(st);
+	if (counters(&l, false) != 0)
+		return;
 	st->counters.counters_val = l.v;
 	st->counters.counters_len = l.n;
 }
@@ -159,8 +184,9 @@ rpcd_lease_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 		    clock_mono_ms()));
 	fill_status(res);
 	if (!rpcd.eng.configured)
-		res->status = rpcd.eng.last_status ?
-		    (dstm_status)rpcd.eng.last_status : DSTM_INTERNAL;
+		res->status = rpcd.unanswered ? DSTM_UNREACHABLE :
+		    rpcd.eng.last_status ? (dstm_status)rpcd.eng.last_status :
+		    DSTM_INTERNAL;
 	return TRUE;
 }
 
@@ -175,6 +201,8 @@ rpcd_renew_1_svc(u_int *wait, dstm_client_status *res, struct svc_req *rq)
 	fill_status(res);
 	if (!rpcd.eng.configured)
 		res->status = DSTM_NO_SUCH_LEASE;
+	else if (rpcd.unanswered)
+		res->status = DSTM_UNREACHABLE;
 	return TRUE;
 }
 
@@ -195,4 +223,107 @@ rpcd_release_1_svc(void *a, dstm_client_status *res, struct svc_req *rq)
 }
 
 DSTM_FREERESULT(dstm_rpcd_prog_1)
+
+/* ---- the control program's stats, stats --reset, config, ping ---- */
+
+static void
+stats(dstm_stats *res)
+{
+	struct dstm_counters l;
+
+	memset(res, 0, sizeof(*res));
+	res->uptime = (int64_t)time(NULL) - rpcd.started;
+	if (counters(&l, false) != 0) {
+		res->status = DSTM_INTERNAL;
+		return;
+	}
+	res->counters.counters_val = l.v;
+	res->counters.counters_len = l.n;
+	res->status = DSTM_OK;
+}
+
+static void
+stats_reset(dstm_msg_reply *res)
+{
+	struct dstm_counters l;
+	unsigned ng = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->status = DSTM_INTERNAL;
+	if ((res->msg = calloc(1, DSTM_MAX_MSG)) == NULL)
+		return;
+	if (counters(&l, true) != 0)
+		return;
+	if (dstm_baseline_take(&baseline, &l) == 0) {
+		for (unsigned i = 0; i < l.n; i++)
+			ng += dstm_counter_is_gauge(l.v[i].name);
+		snprintf(res->msg, DSTM_MAX_MSG, "zeroed %u counters; %u "
+		    "gauges kept", baseline.n, ng);
+		log_info("statistics reset by the operator: %u counters "
+		    "zeroed", baseline.n);
+		res->status = DSTM_OK;
+	}
+	for (unsigned i = 0; i < l.n; i++)
+		free(l.v[i].name);
+	free(l.v);
+}
+
+static void
+config(dstm_config_reply *res)
+{
+	size_t len = 0;
+	FILE *f;
+
+	memset(res, 0, sizeof(*res));
+	res->status = DSTM_INTERNAL;
+	if ((f = open_memstream(&res->text, &len)) == NULL)
+		return;
+	rpcd_conf_print(f, &rpcd.conf);
+	if (fclose(f) != 0 || len > DSTM_MAX_CONFIG) {
+		free(res->text);
+		res->text = NULL;
+		return;
+	}
+	res->status = DSTM_OK;
+}
+
+void
+rpcd_ctlprog_dispatch(struct svc_req *rq, SVCXPRT *xprt)
+{
+	union {
+		dstm_stats	stats;
+		dstm_msg_reply	msg;
+		dstm_config_reply config;
+	} r;
+	xdrproc_t xr;
+
+	if (!ctlsock_is_local(xprt)) {
+		svcerr_noprog(xprt);
+		return;
+	}
+	switch (rq->rq_proc) {
+	case DSTMCTL_NULL:
+		if (!svc_sendreply(xprt, (xdrproc_t)dstm_xdr_nothing, NULL))
+			svcerr_systemerr(xprt);
+		return;
+	case DSTMCTL_STATS:
+		stats(&r.stats);
+		xr = (xdrproc_t)xdr_dstm_stats;
+		break;
+	case DSTMCTL_STATS_RESET:
+		stats_reset(&r.msg);
+		xr = (xdrproc_t)xdr_dstm_msg_reply;
+		break;
+	case DSTMCTL_CONFIG:
+		config(&r.config);
+		xr = (xdrproc_t)xdr_dstm_config_reply;
+		break;
+	default:
+		dstm_ctl_refuse(rq, xprt, NOT_HERE);
+		return;
+	}
+	if (!svc_sendreply(xprt, xr, (char *)&r))
+		svcerr_systemerr(xprt);
+	xdr_free(xr, (char *)&r);
+}
 

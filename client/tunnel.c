@@ -23,12 +23,12 @@ static const char *const counter_names[TC_COUNT] = {
 	[TC_TX_BYTES] = "tunnel.tx.bytes",
 	[TC_RX_PKTS] = "tunnel.rx.packets",
 	[TC_RX_BYTES] = "tunnel.rx.bytes",
-	[TC_DROP_NOT_TEP] = "tunnel.drop.not-from-tep",
-	[TC_DROP_NOT_OURS] = "tunnel.drop.not-our-address",
-	[TC_DROP_BAD_SOURCE] = "tunnel.drop.bad-source",
+	[TC_DROP_NOT_TEP] = "tunnel.drop.not_from_tep",
+	[TC_DROP_NOT_OURS] = "tunnel.drop.not_our_address",
+	[TC_DROP_BAD_SOURCE] = "tunnel.drop.bad_source",
 	[TC_DROP_MALFORMED] = "tunnel.drop.malformed",
-	[TC_DROP_NO_LEASE] = "tunnel.drop.no-lease",
-	[TC_TRIGGERS] = "tunnel.on-demand-triggers",
+	[TC_DROP_NO_LEASE] = "tunnel.drop.no_lease",
+	[TC_TRIGGERS] = "tunnel.on_demand_triggers",
 	[TC_QUEUED] = "tunnel.queued",
 };
 
@@ -336,10 +336,10 @@ tunnel_counters(struct tunnel *t,
 		fn(arg, "tunnel.backend.tun", 0);
 		fn(arg, "tunnel.backend.bpf", 0);
 		fn(arg, "tunnel.backend.ip6tnl", 1);
-		fn(arg, "tunnel.ip6tnl.rx-dropped", st.rx_dropped);
-		fn(arg, "tunnel.ip6tnl.rx-errors", st.rx_errors);
-		fn(arg, "tunnel.ip6tnl.tx-dropped", st.tx_dropped);
-		fn(arg, "tunnel.ip6tnl.tx-errors", st.tx_errors);
+		fn(arg, "tunnel.ip6tnl.rx_dropped", st.rx_dropped);
+		fn(arg, "tunnel.ip6tnl.rx_errors", st.rx_errors);
+		fn(arg, "tunnel.ip6tnl.tx_dropped", st.tx_dropped);
+		fn(arg, "tunnel.ip6tnl.tx_errors", st.tx_errors);
 		return;
 	}
 	fast = t->fast != NULL && kbpf_client_counters(t->fast, k) == 0;

@@ -11,14 +11,30 @@
 
 #include "common/log.h"
 
-/* the transports ctlsock_open made, for ctlsock_add (a daemon has one or
- * two control sockets) */
+/* the transports ctlsock_open made, for ctlsock_also */
 #define CTLSOCK_MAX	4
 static struct {
 	int	 fd;
 	SVCXPRT	*xprt;
 } socks[CTLSOCK_MAX];
 static unsigned n_socks;
+
+int
+ctlsock_also(int fd, rpcprog_t prog, rpcvers_t vers,
+    void (*dispatch)(struct svc_req *, SVCXPRT *))
+{
+	for (unsigned i = 0; i < n_socks; i++) {
+		if (socks[i].fd != fd)
+			continue;
+		if (!svc_reg(socks[i].xprt, prog, vers, dispatch, NULL)) {
+			log_warnx("control socket: svc_reg of program %lu "
+			    "failed", (unsigned long)prog);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	return -EBADF;
+}
 
 int
 ctlsock_open(const char *path, unsigned mode, uid_t dir_uid, gid_t dir_gid,
@@ -103,17 +119,6 @@ out:
 	if (bound)
 		unlink(path);
 	return rc;
-}
-
-int
-ctlsock_add(int fd, rpcprog_t prog, rpcvers_t vers,
-    void (*dispatch)(struct svc_req *, SVCXPRT *))
-{
-	for (unsigned i = 0; i < n_socks; i++)
-		if (socks[i].fd == fd)
-			return svc_reg(socks[i].xprt, prog, vers, dispatch,
-			    NULL) ? 0 : -EEXIST;
-	return -EINVAL;
 }
 
 bool

@@ -16,9 +16,10 @@
 int  ctlsock_open(const char *path, unsigned mode, uid_t dir_uid,
 	gid_t dir_gid, rpcprog_t prog, rpcvers_t vers,
 	void (*dispatch)(struct svc_req *, SVCXPRT *));
-/* Serve one more program on the socket ctlsock_open returned (fd).
- * 0, or -EINVAL (no such socket), -EEXIST (svc_reg failed). */
-int  ctlsock_add(int fd, rpcprog_t prog, rpcvers_t vers,
+/* Serve one more program on the socket ctlsock_open() returned as fd
+ * (libtirpc dispatches by program and version, whatever the socket):
+ * 0, or -errno (-EBADF: not one of ours). */
+int  ctlsock_also(int fd, rpcprog_t prog, rpcvers_t vers,
 	void (*dispatch)(struct svc_req *, SVCXPRT *));
 /* True when the request came over an AF_UNIX transport.  libtirpc's
  * dispatch table is global: a program registered for the UNIX socket

@@ -709,11 +709,11 @@ tnl_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	fn(arg, "gateway.ip6tnl.expired", expired);
 	fn(arg, "gateway.ip6tnl.errors", errors);
 	/* the whole namespace's: spoofed inner sources, expired bindings */
-	fn(arg, "gateway.ip6tnl.rp-filter-drops", rpf);
-	fn(arg, "gateway.ip6tnl.rx-dropped", s.st.rx_dropped);
-	fn(arg, "gateway.ip6tnl.rx-errors", s.st.rx_errors);
-	fn(arg, "gateway.ip6tnl.tx-dropped", s.st.tx_dropped);
-	fn(arg, "gateway.ip6tnl.tx-errors", s.st.tx_errors);
+	fn(arg, "gateway.ip6tnl.rp_filter_drops", rpf);
+	fn(arg, "gateway.ip6tnl.rx_dropped", s.st.rx_dropped);
+	fn(arg, "gateway.ip6tnl.rx_errors", s.st.rx_errors);
+	fn(arg, "gateway.ip6tnl.tx_dropped", s.st.tx_dropped);
+	fn(arg, "gateway.ip6tnl.tx_errors", s.st.tx_errors);
 }
 
 static void

@@ -26,6 +26,7 @@
 #include "gateway/gwconf.h"
 #include "kernel/priv.h"
 #include "kernel/sandbox.h"
+#include "rpc/version.h"
 #include "rpc/dstm.h"
 
 /* non-blocking connections with bounded records, so a slow or hostile
@@ -56,7 +57,8 @@ usage(void)
 	    "exit\n"
 	    "  -u USER  run as USER after start-up (default %s; root keeps "
 	    "root)\n"
-	    "  -v       verbose (debug) logging\n",
+	    "  -v       verbose (debug) logging\n"
+	    "  -V, --version  print the version and exit\n",
 	    DSTM_SYSCONFDIR "/dstmgwd.conf", PRIV_DEFAULT_USER);
 	exit(2);
 }
@@ -294,6 +296,8 @@ main(int argc, char **argv)
 	int pidfd, rc;
 	int maxrec = MAX_RPC_REC;
 
+	if (dstm_version_asked(argc, argv))
+		return dstm_print_version(stdout, "dstmgwd");
 	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
 	if (gwd_conf_load(o.conf_path, &d.conf, err, sizeof(err)) != 0) {
@@ -335,7 +339,7 @@ main(int argc, char **argv)
 	    DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    d.conf.control_socket, strerror(-d.ctl_fd));
-	if (ctlsock_add(d.ctl_fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
+	if (ctlsock_also(d.ctl_fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
 	    gwctl_aftr_dispatch) != 0)
 		fatalx("control socket: cannot serve the AFTR program");
 	if ((d.sfd = daemon_start(o.foreground, d.conf.pid_file, &pidfd)) < 0)

@@ -182,7 +182,8 @@ int  gw_set_hairpin(struct gw *g, bool on);
 bool gw_binding_counters(struct gw *g, uint32_t addr,
 	struct binding_counters *out);
 /* Every gateway counter with its stable name ("gateway.decap.packets",
- * "gateway.drop.spoofed-source", ...), in a fixed order: the one list
+ * "gateway.drop.spoofed_source", ...; a "-" in a name built from a drop
+ * reason becomes "_" on the wire), in a fixed order: the one list
  * behind `dstmctl stats` for rpcdstmd and dstmgwd alike. */
 typedef void gw_counter_fn(void *arg, const char *name, uint64_t value);
 void gw_counters(struct gw *g, gw_counter_fn *fn, void *arg);

@@ -349,8 +349,8 @@ gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	fn(arg, "gateway.hairpin", st.hairpin);
 	fn(arg, "gateway.icmp.sent", gc.icmp_sent);
 	fn(arg, "gateway.icmp.suppressed", gc.icmp_suppressed);
-	fn(arg, "gateway.mss-clamped", gc.mss_clamped);
-	fn(arg, "gateway.write-errors", gc.write_errors);
+	fn(arg, "gateway.mss_clamped", gc.mss_clamped);
+	fn(arg, "gateway.write_errors", gc.write_errors);
 	for (int d = 1; d < RFC2473_DROP_MAX; d++) {
 		snprintf(name, sizeof(name), "gateway.drop.%s",
 		    rfc2473_drop_name((enum rfc2473_drop)d));

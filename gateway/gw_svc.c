@@ -392,10 +392,10 @@ gwsvc_counters(struct gwsvc *v, dstm_counter *out, unsigned max)
 	dstm_counters_add(&l, "rpc.bind", v->ctr.binds);
 	dstm_counters_add(&l, "rpc.unbind", v->ctr.unbinds);
 	dstm_counters_add(&l, "rpc.sync", v->ctr.syncs);
-	dstm_counters_add(&l, "rpc.sync-chunks", v->ctr.sync_chunks);
+	dstm_counters_add(&l, "rpc.sync_chunks", v->ctr.sync_chunks);
 	dstm_counters_add(&l, "rpc.denied", v->ctr.denied);
 	dstm_counters_add(&l, "rpc.rejected", v->ctr.rejected);
-	dstm_counters_add(&l, "rpc.generation-gaps", v->ctr.gaps);
+	dstm_counters_add(&l, "rpc.generation_gaps", v->ctr.gaps);
 	return l.n;
 }
 

@@ -42,11 +42,13 @@ static const struct status_desc status_tab[] = {
 	[DSTM_COOKIE] = { "cookie",
 	    "cookie required: send the request again with the server's "
 	    "cookie" },
+	[DSTM_UNREACHABLE] = { "server-unreachable",
+	    "the server did not answer (rpcd could not reach it)" },
 };
 
 #define NSTATUS	(sizeof(status_tab) / sizeof(status_tab[0]))
 
-_Static_assert(NSTATUS == DSTM_COOKIE + 1,
+_Static_assert(NSTATUS == DSTM_UNREACHABLE + 1,
     "every dstm_status needs a name and a message");
 
 static const char *const state_tab[] = {

@@ -269,8 +269,8 @@ void
 conn_counters(void (*fn)(void *arg, const char *name, uint64_t v), void *arg)
 {
 	fn(arg, "connections.open", (uint64_t)n_live);
-	fn(arg, "connections.closed-idle", n_idle);
-	fn(arg, "connections.refused-per-prefix", n_refused);
+	fn(arg, "connections.closed_idle", n_idle);
+	fn(arg, "connections.refused_per_prefix", n_refused);
 	fn(arg, "connections.evicted", n_evicted);
 }
 

@@ -2,9 +2,16 @@
  * socket only: the socket's file mode is the access check. */
 #include "server/server.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "common/addr.h"
 #include "common/ctlsock.h"
 #include "common/log.h"
 #include "gateway/gateway.h"
@@ -20,29 +27,29 @@ static const char *const counter_names[C_COUNT] = {
 	[C_REQ_INFO] = "requests.info",
 	[C_REQ_NULL] = "requests.null",
 	[C_OK] = "replies.ok",
-	[C_ERR_EXHAUSTED] = "replies.pool-exhausted",
-	[C_ERR_UNAVAILABLE] = "replies.address-unavailable",
-	[C_ERR_BAD_IPV6] = "replies.bad-ipv6",
-	[C_ERR_BAD_IPV4] = "replies.bad-ipv4",
+	[C_ERR_EXHAUSTED] = "replies.pool_exhausted",
+	[C_ERR_UNAVAILABLE] = "replies.address_unavailable",
+	[C_ERR_BAD_IPV6] = "replies.bad_ipv6",
+	[C_ERR_BAD_IPV4] = "replies.bad_ipv4",
 	[C_ERR_DENIED] = "replies.denied",
-	[C_ERR_RATE_LIMITED] = "replies.rate-limited",
-	[C_ERR_NO_LEASE] = "replies.no-such-lease",
-	[C_ERR_NOT_OWNER] = "replies.not-owner",
+	[C_ERR_RATE_LIMITED] = "replies.rate_limited",
+	[C_ERR_NO_LEASE] = "replies.no_such_lease",
+	[C_ERR_NOT_OWNER] = "replies.not_owner",
 	[C_ERR_QUOTA] = "replies.quota",
-	[C_ERR_BAD_REQUEST] = "replies.bad-request",
-	[C_ERR_INTERNAL] = "replies.internal-error",
+	[C_ERR_BAD_REQUEST] = "replies.bad_request",
+	[C_ERR_INTERNAL] = "replies.internal_error",
 	[C_EXPIRED] = "leases.expired",
-	[C_HOLD_ENDED] = "leases.hold-ended",
+	[C_HOLD_ENDED] = "leases.hold_ended",
 	[C_REVOKED] = "leases.revoked",
 	[C_JOURNAL_COMMITS] = "journal.commits",
 	[C_COMPACTIONS] = "journal.compactions",
 	[C_RELOADS] = "config.reloads",
 	[C_CTL_REQUESTS] = "control.requests",
-	[C_GW_ERRORS] = "gateway.bind-errors",
-	[C_REPLIES_HELD] = "journal.replies-held",
+	[C_GW_ERRORS] = "gateway.bind_errors",
+	[C_REPLIES_HELD] = "journal.replies_held",
 	[C_ERR_COOKIE] = "replies.cookie",
-	[C_ERR_VERSION] = "replies.version-mismatch",
-	[C_RL_UNPROVEN] = "replies.rate-limited.unproven",
+	[C_ERR_VERSION] = "replies.version_mismatch",
+	[C_RL_UNPROVEN] = "replies.rate_limited.unproven",
 	[C_NOTIFY_SENT] = "notify.sent",
 	[C_NOTIFY_ERRORS] = "notify.errors",
 	[C_REQ_V1] = "requests.version1",
@@ -91,6 +98,30 @@ dstmctl_null_1_svc(void *argp, void *res, struct svc_req *rq)
 	return TRUE;
 }
 
+/* Slot i of the table as a lease entry, with its data-plane counters. */
+static void
+fill_entry(const struct lease_table *t, uint32_t i, dstm_lease_entry *e)
+{
+	const struct lease_slot *sl = &t->slots[i];
+
+	addr4_to_bytes(lease_addr(t, i), (uint8_t *)e->addr);
+	memcpy(e->client, &sl->client, sizeof(e->client));
+	e->state = (dstm_lease_state)sl->state;
+	e->expires = sl->expires;
+	e->since = sl->since;
+	if (srv->gw_local != NULL && sl->state != LEASE_HELD) {
+		struct binding_counters bc;
+
+		if (gw_binding_counters(srv->gw_local, lease_addr(t, i), &bc)) {
+			e->pkts_in = bc.pkts_up;
+			e->bytes_in = bc.bytes_up;
+			e->pkts_out = bc.pkts_down;
+			e->bytes_out = bc.bytes_down;
+			e->last_seen = bc.last_seen;
+		}
+	}
+}
+
 bool_t
 dstmctl_leases_1_svc(void *argp, dstm_lease_list *res, struct svc_req *rq)
 {
@@ -110,29 +141,11 @@ dstmctl_leases_1_svc(void *argp, dstm_lease_list *res, struct svc_req *rq)
 	}
 	for (uint32_t i = 0; i < t->size && k < n; i++) {
 		const struct lease_slot *sl = &t->slots[i];
-		dstm_lease_entry *e;
 
 		if (sl->state != LEASE_BOUND && sl->state != LEASE_HELD &&
 		    sl->state != LEASE_STATIC)
 			continue;
-		e = &res->entries.entries_val[k++];
-		addr4_to_bytes(lease_addr(t, i), (uint8_t *)e->addr);
-		memcpy(e->client, &sl->client, sizeof(e->client));
-		e->state = (dstm_lease_state)sl->state;
-		e->expires = sl->expires;
-		e->since = sl->since;
-		if (srv->gw_local != NULL && sl->state != LEASE_HELD) {
-			struct binding_counters bc;
-
-			if (gw_binding_counters(srv->gw_local, lease_addr(t, i),
-			    &bc)) {
-				e->pkts_in = bc.pkts_up;
-				e->bytes_in = bc.bytes_up;
-				e->pkts_out = bc.pkts_down;
-				e->bytes_out = bc.bytes_down;
-				e->last_seen = bc.last_seen;
-			}
-		}
+		fill_entry(t, i, &res->entries.entries_val[k++]);
 	}
 	res->entries.entries_len = k;
 	res->status = DSTM_OK;
@@ -179,6 +192,22 @@ dstmctl_pool_1_svc(void *argp, dstm_pool_info *res, struct svc_req *rq)
 	return TRUE;
 }
 
+/* What the server does not count itself: the connection layer's and the
+ * co-located gateway's, less the baseline of the last reset. */
+static struct dstm_baseline baseline;
+
+static void
+other_counters(struct dstm_counters *l)
+{
+	struct dstm_counters o = { l->v + l->n, l->max - l->n, 0 };
+
+	conn_counters(dstm_counters_add, &o);
+	if (srv->gw_local != NULL)
+		gw_counters(srv->gw_local, dstm_counters_add, &o);
+	dstm_baseline_apply(&baseline, &o);
+	l->n += o.n;
+}
+
 bool_t
 dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 {
@@ -194,9 +223,8 @@ dstmctl_stats_1_svc(void *argp, dstm_stats *res, struct svc_req *rq)
 	}
 	for (int c = 0; c < C_COUNT; c++)
 		dstm_counters_add(&l, counter_names[c], srv->counters[c]);
-	conn_counters(dstm_counters_add, &l);
-	if (srv->gw_local != NULL)
-		gw_counters(srv->gw_local, dstm_counters_add, &l);
+	dstm_counters_add(&l, "stats.since", (uint64_t)srv->counters_since);
+	other_counters(&l);
 	res->counters.counters_val = l.v;
 	res->counters.counters_len = l.n;
 	res->status = DSTM_OK;
@@ -314,6 +342,278 @@ dstmctl_lease_for_1_svc(dstm_lease_for_args *args, dstm_lease *res,
 	    addr6_ntop(&c, a6, sizeof(a6)),
 	    args->lease_time == 0 ? "static" : "timed");
 	srvsvc_fill_lease(s, idx, res);	/* same reply shape as ALLOC */
+	return TRUE;
+}
+
+/* ---- LEASE_QUERY ---- */
+
+static bool
+query_matches(const dstm_lease_query *q, const struct prefix6 *c6,
+    uint32_t a4, uint32_t m4, const struct lease_slot *sl, uint32_t addr)
+{
+	if (sl->state != LEASE_BOUND && sl->state != LEASE_HELD &&
+	    sl->state != LEASE_STATIC)
+		return false;
+	if (q->states != 0 && !(q->states & (1u << sl->state)))
+		return false;
+	if (q->addr_plen != 0 && (addr & m4) != a4)
+		return false;
+	return q->client_plen == 0 || prefix6_contains(c6, &sl->client);
+}
+
+bool_t
+dstmctl_lease_query_1_svc(dstm_lease_query *q, dstm_lease_page *res,
+    struct svc_req *rq)
+{
+	const struct lease_table *t = &srv->leases;
+	uint32_t from = addr4_from_bytes((const uint8_t *)q->from);
+	uint32_t a4 = addr4_from_bytes((const uint8_t *)q->addr), m4, i, k = 0;
+	uint32_t limit = q->limit == 0 ? DSTM_MAX_LIST : q->limit, room;
+	struct prefix6 c6;
+
+	(void)rq;
+	memset(res, 0, sizeof(*res));
+	res->now = srv_now();
+	if (q->client_plen > 128 || q->addr_plen > 32 || limit > DSTM_MAX_LIST ||
+	    (q->states & ~(u_int)(DSTM_LQ_STATE_BOUND | DSTM_LQ_STATE_HELD |
+	    DSTM_LQ_STATE_STATIC)) != 0) {
+		res->status = DSTM_BAD_REQUEST;
+		return TRUE;
+	}
+	memcpy(&c6.addr, q->client, sizeof(c6.addr));
+	c6.len = (uint8_t)q->client_plen;
+	addr6_mask(&c6.addr, c6.len);
+	m4 = prefix4_mask((uint8_t)q->addr_plen);
+	a4 &= m4;
+	room = t->bound.count + t->held.count + t->n_static;
+	if (room > limit)
+		room = limit;
+	if (room > 0 && (res->entries.entries_val = calloc(room,
+	    sizeof(dstm_lease_entry))) == NULL) {
+		res->status = DSTM_INTERNAL;
+		return TRUE;
+	}
+	/* the slots are in address order: the first at or after `from` */
+	i = t->size;
+	for (unsigned r = 0; r < t->n_ranges; r++) {
+		const struct lease_range *lr = &t->ranges[r];
+
+		if (lr->last < from)
+			continue;
+		i = lr->base + (from > lr->first ? from - lr->first : 0);
+		break;
+	}
+	for (; i < t->size; i++) {
+		uint32_t addr = lease_addr(t, i);
+
+		if (!query_matches(q, &c6, a4, m4, &t->slots[i], addr))
+			continue;
+		if (k == room) {
+			res->more = TRUE;
+			addr4_to_bytes(addr, (uint8_t *)res->next);
+			break;
+		}
+		fill_entry(t, i, &res->entries.entries_val[k++]);
+	}
+	res->entries.entries_len = k;
+	res->status = DSTM_OK;
+	return TRUE;
+}
+
+/* ---- STATS_RESET, and the counters that outlive a restart ----
+ *
+ * The server's own counters (srv->counters: requests, replies, lease
+ * endings, journal, notices) are kept in STATE_DIR/counters at exit and
+ * every CTR_SAVE_S seconds and counted on from there after a restart:
+ * they are the lifetime totals an operator reads for capacity and abuse.
+ * "stats.since" is when they started counting (first start or last
+ * reset).  The connection layer's and the gateway's counters describe
+ * the running process and its data plane and start at 0 with it. */
+
+#define CTR_FILE	"counters"
+#define CTR_MAGIC	"dstm-counters 1"
+#define CTR_SAVE_S	300
+#define CTR_MAX_LINES	1024
+
+static int64_t ctr_saved_at;
+
+static int
+ctr_path(const struct server *s, char *buf, size_t len, const char *suffix)
+{
+	int n = snprintf(buf, len, "%s/" CTR_FILE "%s", s->conf.state_dir,
+	    suffix);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+void
+ctl_counters_load(struct server *s)
+{
+	char path[PATH_MAX], line[128], name[72];
+	unsigned long long v;
+	unsigned restored = 0;
+	FILE *f;
+
+	s->counters_since = srv_now();
+	ctr_saved_at = s->counters_since;
+	if (ctr_path(s, path, sizeof(path), "") != 0 ||
+	    (f = fopen(path, "re")) == NULL)
+		return;		/* first start: counting from now */
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    strncmp(line, CTR_MAGIC "\n", sizeof(CTR_MAGIC)) != 0) {
+		log_warnx("%s: not a counters file, counting from 0", path);
+		fclose(f);
+		return;
+	}
+	for (int n = 0; n < CTR_MAX_LINES && fgets(line, sizeof(line), f);
+	    n++) {
+		size_t nl = strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_.");
+		char end;
+
+		/* "name digits\n" and nothing else (no sign, no space) */
+		if (nl == 0 || nl >= sizeof(name) || line[nl] != ' ' ||
+		    strspn(line + nl + 1, "0123456789") == 0 ||
+		    sscanf(line, "%71s %llu%c", name, &v, &end) != 3 ||
+		    end != '\n') {
+			log_warnx("%s: line %d ignored", path, n + 2);
+			continue;
+		}
+		if (strcmp(name, "since") == 0) {
+			if (v > 0 && (int64_t)v <= s->counters_since)
+				s->counters_since = (int64_t)v;
+			continue;
+		}
+		for (int c = 0; c < C_COUNT; c++)
+			if (strcmp(name, counter_names[c]) == 0) {
+				s->counters[c] += v;
+				restored++;
+				break;
+			}
+	}
+	fclose(f);
+	log_info("counters: %u restored from %s, counting since %" PRId64,
+	    restored, path, s->counters_since);
+}
+
+int
+ctl_counters_save(struct server *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+	int fd, rc = 0;
+
+	ctr_saved_at = srv_now();
+	if (ctr_path(s, path, sizeof(path), "") != 0 ||
+	    ctr_path(s, tmp, sizeof(tmp), ".tmp") != 0)
+		return -ENAMETOOLONG;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0640)) < 0 || (f = fdopen(fd, "w")) == NULL) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		log_warnx("cannot save the counters to %s: %s", tmp,
+		    strerror(-rc));
+		return rc;
+	}
+	fprintf(f, CTR_MAGIC "\nsince %" PRId64 "\n", s->counters_since);
+	for (int c = 0; c < C_COUNT; c++)
+		fprintf(f, "%s %" PRIu64 "\n", counter_names[c],
+		    s->counters[c]);
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		log_warnx("cannot save the counters to %s: %s", path,
+		    strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+void
+ctl_counters_tick(struct server *s)
+{
+	if (srv_now() - ctr_saved_at >= CTR_SAVE_S)
+		ctl_counters_save(s);
+}
+
+bool_t
+dstmctl_stats_reset_1_svc(void *argp, dstm_msg_reply *res, struct svc_req *rq)
+{
+	struct dstm_counters l = { NULL, DSTM_MAX_COUNTERS, 0 };
+	char msg[DSTM_MAX_MSG];
+	unsigned zeroed = C_COUNT, ng = 0;
+	size_t gl = 0;
+
+	(void)argp;
+	(void)rq;
+	memset(res, 0, sizeof(*res));
+	if ((l.v = calloc(DSTM_MAX_COUNTERS, sizeof(dstm_counter))) == NULL) {
+		msg_reply(res, DSTM_INTERNAL, "out of memory");
+		return TRUE;
+	}
+	dstm_baseline_free(&baseline);
+	other_counters(&l);
+	if (dstm_baseline_take(&baseline, &l) != 0) {
+		msg_reply(res, DSTM_INTERNAL, "out of memory");
+	} else {
+		memset(srv->counters, 0, sizeof(srv->counters));
+		srv->counters_since = srv_now();
+		zeroed += baseline.n;
+		for (unsigned i = 0; i < l.n; i++)
+			ng += dstm_counter_is_gauge(l.v[i].name);
+		/* the gauges' names as far as they fit */
+		gl = (size_t)snprintf(msg, sizeof(msg), "zeroed %u counters; %u "
+		    "gauges kept: stats.since", zeroed, ng + 1);
+		for (unsigned i = 0; i < l.n && gl < sizeof(msg); i++) {
+			size_t w;
+
+			if (!dstm_counter_is_gauge(l.v[i].name))
+				continue;
+			w = strlen(l.v[i].name) + 2;
+			if (gl + w >= sizeof(msg))
+				break;
+			memcpy(msg + gl, ", ", 2);
+			memcpy(msg + gl + 2, l.v[i].name, w - 1);
+			gl += w;
+		}
+		log_info("statistics reset by the operator: %u counters "
+		    "zeroed", zeroed);
+		ctl_counters_save(srv);
+		msg_reply(res, DSTM_OK, msg);
+	}
+	for (unsigned i = 0; i < l.n; i++)
+		free(l.v[i].name);
+	free(l.v);
+	return TRUE;
+}
+
+/* ---- CONFIG ---- */
+
+bool_t
+dstmctl_config_1_svc(void *argp, dstm_config_reply *res, struct svc_req *rq)
+{
+	size_t len = 0;
+	FILE *f;
+
+	(void)argp;
+	(void)rq;
+	memset(res, 0, sizeof(*res));
+	if ((f = open_memstream(&res->text, &len)) == NULL) {
+		res->status = DSTM_INTERNAL;
+		return TRUE;
+	}
+	server_conf_print(f, &srv->conf);
+	if (fclose(f) != 0 || len > DSTM_MAX_CONFIG) {
+		free(res->text);
+		res->text = NULL;
+		res->status = DSTM_INTERNAL;
+		return TRUE;
+	}
+	res->status = DSTM_OK;
 	return TRUE;
 }
 

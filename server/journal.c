@@ -37,12 +37,26 @@
  * buffered, then snapshots with seq = the last seq handed out; journal
  * records with seq <= it are already in the snapshot and replay skips them.
  *
+ * Off the event loop (journal_rotate, journal_snapshot): beside
+ * leases.journal there is always an empty leases.journal.next, created and
+ * its name synced in advance.  The loop commits and switches its appends
+ * to .next: no system call, no wait.  Another thread writes the snapshot
+ * at the switch's seq, renames it into place, then renames .next over
+ * leases.journal (the old records are all in the snapshot) and creates
+ * the next empty .next.  Replay reads leases.journal then .next, one
+ * sequence across both, so a crash at any step replays every committed
+ * record: before the snapshot's rename the old snapshot + both files,
+ * after it the new one (leases.journal's records all skipped) + .next,
+ * after the second rename the new snapshot + the new leases.journal.  A
+ * .next found holding records at start is compacted inline (store.c).
+ *
  * Policy: a snapshot is written whole and renamed into place, so any flaw
  * in it is real damage: open fails with -EBADMSG.  In the journal the first
  * bad record (short, bad magic/version/length, CRC, seq not increasing)
  * ends replay; it and everything after it is saved to
  * leases.journal.bad-<unixtime> and cut off, since a record after a corrupt
- * one cannot be trusted to be in order.  If that copy fails, open fails: the
+ * one cannot be trusted to be in order (a flaw in leases.journal cuts
+ * all of .next too).  If that copy fails, open fails: the
  * bytes are never dropped unsaved.  A failed commit is cut back to the last
  * committed size and stays buffered for the next commit.
  */
@@ -71,19 +85,28 @@
 #define SNAP_HDR_LEN	32
 #define SNAP_END_LEN	8
 #define IO_CHUNK	65536
+#define SNAP_SYNC_EVERY	(16 * IO_CHUNK)	/* bytes between a snapshot's syncs */
+#define TRUNC_STEP	(64 * IO_CHUNK)	/* old journal freed by this much */
 
 #define JOURNAL_NAME	"leases.journal"
 #define SNAP_NAME	"leases.snap"
 #define SNAP_TMP	"leases.snap.tmp"
+#define NEXT_NAME	"leases.journal.next"
 
 struct journal {
 	int			 dirfd;
-	int			 fd;
+	int			 fd;		/* appends go here */
+	int			 spare;		/* the empty .next, or -1 */
+	int			 old;		/* leases.journal while .next
+						 * takes the appends, or -1 */
+	int			 th_spare;	/* the thread's new .next */
+	bool			 th_renamed;	/* .next became the journal */
 	bool			 sync;
 	int			 broken;	/* -errno once the file is unsafe */
 	uint64_t		 next_seq;
 	uint64_t		 committed;	/* journal file size */
 	uint64_t		 records;	/* since the last snapshot */
+	uint64_t		 old_records;	/* in `old`, not snapshotted */
 	uint8_t			*buf;		/* appended, not yet written */
 	size_t			 len, cap;
 	struct journal_stats	 st;
@@ -366,9 +389,10 @@ out:
 	return rc;
 }
 
-/* Save [off, end) of the journal aside, then cut it there. */
+/* Save [off, end) of a journal file aside, then cut it there. */
 static int
-cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
+cut_tail(struct journal *j, int fd, const char *fname, uint8_t *scratch,
+    uint64_t off, const char *why)
 {
 	char name[64];
 	uint64_t pos = off;
@@ -384,7 +408,7 @@ cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
 			return -errno;
 	}
 	for (;;) {
-		ssize_t n = pread(j->fd, scratch, IO_CHUNK, (off_t)pos);
+		ssize_t n = pread(fd, scratch, IO_CHUNK, (off_t)pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -400,53 +424,101 @@ cut_tail(struct journal *j, uint8_t *scratch, uint64_t off, const char *why)
 	}
 	/* the copy must be durable before the original bytes go away */
 	if (fsync(bfd) != 0 || fsync(j->dirfd) != 0 ||
-	    ftruncate(j->fd, (off_t)off) != 0 || fsync(j->fd) != 0) {
+	    ftruncate(fd, (off_t)off) != 0 || fsync(fd) != 0) {
 		rc = -errno;
 		goto out;
 	}
 	j->st.dropped_bytes += pos - off;
-	log_warnx("journal: %s at offset %llu; dropped %llu bytes, saved "
-	    "in %s", why, (unsigned long long)off,
+	log_warnx("journal: %s: %s at offset %llu; dropped %llu bytes, saved "
+	    "in %s", fname, why, (unsigned long long)off,
 	    (unsigned long long)(pos - off), name);
 out:
 	close(bfd);
 	return rc;
 }
 
+/* Replay one journal file from its start.  *last is the highest seq so
+ * far (leases.journal's carries into .next); *off where it stopped, *why
+ * why (NULL at a clean end); *live the records past the snapshot. */
 static int
-journal_replay(struct journal *j, uint8_t *scratch, uint64_t snap_seq,
-    journal_replay_cb cb, void *arg)
+replay_file(int fd, uint8_t *scratch, uint64_t snap_seq, uint64_t *last,
+    journal_replay_cb cb, void *arg, uint64_t *off, const char **why,
+    uint64_t *live)
 {
-	struct reader rd = { j->fd, scratch, 0, 0, 0 };
+	struct reader rd = { fd, scratch, 0, 0, 0 };
 	uint8_t rec[REC_LEN];
-	const char *why = NULL;
-	uint64_t off = 0, seq, last = 0;
+	uint64_t seq;
 	struct jrec r;
 	size_t len;
 	int rc;
 
-	for (;; off += len) {
-		if ((rc = rec_read(&rd, rec, &len, &seq, &r, &why)) < 0)
+	*live = 0;
+	for (*off = 0;; *off += len) {
+		if ((rc = rec_read(&rd, rec, &len, &seq, &r, why)) < 0)
 			return rc;
-		if (rc == 0 || why != NULL)
-			break;
-		if (seq <= last) {
-			why = "sequence number not increasing";
-			break;
+		if (rc == 0 || *why != NULL)
+			return 0;
+		if (seq <= *last) {
+			*why = "sequence number not increasing";
+			return 0;
 		}
-		last = seq;
+		*last = seq;
 		if (seq <= snap_seq)
 			continue;	/* compaction crashed before the cut */
 		if (cb != NULL && (rc = cb(&r, arg)) != 0)
 			return rc;
-		j->st.journal_records++;
+		(*live)++;
 	}
-	j->records = j->st.journal_records;
+}
+
+/* A new empty .next, its name durable: -errno, or its descriptor. */
+static int
+spare_create(int dirfd)
+{
+	int fd = openat(dirfd, NEXT_NAME,
+	    O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(dirfd) != 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* leases.journal (j->fd) then .next (nfd, or -1) */
+static int
+journal_replay(struct journal *j, int nfd, uint8_t *scratch,
+    uint64_t snap_seq, journal_replay_cb cb, void *arg)
+{
+	const char *why = NULL, *nwhy = NULL;
+	uint64_t last = 0, off = 0, noff = 0, live = 0, nlive = 0;
+	int rc;
+
+	if ((rc = replay_file(j->fd, scratch, snap_seq, &last, cb, arg, &off,
+	    &why, &live)) != 0)
+		return rc;
+	if (nfd >= 0 && why != NULL) {
+		if (lseek(nfd, 0, SEEK_END) > 0)
+			nwhy = "it follows a flaw in " JOURNAL_NAME;
+	}
+	else if (nfd >= 0 && (rc = replay_file(nfd, scratch, snap_seq, &last,
+	    cb, arg, &noff, &nwhy, &nlive)) != 0)
+		return rc;
+	j->st.journal_records = live + nlive;
+	j->records = live + nlive;
 	j->next_seq = (last > snap_seq ? last : snap_seq) + 1;
-	if (why != NULL && (rc = cut_tail(j, scratch, off, why)) != 0)
+	if (why != NULL && (rc = cut_tail(j, j->fd, JOURNAL_NAME, scratch, off,
+	    why)) != 0)
+		return rc;
+	if (nwhy != NULL && (rc = cut_tail(j, nfd, NEXT_NAME, scratch, noff,
+	    nwhy)) != 0)
 		return rc;
 	j->committed = off;
-	if (off > 0 && j->records == 0) {
+	if (off > 0 && live == 0 && noff == 0) {
 		/* all already in the snapshot: finish that compaction */
 		if (ftruncate(j->fd, 0) != 0 || fsync(j->fd) != 0)
 			return -errno;
@@ -462,12 +534,12 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 	struct journal *j;
 	uint8_t *scratch = NULL;
 	uint64_t snap_seq;
-	int rc;
+	int nfd = -1, rc;
 
 	*out = NULL;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return -ENOMEM;
-	j->dirfd = j->fd = -1;
+	j->dirfd = j->fd = j->spare = j->old = j->th_spare = -1;
 	j->sync = sync;
 	if ((rc = mkdir_p(dir)) != 0)
 		goto out;
@@ -492,12 +564,36 @@ journal_open(const char *dir, bool sync, journal_replay_cb cb, void *arg,
 		rc = -errno;
 		goto out;
 	}
-	if ((rc = journal_replay(j, scratch, snap_seq, cb, arg)) != 0)
+	nfd = openat(j->dirfd, NEXT_NAME, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (nfd < 0 && errno != ENOENT) {
+		rc = -errno;
 		goto out;
+	}
+	if ((rc = journal_replay(j, nfd, scratch, snap_seq, cb, arg)) != 0)
+		goto out;
+	if (nfd >= 0 && lseek(nfd, 0, SEEK_END) > 0) {
+		/* a compaction did not finish: appends go on in .next, and
+		 * store.c compacts inline (journal_can_rotate is false) */
+		j->old = j->fd;
+		j->old_records = j->records;
+		j->fd = nfd;
+		j->committed = (uint64_t)lseek(nfd, 0, SEEK_END);
+		nfd = -1;
+	} else if (nfd >= 0) {
+		j->spare = nfd;
+		nfd = -1;
+	} else if ((j->spare = spare_create(j->dirfd)) < 0) {
+		rc = j->spare;
+		j->spare = -1;
+		goto out;
+	}
 	*out = j;
 	j = NULL;
 out:
+	if (nfd >= 0)
+		close(nfd);
 	free(scratch);
+
 	journal_close(j);
 	return rc;
 }
@@ -509,6 +605,12 @@ journal_close(struct journal *j)
 		return;
 	if (j->fd >= 0)
 		close(j->fd);
+	if (j->spare >= 0)
+		close(j->spare);
+	if (j->old >= 0)
+		close(j->old);
+	if (j->th_spare >= 0)
+		close(j->th_spare);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	free(j->buf);
@@ -578,44 +680,47 @@ out:
 	return rc;
 }
 
-/* Stream the snapshot into leases.snap.tmp through j->buf. */
+/* Stream the snapshot into fd through buf (IO_CHUNK + REC_LEN bytes),
+ * syncing every megabyte: a big dirty file makes the journal's own syncs
+ * wait for its writeback (ext4 commits a file's data before the metadata
+ * that the next fdatasync of the journal flushes), so the loop would stall
+ * in its commit while the thread writes. */
 static int
-snap_write(struct journal *j, int fd, uint64_t seq, journal_iter_cb it,
-    void *arg)
+snap_write(int fd, uint8_t *buf, uint64_t seq, journal_iter_cb it, void *arg)
 {
 	uint8_t hdr[SNAP_HDR_LEN];
-	uint64_t count = 0;
+	uint64_t count = 0, unsynced = 0;
 	uint32_t crc = 0;
 	struct jrec r;
+	size_t len = 0;
 	int rc, more;
 
 	memset(hdr, 0, sizeof(hdr));
 	if ((rc = write_all(fd, hdr, sizeof(hdr))) != 0)
 		return rc;
 	while ((more = it(&r, arg)) > 0) {
-		if ((rc = buf_reserve(j, REC_LEN)) != 0)
-			return rc;
-		rec_encode(j->buf + j->len, seq, &r);
-		crc = crc32c(crc, j->buf + j->len, REC_LEN);
-		j->len += REC_LEN;
+		rec_encode(buf + len, seq, &r);
+		crc = crc32c(crc, buf + len, REC_LEN);
+		len += REC_LEN;
 		count++;
-		if (j->len >= IO_CHUNK) {
-			rc = write_all(fd, j->buf, j->len);
-			j->len = 0;
-			if (rc != 0)
+		if (len >= IO_CHUNK) {
+			if ((rc = write_all(fd, buf, len)) != 0)
 				return rc;
+			unsynced += len;
+			len = 0;
+		}
+		if (unsynced >= SNAP_SYNC_EVERY) {
+			if (fdatasync(fd) != 0)
+				return -errno;
+			unsynced = 0;
 		}
 	}
 	if (more < 0)
 		return more;
-	if ((rc = buf_reserve(j, SNAP_END_LEN)) != 0)
-		return rc;
-	put32(j->buf + j->len, SNAP_END);
-	put32(j->buf + j->len + 4, crc);
-	j->len += SNAP_END_LEN;
-	rc = write_all(fd, j->buf, j->len);
-	j->len = 0;
-	if (rc != 0)
+	put32(buf + len, SNAP_END);
+	put32(buf + len + 4, crc);
+	len += SNAP_END_LEN;
+	if ((rc = write_all(fd, buf, len)) != 0)
 		return rc;
 	put32(hdr, SNAP_MAGIC);
 	put16(hdr + 4, FMT_VERSION);
@@ -628,47 +733,169 @@ snap_write(struct journal *j, int fd, uint64_t seq, journal_iter_cb it,
 	return write_all(fd, hdr, sizeof(hdr));
 }
 
-int
-journal_compact(struct journal *j, journal_iter_cb it, void *arg)
+/* Write leases.snap.tmp, sync it, rename it to leases.snap, sync the
+ * directory.  Touches nothing of struct journal but the directory: the
+ * compaction thread calls it while the loop appends. */
+static int
+snap_build(int dirfd, uint64_t seq, journal_iter_cb it, void *arg)
 {
-	uint64_t seq;
+	uint8_t *buf;
 	int fd = -1, rc;
 
-	if ((rc = journal_commit(j)) != 0)
-		return rc;
-	seq = j->next_seq - 1;
-	fd = openat(j->dirfd, SNAP_TMP,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	rc = snap_write(j, fd, seq, it, arg);
-	j->len = 0;	/* staging area, never journal records */
-	if (rc != 0)
+	if ((buf = malloc(IO_CHUNK + REC_LEN)) == NULL)
+		return -ENOMEM;
+	fd = openat(dirfd, SNAP_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if ((rc = snap_write(fd, buf, seq, it, arg)) != 0)
 		goto out;
 	/* always synced, even without `sync`: the journal is cut next and
 	 * an unsynced snapshot would lose everything, not just the tail */
 	if (fsync(fd) != 0 ||
-	    renameat(j->dirfd, SNAP_TMP, j->dirfd, SNAP_NAME) != 0 ||
-	    fsync(j->dirfd) != 0) {
-		rc = -errno;
-		goto out;
-	}
-	j->records = 0;
-	j->st.compactions++;
-	/* a failure from here on leaves records <= seq that replay skips */
-	if (ftruncate(j->fd, 0) != 0) {
-		rc = -errno;
-		goto out;
-	}
-	j->committed = 0;
-	if (fsync(j->fd) != 0)
+	    renameat(dirfd, SNAP_TMP, dirfd, SNAP_NAME) != 0 ||
+	    fsync(dirfd) != 0)
 		rc = -errno;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (rc != 0)
-		unlinkat(j->dirfd, SNAP_TMP, 0);
+		unlinkat(dirfd, SNAP_TMP, 0);
+	free(buf);
 	return rc;
+}
+
+/* Free a big unlinked file's blocks a few megabytes at a time: ext4
+ * frees them all at the last close otherwise, in one go that held the
+ * loop's fdatasync for 100 ms (a 300 MB journal, measured). */
+static void
+release_blocks(int fd)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+
+	while (size > 0) {
+		size = size > TRUNC_STEP ? size - TRUNC_STEP : 0;
+		if (ftruncate(fd, size) != 0)
+			return;
+	}
+}
+
+/* After the snapshot covers both files: .next becomes leases.journal,
+ * the old one goes (its blocks freed here, not in the loop), and a new
+ * empty .next is made.  Called by the thread, or inline. */
+static int
+rotation_end(struct journal *j)
+{
+	int fd;
+
+	if (!j->th_renamed) {
+		if (renameat(j->dirfd, NEXT_NAME, j->dirfd,
+		    JOURNAL_NAME) != 0 || fsync(j->dirfd) != 0)
+			return -errno;
+		j->th_renamed = true;
+		release_blocks(j->old);
+		close(j->old);
+		j->old = -1;
+	}
+	if ((fd = spare_create(j->dirfd)) < 0)
+		return fd;
+	j->th_spare = fd;
+	return 0;
+}
+
+/* The loop's side of rotation_end, after it returned. */
+static void
+rotation_adopt(struct journal *j)
+{
+	if (j->th_renamed) {
+		j->old_records = 0;
+		j->th_renamed = false;
+	}
+	if (j->th_spare >= 0) {
+		j->spare = j->th_spare;
+		j->th_spare = -1;
+	}
+}
+
+int
+journal_compact(struct journal *j, journal_iter_cb it, void *arg)
+{
+	uint64_t seq;
+	int rc = 0;
+
+	if ((rc = journal_commit(j)) != 0)
+		return rc;
+	seq = j->next_seq - 1;
+	if ((rc = snap_build(j->dirfd, seq, it, arg)) != 0)
+		return rc;
+	j->records = 0;
+	j->st.compactions++;
+	/* a failure from here on leaves records <= seq that replay skips */
+	if (j->old >= 0)
+		rc = rotation_end(j);
+	else if (j->spare < 0 && (rc = spare_create(j->dirfd)) >= 0) {
+		j->th_spare = rc;
+		rc = 0;
+	}
+	rotation_adopt(j);
+	if (rc != 0)
+		return rc;
+	j->old_records = 0;
+	if (ftruncate(j->fd, 0) != 0)
+		return -errno;
+	j->committed = 0;
+	if (fsync(j->fd) != 0)
+		return -errno;
+	return 0;
+}
+
+bool
+journal_can_rotate(const struct journal *j)
+{
+	return j->old < 0 && j->spare >= 0 && !j->broken;
+}
+
+int
+journal_rotate(struct journal *j, uint64_t *seq)
+{
+	int rc;
+
+	if (!journal_can_rotate(j))
+		return -EBUSY;
+	if ((rc = journal_commit(j)) != 0)
+		return rc;
+	/* .next's name is durable already: nothing to sync here */
+	j->old = j->fd;
+	j->fd = j->spare;
+	j->spare = -1;
+	j->committed = 0;
+	j->old_records = j->records;
+	j->records = 0;
+	*seq = j->next_seq - 1;
+	return 0;
+}
+
+int
+journal_snapshot(struct journal *j, uint64_t seq, journal_iter_cb it,
+    void *arg)
+{
+	int rc;
+
+	if ((rc = snap_build(j->dirfd, seq, it, arg)) != 0)
+		return rc;
+	return rotation_end(j);
+}
+
+void
+journal_rotate_done(struct journal *j, int rc)
+{
+	rotation_adopt(j);
+	if (rc == 0)
+		j->st.compactions++;
+	else if (j->old >= 0)
+		j->records += j->old_records;	/* still to compact */
 }
 
 uint64_t

@@ -5,6 +5,8 @@
  *   leases.snap     snapshot: header + full records, written to
  *                   leases.snap.tmp, fsynced, renamed (atomic)
  *   leases.journal  records appended after the snapshot
+ *   leases.journal.next  empty and ready: a compaction off the event loop
+ *                   switches the appends to it at once (journal.c)
  * Every record carries a sequence number; on start the snapshot is loaded,
  * then journal records with seq > snapshot seq are replayed in order.  A
  * torn or corrupt tail is detected (length/CRC/seq), logged, saved aside as
@@ -62,9 +64,28 @@ int  journal_append(struct journal *j, const struct jrec *r);
  * one commit.  0 or -errno. */
 int  journal_commit(struct journal *j);
 
-/* Rewrite the snapshot from `it` (the live state), then empty the journal.
- * Crash-safe at every step.  0 or -errno. */
+/* Rewrite the snapshot from `it` (the live state), then empty the journal
+ * (ending a rotation left unfinished).  Crash-safe at every step; blocks for
+ * the whole write.  0 or -errno. */
 int  journal_compact(struct journal *j, journal_iter_cb it, void *arg);
+
+/* Compaction off the event loop, in three calls:
+ * journal_rotate()      (loop) commit, then append to leases.journal.next
+ *                       from now on (made in advance: no system call);
+ *                       *seq = the last record before the switch.
+ *                       -EBUSY unless journal_can_rotate().
+ * journal_snapshot()    (another thread, while the loop appends) write
+ *                       the snapshot at `seq` from `it`, sync, rename; then
+ *                       .next replaces leases.journal, a new .next is made.
+ *                       Touches only what the loop leaves alone meanwhile.
+ * journal_rotate_done() (loop, after journal_snapshot returned rc) */
+int  journal_rotate(struct journal *j, uint64_t *seq);
+int  journal_snapshot(struct journal *j, uint64_t seq, journal_iter_cb it,
+	void *arg);
+void journal_rotate_done(struct journal *j, int rc);
+/* A rotation may start: false while an earlier one has not ended (failed,
+ * or found unfinished at open), and then journal_compact() finishes it. */
+bool journal_can_rotate(const struct journal *j);
 /* Current journal file size in bytes and records since the last snapshot;
  * the server compacts when the journal outgrows the live state. */
 uint64_t journal_size(const struct journal *j);

@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "kernel/priv.h"
 #include "kernel/sandbox.h"
+#include "rpc/version.h"
 #include "rpc/dstm.h"
 #include "server/conn.h"
 #include "server/push.h"
@@ -86,7 +87,8 @@ usage(void)
 	    "           (default %u, 0: never)\n"
 	    "  -u USER  run as USER after start-up (default %s; root keeps "
 	    "root)\n"
-	    "  -v       verbose (debug) logging\n", CONN_PER_PREFIX_DEFAULT,
+	    "  -v       verbose (debug) logging\n"
+	    "  -V, --version  print the version and exit\n", CONN_PER_PREFIX_DEFAULT,
 	    DSTM_SYSCONFDIR "/rpcdstmd.conf", CONN_IDLE_DEFAULT,
 	    PRIV_DEFAULT_USER);
 	exit(2);
@@ -358,7 +360,7 @@ control_open(const struct server_conf *c)
 	    run_as.keep_root ? (gid_t)-1 : run_as.gid,
 	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
 		return fd;
-	if (ctlsock_add(fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
+	if (ctlsock_also(fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
 	    aftr_ctl_dispatch) != 0)
 		log_warnx("control socket: cannot serve the AFTR program");
 	ctl_fd = fd;
@@ -431,6 +433,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    memcmp(nc.listen, s->conf.listen, sizeof(nc.listen)) != 0 ||
 	    strcmp(nc.state_dir, s->conf.state_dir) != 0 ||
 	    strcmp(nc.control_socket, s->conf.control_socket) != 0 ||
+	    nc.control_mode != s->conf.control_mode ||
+	    strcmp(nc.pid_file, s->conf.pid_file) != 0 ||
+	    nc.rpcbind != s->conf.rpcbind ||
 	    nc.journal_sync != s->conf.journal_sync ||
 	    nc.gw_enable != s->conf.gw_enable ||
 	    nc.n_remote != s->conf.n_remote ||
@@ -442,6 +447,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		memcpy(nc.state_dir, s->conf.state_dir, sizeof(nc.state_dir));
 		memcpy(nc.control_socket, s->conf.control_socket,
 		    sizeof(nc.control_socket));
+		nc.control_mode = s->conf.control_mode;
+		memcpy(nc.pid_file, s->conf.pid_file, sizeof(nc.pid_file));
+		nc.rpcbind = s->conf.rpcbind;
 		nc.journal_sync = s->conf.journal_sync;
 		nc.gw_enable = s->conf.gw_enable;
 		memcpy(nc.remote, s->conf.remote, sizeof(nc.remote));
@@ -494,8 +502,9 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    "backend cannot drop client-to-client traffic" :
 	    s->conf.gw.hairpin ? "; [gateway] hairpin = yes in force" :
 	    "; [gateway] hairpin = no in force", restart ?
-	    "; listen, port, state-dir, control-socket, journal-sync and "
-	    "[gateway] enable/remote changes take effect at restart" : "",
+	    "; listen, port, state-dir, control-socket, control-mode, "
+	    "pid-file, rpcbind, journal-sync and [gateway] enable/remote "
+	    "changes take effect at restart" : "",
 	    gw_kept ? "; [gateway] tep6, tep4, icmp-source, mtu, backend, "
 	    "ifname and mss-clamp changes take effect at restart" : "",
 	    aftr_kept ? "; [aftr] changes take effect at restart" : "");
@@ -560,6 +569,7 @@ event_loop(struct server *s, int sfd)
 		timeout = next == INT64_MAX ? 1000 :
 		    next <= now ? 0 : (next - now) * 1000 > 1000 ? 1000 :
 		    (int)(next - now) * 1000;
+		timeout = store_timeout(s, timeout);
 		n = epoll_wait(ep_fd, evs, SRV_EPOLL_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -626,6 +636,7 @@ event_loop(struct server *s, int sfd)
 			conn_expire(now_ms);
 		}
 		store_maybe_compact(s);
+		ctl_counters_tick(s);
 	}
 }
 
@@ -737,6 +748,8 @@ main(int argc, char **argv)
 	int sfd, pidfd;
 	int maxrec = MAX_RPC_REC, rc;
 
+	if (dstm_version_asked(argc, argv))
+		return dstm_print_version(stdout, "rpcdstmd");
 	if (daemon_getopt(argc, argv, &o) != 0)
 		usage();
 	srv = &server;
@@ -769,6 +782,7 @@ main(int argc, char **argv)
 	if (store_open(&server) != 0)
 		fatalx("refusing to start without the lease state");
 	server.started = srv_now();
+	ctl_counters_load(&server);
 
 	/* the data plane before the service: once the port answers, the
 	 * bindings of the journal carry traffic (threads start later) */
@@ -832,6 +846,7 @@ main(int argc, char **argv)
 	if (ctl_fd >= 0)
 		unlink(ctl_path);
 	commit_close(&server);
+	ctl_counters_save(&server);
 	notify_close();
 	store_close(&server);
 	pidfile_remove(server.conf.pid_file, pidfd);

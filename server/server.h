@@ -98,6 +98,7 @@ struct server {
 	struct journal		*journal;
 	struct ratelimit	 rl;
 	uint64_t		 counters[C_COUNT];
+	int64_t			 counters_since;	/* "stats.since" */
 	int64_t			 started;
 	struct in6_addr		 tep6;
 	struct srv_gateway_ops	 gw;
@@ -119,7 +120,13 @@ void store_close(struct server *s);
 int  store_record(struct server *s, uint32_t idx);
 /* Make everything recorded durable; 0 or -errno. */
 int  store_commit(struct server *s);
+/* End of every round: start, advance or finish a compaction (store.c). */
 void store_maybe_compact(struct server *s);
+/* The event loop's timeout, shortened while a compaction needs rounds. */
+int  store_timeout(const struct server *s, int timeout_ms);
+/* One step of a compaction under way, copying for about budget_us (at
+ * least one slice); 0 when none is under way.  For tests. */
+int  store_compact_step(struct server *s, int64_t budget_us);
 
 /* policy.c */
 bool policy_allowed(const struct server_conf *c, const struct in6_addr *src);
@@ -172,6 +179,12 @@ int  commit_barrier(struct server *s);
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 void aftr_ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+/* The counters kept across restarts (STATE_DIR/counters): load at start,
+ * after store_open; save at exit (0 or -errno, logged); tick once per
+ * event-loop round (saves every few minutes). */
+void ctl_counters_load(struct server *s);
+int  ctl_counters_save(struct server *s);
+void ctl_counters_tick(struct server *s);
 
 /* colocate.c: the gateway inside rpcdstmd ([gateway] enable = yes) */
 int  colocate_open(struct server *s);

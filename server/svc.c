@@ -26,6 +26,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "rpc/status.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
@@ -137,7 +138,7 @@ srvsvc_fill_lease(struct server *s, uint32_t idx, dstm_lease *res)
 		int64_t left = sl->expires - now;
 
 		res->lease_time = left > 0 ? (unsigned)left : 0;
-		/* DESIGN 1: renew at 0.5, rebind at 0.8 of the lease */
+		/* renew at half the lease, rebind at 0.8 of it */
 		res->t1 = res->lease_time / 2;
 		res->t2 = (unsigned)((uint64_t)res->lease_time * 4 / 5);
 	}
@@ -539,7 +540,7 @@ info(struct server *s, dstm_info *res, struct svc_req *rq)
 
 	memset(res, 0, sizeof(*res));
 	memset(&c, 0, sizeof(c));
-	res->server = strdup("dstm rpcdstmd 0.2");
+	res->server = strdup("dstm rpcdstmd " DSTM_VERSION);
 	if ((res->status = gate(s, rq, &c)) != DSTM_OK ||
 	    (res->status = limit(s, &c, !is_udp(rq))) != DSTM_OK)
 		goto out;

@@ -1,4 +1,4 @@
-# tests/lab.sh - the DSTM lab in network namespaces (DESIGN 5), sourced by
+# tests/lab.sh - the DSTM lab in network namespaces, sourced by
 # integration tests and the demo after tests/integration/lib.sh:
 #
 #  [c1] 2001:db8:1::10/64 ---- 2001:db8:1::1/64 [gw] 203.0.113.1/24 ---- 203.0.113.10/24 [v4]

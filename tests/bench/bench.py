@@ -648,9 +648,28 @@ def table_kbpf(recs):
               % "{:,}".format(kb[0]["slots"]))
 
 
+def table_compaction(recs):
+    rows = []
+    cs = [r for r in recs if r.get("type") == "compaction"]
+    for r in cs:
+        rows.append([r["mode"], "{:,}".format(r["leases"]),
+                     fmt_rate(r.get("offered_rate")), fmt_rate(r.get("rate")),
+                     "%.2f" % r.get("fail_pct", 0), ms(r.get("p50_us")),
+                     ms(r.get("p99_us")), ms(r.get("p999_us")),
+                     ms(r.get("max_us")), r.get("compactions")])
+    table(rows, ["compaction", "leases", "offered/s", "done/s", "fail %",
+                 "p50 ms", "p99 ms", "p99.9 ms", "max ms", "compactions"])
+    a, b = find(cs, mode="inline"), find(cs, mode="thread")
+    if a and b:
+        print("  thread/inline: p99.9 %s, max %s (below 1: the thread "
+              "is better); none: the same step, no compaction" % (
+                  ratio(b.get("p999_us"), a.get("p999_us")),
+                  ratio(b.get("max_us"), a.get("max_us"))))
+
+
 TABLES = {"lease_rate": table_lease_rate, "scale": table_scale,
           "dataplane": table_dataplane, "churn": table_churn,
-          "kbpf": table_kbpf}
+          "kbpf": table_kbpf, "compaction": table_compaction}
 
 
 # ---------------------------------------------------------------- final
@@ -720,7 +739,8 @@ def plot(recs, png, machine):
 def cmd_final(d, out_json, png):
     machine = json.load(open(os.path.join(d, "machine.json")))
     doc = {"machine": machine, "parts": {}}
-    for part in ("lease_rate", "scale", "dataplane", "churn", "kbpf"):
+    for part in ("lease_rate", "scale", "compaction", "dataplane", "churn",
+                 "kbpf"):
         doc["parts"][part] = load(os.path.join(d, part + ".jsonl"))
     notes = os.path.join(d, "notes.jsonl")
     doc["notes"] = [r["note"] for r in load(notes)]
@@ -768,6 +788,17 @@ def summary(doc):
                      "%.0f B/binding" % r["bytes_per_binding"],
                      "lookup4 %.0f ns, lookup6 %.0f ns" % (
                          r["lookup4_ns"], r["lookup6_ns"]), ""])
+    cs = [x for x in P.get("compaction", []) if x.get("type") ==
+          "compaction"]
+    a, b = find(cs, mode="inline"), find(cs, mode="thread")
+    if a and b:
+        rows.append(["2 scale", "RENEW during a compaction, {:,} leases"
+                     .format(b["leases"]),
+                     "thread p99.9 %s ms, max %s ms" % (
+                         ms(b.get("p999_us")), ms(b.get("max_us"))),
+                     "inline p99.9 %s ms, max %s ms" % (
+                         ms(a.get("p999_us")), ms(a.get("max_us"))),
+                     ratio(b.get("p999_us"), a.get("p999_us"))])
     kb = kbpf_rows(P.get("kbpf", []))
     if kb:
         first, last = kb[0], max(kb, key=lambda r: r["bindings"])

@@ -8,7 +8,15 @@
  *   reopen   journal_open again, now from the snapshot
  * The directory is changed (compacted): give it a copy.
  *
- * usage: bench_journal DIR      prints one JSON line
+ * With -w it writes a state instead (compaction.sh): LEASES bound leases
+ * (100.64.0.0 + i, client 2001:db8:aa::/64 + i, a key each, expiring in a
+ * day) in a new journal, then renewals of them in turn (expiry one second
+ * later each pass, so replay appends at the list's tail) up to RECORDS
+ * records: the state a server with LEASES leases has just before its
+ * journal reaches RECORDS records.
+ *
+ * usage: bench_journal DIR                      prints one JSON line
+ *        bench_journal -w DIR LEASES RECORDS    prints one JSON line
  */
 #include <errno.h>
 #include <stdint.h>
@@ -99,6 +107,63 @@ next_live(struct jrec *r, void *arg)
 	return 1;
 }
 
+static int
+write_state(const char *dir, uint32_t leases, uint64_t records)
+{
+	struct journal *j;
+	int64_t t0 = now_ns(), base = (int64_t)time(NULL);
+	size_t none = 0;
+	int rc;
+
+	/* synced: dirty pages left behind would be flushed by the server's
+	 * first fsync, inside the step */
+	if ((rc = journal_open(dir, true, count_only, &none, &j)) != 0) {
+		fprintf(stderr, "bench_journal: open %s: %s\n", dir,
+		    strerror(-rc));
+		return 1;
+	}
+	if (none != 0) {
+		fprintf(stderr, "bench_journal: %s is not empty\n", dir);
+		journal_close(j);
+		return 1;
+	}
+	for (uint64_t n = 0; n < records; n++) {
+		uint32_t i = (uint32_t)(n % leases);
+		struct jrec r;
+
+		memset(&r, 0, sizeof(r));
+		r.addr = 0x64400000u + i;	/* 100.64.0.0 + i */
+		r.state = 1;			/* LEASE_BOUND */
+		r.client.s6_addr[0] = 0x20;
+		r.client.s6_addr[1] = 0x01;
+		r.client.s6_addr[2] = 0x0d;
+		r.client.s6_addr[3] = 0xb8;
+		r.client.s6_addr[5] = 0xaa;
+		r.client.s6_addr[12] = (uint8_t)(i >> 24);
+		r.client.s6_addr[13] = (uint8_t)(i >> 16);
+		r.client.s6_addr[14] = (uint8_t)(i >> 8);
+		r.client.s6_addr[15] = (uint8_t)i;
+		for (int k = 0; k < JOURNAL_KEY_LEN; k++)
+			r.key[k] = (uint8_t)(i * 29 + (uint32_t)k + 1);
+		r.since = base;
+		r.expires = base + 86400 + (int64_t)(n / leases);
+		if ((rc = journal_append(j, &r)) != 0 ||
+		    (n % 65536 == 65535 && (rc = journal_commit(j)) != 0))
+			break;
+	}
+	if (rc == 0)
+		rc = journal_commit(j);
+	journal_close(j);
+	if (rc != 0) {
+		fprintf(stderr, "bench_journal: write: %s\n", strerror(-rc));
+		return 1;
+	}
+	printf("{\"leases\":%u,\"records\":%llu,\"journal_bytes\":%lld,"
+	    "\"write_ms\":%.0f}\n", leases, (unsigned long long)records,
+	    file_size(dir, "leases.journal"), (now_ns() - t0) / 1e6);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,8 +174,19 @@ main(int argc, char **argv)
 	int64_t t0, t_replay, t_compact, t_reopen;
 	int rc;
 
+	if (argc == 5 && strcmp(argv[1], "-w") == 0) {
+		unsigned long l = strtoul(argv[3], NULL, 10);
+		unsigned long long r = strtoull(argv[4], NULL, 10);
+
+		if (l == 0 || l > 1u << 24 || r < l) {
+			fprintf(stderr, "bench_journal: bad LEASES/RECORDS\n");
+			return 2;
+		}
+		return write_state(argv[2], (uint32_t)l, r);
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: bench_journal DIR\n");
+		fprintf(stderr, "usage: bench_journal DIR\n"
+		    "       bench_journal -w DIR LEASES RECORDS\n");
 		return 2;
 	}
 	jsize = file_size(argv[1], "leases.journal");

@@ -314,7 +314,7 @@ gw_counters() {	# the gateway's drop and error counters (CTL), one JSON object
 	stats_json "$CTL" stats | python3 -c 'import json, sys
 c = json.load(sys.stdin)
 print(json.dumps({k: v for k, v in c.items() if k.startswith("gateway.drop")
-                  or k in ("gateway.bind-errors", "gateway.write-errors",
+                  or k in ("gateway.bind_errors", "gateway.write_errors",
                            "gateway.bpf.error")}))' 2>/dev/null || echo '{}'
 }
 churn_server() {	# churn_server SECS: ALLOC + RELEASE from c2, as JSON

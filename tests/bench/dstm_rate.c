@@ -556,7 +556,8 @@ report(struct gen *g)
 	    "\"secs\":%.3f,\"offered\":%llu,\"sent\":%llu,\"ok\":%llu,"
 	    "\"errors\":%llu,\"timeouts\":%llu,\"busy\":%llu,"
 	    "\"neterr\":%llu,\"fail_pct\":%.3f,\"rate\":%.1f,"
-	    "\"avg_us\":%.0f,\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u,"
+	    "\"avg_us\":%.0f,\"p50_us\":%u,\"p90_us\":%u,"
+	    "\"p99_us\":%u,\"p999_us\":%u,\"max_us\":%u,"
 	    "\"exhausted\":%llu,\"next\":%u}\n",
 	    mixes[g->mix], g->udp ? "udp6" : "tcp6", g->rate, secs,
 	    (unsigned long long)offered, (unsigned long long)g->sent,
@@ -565,7 +566,7 @@ report(struct gen *g)
 	    (unsigned long long)g->neterr,
 	    offered ? 100.0 * (double)fail / (double)offered : 0.0,
 	    (double)g->ok / secs, g->nlat ? sum / (double)g->nlat : 0.0,
-	    pct(g, 0.5), pct(g, 0.9), pct(g, 0.99),
+	    pct(g, 0.5), pct(g, 0.9), pct(g, 0.99), pct(g, 0.999),
 	    g->nlat ? g->lat[g->nlat - 1] : 0,
 	    (unsigned long long)g->exhausted,
 	    g->mix == MIX_ALLOC ? g->first + g->seq : g->first + g->n);

@@ -145,6 +145,7 @@ print(json.dumps({"note": sys.argv[1]}))' "$2 exited with status $rc" \
 }
 part 1 "Part 1: lease rate, dstm against ISC Kea" lease_rate.sh
 part 2 "Part 2: scale: leases in one server, bindings in the gateway" scale.sh
+part 2 "Part 2: request latency during a journal compaction" compaction.sh
 part 3 "Part 3: data plane, tun and bpf against plain IPv6 forwarding" dataplane.sh
 
 mkdir -p "$TOP/results"

@@ -30,6 +30,7 @@ static const struct {
 	{ (xdrproc_t)xdr_dstm_lease_for_args, sizeof(dstm_lease_for_args) },
 	{ (xdrproc_t)xdr_dstm_bind_args, sizeof(dstm_bind_args) },
 	{ (xdrproc_t)xdr_dstm_sync_args, sizeof(dstm_sync_args) },
+	{ (xdrproc_t)xdr_dstm_lease_query, sizeof(dstm_lease_query) },
 	/* replies, as a client decodes them */
 	{ (xdrproc_t)xdr_dstm_lease, sizeof(dstm_lease) },
 	{ (xdrproc_t)xdr_dstm_alloc_reply, sizeof(dstm_alloc_reply) },
@@ -38,6 +39,8 @@ static const struct {
 	{ (xdrproc_t)xdr_dstm_stats, sizeof(dstm_stats) },
 	{ (xdrproc_t)xdr_dstm_client_status, sizeof(dstm_client_status) },
 	{ (xdrproc_t)xdr_dstm_gw_stats, sizeof(dstm_gw_stats) },
+	{ (xdrproc_t)xdr_dstm_lease_page, sizeof(dstm_lease_page) },
+	{ (xdrproc_t)xdr_dstm_config_reply, sizeof(dstm_config_reply) },
 };
 
 int

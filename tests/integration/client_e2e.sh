@@ -82,6 +82,12 @@ check "ping from client 1" ip netns exec "$NS_C1" ping -c 2 -i 0.2 -W 2 203.0.11
 expect_eq "TCP from client 1 intact; the IPv4 host sees $A1" "$A1" "$(tcp_check "$NS_C1" 8001)"
 expect_eq "TCP from client 2 intact; the IPv4 host sees $A2" "$A2" "$(tcp_check "$NS_C2" 8002)"
 ccounter() { cli "$1" -j status | jget "d['counters']['$2']"; }
+check "status -j: the documented keys (tests/json_schema.py)" \
+	bash -c "'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' -j status | python3 '$TOP/tests/json_schema.py'"
+check "status -j: the lease has expires_in and expires" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' -j status | python3 -c 'import json,sys,time; l = json.load(sys.stdin)[\"lease\"]; assert 0 < l[\"expires_in\"] <= 10 and abs(l[\"expires\"] - time.time() - l[\"expires_in\"]) < 10, l'"
+check "status -o openmetrics: parses, rpcd's counters" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' status -o openmetrics | python3 '$TOP/tests/om_check.py' 'dstm_requests_total{daemon=\"rpcd\",procedure=\"alloc\"}>=1'"
 expect_eq "client 1 runs the $BACKEND backend" 1 "$(ccounter 1 tunnel.backend.$BACKEND)"
 
 # --- renewals across several lease periods, traffic flowing ---
@@ -103,7 +109,7 @@ check "lease survives the restart (renew accepted)" \
 
 # --- forged 4in6 to a client from a non-TEP source ---
 ip -n "$NS_GW" -6 addr add 2001:db8:1::66/64 dev c1 nodad
-before=$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not-from-tep"]')
+before=$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not_from_tep"]')
 ip netns exec "$NS_GW" python3 -c "
 import socket, sys
 sys.path.insert(0, '$TOP/tests')
@@ -112,7 +118,7 @@ p = pkt.ipv4_udp('203.0.113.10', '$A1', 9999, b'forged')
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_IPIP)
 s.bind(('2001:db8:1::66', 0))
 s.sendto(p, ('2001:db8:1::10', 0))"
-forged() { [ "$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not-from-tep"]')" -gt "$before" ]; }
+forged() { [ "$(cli 1 -j status | jget 'd["counters"]["tunnel.drop.not_from_tep"]')" -gt "$before" ]; }
 check "forged 4in6 from a non-TEP source is counted and dropped" wait_for 3 forged
 check "rpcd is still running after forged input" kill -0 "$RPID1"
 
@@ -157,8 +163,45 @@ start_rpcd 4 "$NS_C2"
 check "unreachable server: rpcd keeps running" kill -0 "$BG_PID"
 unreach() { cli 4 status 2>/dev/null | grep -qiE 'error:.*(refused|unreach|connect)'; }
 check "unreachable server: status says why" wait_for 10 unreach
+cli 4 -j lease >"$T_TMP/l4.json" 2>"$T_TMP/l4.err"
+expect_eq "unreachable server: dstmctl lease through rpcd exits 3" 3 "$?"
+check "... with a JSON error: server-unreachable" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "server-unreachable" and d["code"] == 16, d
+assert d["error"] == {"type": "unreachable", "message": d["message"],
+    "detail": d["detail"], "exit_code": 3}, d' "$T_TMP/l4.json"
+check "... and its keys are the documented ones" \
+	python3 "$TOP/tests/json_schema.py" --exit 3 <"$T_TMP/l4.json"
+check "... and says so on stderr" grep -q "^dstmctl: lease: the server did not answer" "$T_TMP/l4.err"
 check "unreachable server: still requesting, nothing configured" \
 	bash -c "! ip -n '$NS_C2' -4 addr show dti0 2>/dev/null | grep -q inet"
+
+# --- the control program on rpcd's socket: stats, config, ping ---
+check "rpcd: stats -j has the documented keys and rpcd's counters" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' -j stats | tee '$T_TMP/rs.json' |
+	 python3 '$TOP/tests/json_schema.py' &&
+	 python3 -c 'import json,sys; c = json.load(open(sys.argv[1]))[\"counters\"]; assert c[\"requests.alloc\"] >= 1, c' '$T_TMP/rs.json'"
+check "rpcd: stats -o prometheus (daemon=\"rpcd1\", no pool)" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' stats -o prometheus >'$T_TMP/r.prom' &&
+	 python3 '$TOP/tests/om_check.py' --prometheus 'dstm_requests_total{daemon=\"rpcd1\",procedure=\"alloc\"}>=1' <'$T_TMP/r.prom' &&
+	 ! grep -q dstm_pool '$T_TMP/r.prom'"
+"$BUILD/dstmctl" -s "$T_TMP/rpcd1.sock" config >"$T_TMP/rpcd1.running" 2>&1
+"$BUILD/rpcd" -n -f "$T_TMP/rpcd1.running" >"$T_TMP/rpcd1.reparsed" 2>&1
+expect_eq "rpcd: config round trip (rpcd -n -f prints the same)" "" \
+	"$(diff "$T_TMP/rpcd1.running" "$T_TMP/rpcd1.reparsed")"
+check "rpcd: config names its server" \
+	grep -q "^server = 2001:db8:1::1$" "$T_TMP/rpcd1.running"
+"$BUILD/dstmctl" -s "$T_TMP/rpcd1.sock" leases >/dev/null 2>"$T_TMP/rl.err"
+expect_eq "rpcd: leases is the server's: exit 1, bad request" "1 yes" \
+	"$? $(grep -q '^dstmctl: leases: bad request' "$T_TMP/rl.err" && echo yes)"
+"$BUILD/dstmctl" -s "$T_TMP/rpcd1.sock" reload >/dev/null 2>"$T_TMP/rl.err"
+expect_eq "rpcd: reload is the server's: exit 1, says what rpcd answers" "1 yes" \
+	"$? $(grep -q 'rpcd answers only stats, config and ping' "$T_TMP/rl.err" && echo yes)"
+check "rpcd: stats --reset" bash -c \
+	"'$BUILD/dstmctl' -s '$T_TMP/rpcd1.sock' stats --reset | grep -q '^zeroed [0-9]* counters; [0-9]* gauges kept$'"
+expect_eq "rpcd: after --reset status shows 0 allocs, the backend gauge kept" "0 1" \
+	"$(cli 1 -j status | jget 'd["counters"]["requests.alloc"], d["counters"]["tunnel.backend." + "'"${BACKEND:-tun}"'"]' | tr -d '(),')"
 
 # --- clean stop ---
 kill_pid "$RPID1"

@@ -112,6 +112,8 @@ expect_eq "the AFTR saw the LAN host's own source (no NAT on the B4)" 3 \
 expect_eq "no packet the stub AFTR refused" 0 \
 	"$(grep -c '^bad' "$T_TMP/aftr.log")"
 expect_eq "status: mode b4" b4 "$(jget 'd["mode"]')"
+check "status -j in mode b4: the documented keys (tests/json_schema.py)" \
+	bash -c "'$BUILD/dstmctl' -s '$SOCK' -j status | python3 '$TOP/tests/json_schema.py'"
 expect_eq "status: the AFTR from the config" "$AFTR_A config" \
 	"$(jget 'd["b4"]["aftr_address"] + " " + d["b4"]["aftr_from"]')"
 expect_eq "status: tunnel 192.0.0.2 -> 192.0.0.1, MTU 1460" \
@@ -135,11 +137,11 @@ else
 	check "tun: the echoes went through rpcd (dti0 tx >= 6)" test "$DTI_TX" -ge 6
 fi
 # a forger beside the AFTR: 4in6 to us from its other address
-DROP0=$(counter tunnel.drop.not-from-tep)
+DROP0=$(counter tunnel.drop.not_from_tep)
 RX0=$(counter tunnel.rx.packets)
 ip netns exec "$NS_AFTR" python3 "$STUB" send 2001:db8:64::1 $B4_6 $REMOTE4 192.0.0.2
 check "4in6 from another source than the AFTR: dropped and counted" \
-	wait_for 5 test "$(counter tunnel.drop.not-from-tep)" -eq $((DROP0 + 1))
+	wait_for 5 test "$(counter tunnel.drop.not_from_tep)" -eq $((DROP0 + 1))
 expect_eq "... and nothing came out of the tunnel" "$RX0" "$(counter tunnel.rx.packets)"
 check "rpcd runs as $T_USER under seccomp" grep -q "running as $T_USER .*seccomp on" "$T_TMP/rpcd.log"
 check "status in text names the AFTR" bash -c "'$BUILD/dstmctl' -s '$SOCK' status | grep -q '^aftr: .*$AFTR_A (from config)'"

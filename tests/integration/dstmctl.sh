@@ -4,8 +4,13 @@
 # timed) seen from the client side, revoke, reload (and a broken config
 # named by file:line), the client protocol commands with -S over tcp6 and
 # udp6, and the exit codes scripts rely on: 0 ok, 1 refused, 2 usage,
-# 3 unreachable (with nothing on stdout).  Then a fake control server
-# that sends hostile strings: dstmctl must escape them.
+# 3 unreachable (under -j with a JSON error object on stdout).  Every -j
+# output is checked against its documented keys (tests/json_schema.py).
+# Lease filters and paging, stats --reset, OpenMetrics (tests/om_check.py),
+# config (round trip through -n), --version of every program, counters
+# kept across a restart.  Then a fake control server that sends hostile
+# strings (dstmctl must escape them) and plays an older daemon without
+# LEASE_QUERY.
 . "$(dirname "$0")/lib.sh"
 
 make_ns NS ctl || { not_ok "create namespace"; finish; exit 1; }
@@ -33,12 +38,24 @@ exec(sys.argv[1])' "$expr" "$json" "$@" >"$T_TMP/py.out" 2>&1; then
 		not_ok "$name" "$(tail -n 3 "$T_TMP/py.out" | tr '\n' ' ') in: ${json:0:400}"
 	fi
 }
-# run CMD...: stdout in $OUT, stderr in $ERR, exit status in $RC
+# run CMD...: stdout in $OUT, stderr in $ERR, exit status in $RC; under
+# -j the output is checked against its schema (tests/json_schema.py),
+# failures collected for one check at the end
+SCHEMA_N=0
+SCHEMA_BAD=()
 run() {
 	"$@" >"$T_TMP/out" 2>"$T_TMP/err"
 	RC=$?
 	OUT=$(cat "$T_TMP/out")
 	ERR=$(cat "$T_TMP/err")
+	case " $* " in
+	*" -j "*|*" -jj "*)
+		SCHEMA_N=$((SCHEMA_N + 1))
+		python3 "$TOP/tests/json_schema.py" --exit "$RC" \
+		    <"$T_TMP/out" 2>"$T_TMP/schema.err" ||
+			SCHEMA_BAD+=("[$*] exit $RC: $(head -c 300 "$T_TMP/schema.err" | tr '\n' ' ') in ${OUT:0:200}")
+		;;
+	esac
 }
 # expect_exit NAME CODE STDERR-REGEX CMD...: exit status CODE and a
 # message on stderr matching the regex
@@ -99,13 +116,13 @@ run CTL stats
 check "stats: text has uptime and the counters" \
 	grep -Eq "^uptime +[0-9]+s$" <<<"$OUT"
 check "stats: text counter lines are 'name  value'" \
-	grep -Eq "^replies\.rate-limited +0$" <<<"$OUT"
+	grep -Eq "^replies\.rate_limited +0$" <<<"$OUT"
 run CTL -j stats
 jcheck "stats: JSON counters by name" '
 c = d["counters"]
 for k in ("requests.alloc", "requests.renew", "requests.release",
-          "requests.info", "replies.ok", "replies.rate-limited",
-          "leases.expired", "leases.hold-ended", "leases.revoked",
+          "requests.info", "replies.ok", "replies.rate_limited",
+          "leases.expired", "leases.hold_ended", "leases.revoked",
           "journal.commits", "config.reloads", "control.requests"):
     assert isinstance(c[k], int), k
 assert c["requests.alloc"] == 0 and d["uptime"] >= 0' "$OUT"
@@ -263,7 +280,12 @@ expect_exit "-s /nonexistent: exit 3, names the socket" 3 \
 	"cannot connect to /nonexistent/ctl.sock: No such file" \
 	"$BUILD/dstmctl" -s /nonexistent/ctl.sock pool
 run "$BUILD/dstmctl" -j -s /nonexistent/ctl.sock leases
-expect_eq "-j -s /nonexistent: exit 3, nothing on stdout" "3 ''" "$RC '$OUT'"
+jcheck "-j -s /nonexistent: exit 3, a JSON error on stdout" '
+assert sys.argv[3] == "3"
+assert d["command"] == "leases" and d["status"] == "unreachable"
+assert d["code"] is None and d["error"]["type"] == "unreachable"
+assert d["error"]["exit_code"] == 3
+assert "/nonexistent/ctl.sock" in d["error"]["message"], d' "$OUT" "$RC"
 expect_exit "-S to a port nobody listens on: exit 3" 3 \
 	"cannot connect to \[::1\]:$((PORT + 1))/tcp6: Connection refused" \
 	ip netns exec "$NS" "$BUILD/dstmctl" -S ::1 -p $((PORT + 1)) info
@@ -392,12 +414,192 @@ run CTL -j ping
 jcheck "ping: JSON peer is the socket" \
 	'assert d["peer"] == "'"$SOCK"'"' "$OUT"
 
+
+# --- lease filters and paging ---
+# four static leases (stable while the test runs) and a held one
+for i in 20 21 22 23; do
+	CTL lease --for 2001:db8:99::$i --time 0 >/dev/null
+done
+h=$(CALL -b 2001:db8:99::30 alloc | addr_of)
+CALL -b 2001:db8:99::30 release "$h" >/dev/null
+P=2001:db8:99::20/126
+run CTL -j leases $P
+all=$(python3 -c 'import json,sys; print(" ".join(x["address"] for x in json.loads(sys.argv[1])["leases"]))' "$OUT")
+jcheck "leases CLIENT6/LEN: the clients in the prefix" '
+c = sorted(x["client"] for x in d["leases"])
+assert c == ["2001:db8:99::20", "2001:db8:99::21", "2001:db8:99::22",
+             "2001:db8:99::23"], c
+assert d["count"] == 4 and d["truncated"] is False and d["next"] is None' "$OUT"
+s20=$(python3 -c 'import json,sys; print([x["address"] for x in json.loads(sys.argv[1])["leases"] if x["client"] == "2001:db8:99::20"][0])' "$OUT")
+run CTL leases 2001:db8:99::20
+expect_eq "leases CLIENT6 (dstmctl leases 2001:db8:99::20): only its lease" \
+	"0 $s20 static 2001:db8:99::20" \
+	"$RC $(awk 'NR > 1 && $1 ~ /^[0-9]+\.[0-9.]+$/ { print $1, $2, $3 }' <<<"$OUT" | paste -sd'|' -)"
+run CTL -j leases "$h"
+jcheck "leases IPV4: that address only" '
+assert [(x["address"], x["state"], x["client"]) for x in d["leases"]] == \
+    [("'"$h"'", "held", "2001:db8:99::30")], d' "$OUT"
+run CTL -j leases 203.0.113.8/30 --state static
+jcheck "leases IPV4/LEN --state static: the static ones in the range" '
+assert d["leases"] and all(x["state"] == "static" and
+    x["address"].startswith("203.0.113.") for x in d["leases"]), d' "$OUT"
+run CTL -j leases --state held,bound
+jcheck "leases --state held,bound: no static lease" '
+s = {x["state"] for x in d["leases"]}
+assert s <= {"held", "bound"} and "'"$h"'" in [x["address"] for x in
+    d["leases"]], s' "$OUT"
+run CTL -j leases 2001:db8:99::/64 --state held
+jcheck "leases CLIENT6/LEN --state held: combined filters" '
+assert all(x["state"] == "held" for x in d["leases"]) and \
+    "'"$h"'" in [x["address"] for x in d["leases"]], d' "$OUT"
+run CTL -j leases $P --page 1
+jcheck "leases --page 1: every lease, one per request, in order" '
+assert " ".join(x["address"] for x in d["leases"]) == "'"$all"'", d
+assert d["truncated"] is False and d["next"] is None' "$OUT"
+run CTL -j leases $P --limit 3 --page 2
+jcheck "leases --limit 3: three, and where the rest starts" '
+l = "'"$all"'".split()
+assert [x["address"] for x in d["leases"]] == l[:3], d
+assert d["count"] == 3 and d["truncated"] is True and d["next"] == l[3], d' "$OUT"
+next=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["next"])' "$OUT")
+run CTL -j leases $P --from "$next" --page 1
+jcheck "leases --from NEXT: the rest" '
+assert [x["address"] for x in d["leases"]] == "'"$all"'".split()[3:], d' "$OUT"
+run CTL leases $P --limit 3
+check "leases --limit 3: text says how to go on" \
+	grep -q "^3 leases: 0 bound, 3 static, 0 held (more: --from $next)$" <<<"$OUT"
+run CTL leases 2001:db8:99::99
+expect_eq "leases of a client without any" "0 no leases" "$RC $OUT"
+usage "leases: a malformed IPv6 filter" -s "$SOCK" leases 2001:db8::zz
+usage "leases: two client filters" -s "$SOCK" leases $A $B
+usage "leases: an unknown state" -s "$SOCK" leases --state gone
+usage "leases: --page 0" -s "$SOCK" leases --page 0
+usage "leases: --limit not a number" -s "$SOCK" leases --limit x
+run "$BUILD/dstmctl" -j -s "$SOCK" leases 2001:db8::zz
+jcheck "leases: a usage error under -j is a JSON error (exit 2)" '
+assert sys.argv[3] == "2" and d["status"] == "usage", d
+assert d["error"]["type"] == "usage" and d["error"]["exit_code"] == 2
+assert "2001:db8::zz" in d["error"]["message"]' "$OUT" "$RC"
+run "$BUILD/dstmctl" -j
+jcheck "no command under -j: a JSON error (exit 2)" '
+assert sys.argv[3] == "2" and d["command"] is None, d' "$OUT" "$RC"
+
+# --- OpenMetrics ---
+run CTL stats -o openmetrics
+printf '%s\n' "$OUT" >"$T_TMP/m.prom"
+run python3 "$TOP/tests/om_check.py" \
+	'dstm_requests_total{daemon="ctl",procedure="alloc"}>=2' \
+	'dstm_pool_addresses{daemon="ctl",state="bound"}>=4' \
+	'dstm_leases_revoked_total{daemon="ctl"}=2' \
+	'dstm_connections_open{daemon="ctl"}>=0' <"$T_TMP/m.prom"
+expect_eq "stats -o openmetrics: parses, TYPE before samples, # EOF, values" \
+	0 "$RC$ERR"
+check "... counters end in _total, gauges do not" bash -c \
+	"grep -q '^# TYPE dstm_replies counter$' '$T_TMP/m.prom' &&
+	 grep -q '^dstm_replies_total{daemon=\"ctl\",status=\"rate_limited\"} 0$' '$T_TMP/m.prom' &&
+	 grep -q '^# TYPE dstm_connections_open gauge$' '$T_TMP/m.prom'"
+run CTL stats -o prometheus
+printf '%s\n' "$OUT" >"$T_TMP/m.txt"
+run python3 "$TOP/tests/om_check.py" --prometheus \
+	'dstm_requests_total{daemon="ctl",procedure="alloc"}>=2' <"$T_TMP/m.txt"
+expect_eq "stats -o prometheus: the 0.0.4 text (TYPE names the sample)" \
+	0 "$RC$ERR"
+check "... which node_exporter reads: '# TYPE dstm_replies_total counter'" \
+	grep -q '^# TYPE dstm_replies_total counter$' "$T_TMP/m.txt"
+# what etc/dstm-metrics.service runs, with this test's socket and dir
+line=$(sed -n 's/^ExecStart=//p' "$TOP/etc/dstm-metrics.service")
+cmd=$(python3 -c 'import shlex,sys; a = shlex.split(sys.argv[1]); assert a[:2] == ["/bin/sh", "-c"]; print(a[2])' "$line")
+cmd=${cmd//\/usr\/local\/sbin\/dstmctl/$BUILD/dstmctl -s $SOCK}
+mkdir -p "$T_TMP/textfile"
+DIR=$T_TMP/textfile sh -c "$cmd"
+check "dstm-metrics.service's command writes dstm.prom, 0.0.4 text" bash -c \
+	"python3 '$TOP/tests/om_check.py' --prometheus <'$T_TMP/textfile/dstm.prom' &&
+	 [ ! -e '$T_TMP/textfile/dstm.prom.tmp' ]"
+usage "stats -o yaml" -s "$SOCK" stats -o yaml
+usage "stats --reset -o openmetrics" -s "$SOCK" stats --reset -o openmetrics
+
+# --- stats --reset ---
+run CTL -j stats
+before=$(python3 -c 'import json,sys; c = json.loads(sys.argv[1])["counters"]; print(c["requests.alloc"], c["connections.open"])' "$OUT")
+run CTL stats --reset
+if [ "$RC" -eq 0 ] && grep -Eq "^zeroed [0-9]+ counters; [0-9]+ gauges kept: stats.since, .*connections.open" <<<"$OUT"; then
+	ok "stats --reset: exit 0, says what it zeroed and which gauges stay"
+else
+	not_ok "stats --reset: exit 0, says what it zeroed and which gauges stay" "exit $RC: $OUT $ERR"
+fi
+run CTL -j stats
+jcheck "stats after --reset: counters 0, gauges kept, since now" '
+import time
+c = d["counters"]
+b = "'"$before"'".split()
+assert int(b[0]) >= 2, b
+assert c["requests.alloc"] == 0 and c["leases.revoked"] == 0, c
+assert c["connections.closed_idle"] == 0, c
+assert abs(c["stats.since"] - time.time()) < 30, c["stats.since"]' "$OUT"
+check "stats --reset is logged" grep -q "statistics reset by the operator" "$LOG"
+run CTL -j stats --reset
+jcheck "stats --reset: JSON message" \
+	'assert d["command"] == "stats" and d["message"].startswith("zeroed")' "$OUT"
+CALL -b $A renew "$a" >/dev/null
+run CTL -j stats
+jcheck "counting resumes after the reset" \
+	'assert d["counters"]["requests.renew"] == 1, d["counters"]' "$OUT"
+
+# --- config ---
+run CTL config
+printf '%s\n' "$OUT" >"$T_TMP/running.conf"
+check "config: the running configuration names the pool" \
+	grep -q "^range = 198.51.100.0/29$" "$T_TMP/running.conf"
+"$BUILD/rpcdstmd" -n -f "$T_TMP/running.conf" >"$T_TMP/reparsed.conf" 2>&1
+expect_eq "config: parses with rpcdstmd -n -f and prints the same" "" \
+	"$(diff "$T_TMP/running.conf" "$T_TMP/reparsed.conf")"
+"$BUILD/rpcdstmd" -n -f "$CONF" >"$T_TMP/file.conf" 2>&1
+expect_eq "config: the same as -n of the file it was loaded from" "" \
+	"$(diff "$T_TMP/file.conf" "$T_TMP/running.conf")"
+run CTL -j config
+jcheck "config: JSON" '
+assert d["config"] == open(sys.argv[3]).read(), d' "$OUT" "$T_TMP/running.conf"
+
+# --- --version ---
+for p in dstmctl rpcdstmd dstmgwd rpcd; do
+	run "$BUILD/$p" --version
+	if [ "$RC" -eq 0 ] && grep -Eq "^$p \(dstm\) [0-9]+\.[0-9]+" <<<"$OUT" &&
+	    grep -Eq "^protocols: client 1-2, control 1, gateway 1, rpcd 1, notify 1$" <<<"$OUT"; then
+		ok "$p --version: name, version, protocol versions"
+	else
+		not_ok "$p --version: name, version, protocol versions" "exit $RC: $OUT $ERR"
+	fi
+done
+run "$BUILD/dstmctl" -V
+expect_eq "dstmctl -V" "0 dstmctl" "$RC $(head -n 1 <<<"$OUT" | cut -d' ' -f1)"
+
 # --- the server goes away ---
 kill -TERM "$SPID"
 wait "$SPID"
 expect_eq "SIGTERM: clean exit" 0 "$?"
 expect_exit "leases with the server stopped: exit 3, hint" 3 \
 	"is rpcdstmd running" CTL leases
+run "$BUILD/dstmctl" -j -s "$SOCK" stats
+jcheck "stats with the server stopped: exit 3, a JSON error" '
+assert sys.argv[3] == "3" and d["error"]["exit_code"] == 3, d' "$OUT" "$RC"
+check "the counters were saved at exit" grep -q "^requests.renew 1$" \
+	"$T_TMP/state/counters"
+since=$(sed -n 's/^since //p' "$T_TMP/state/counters")
+# lines that are not "name digits" are ignored, not half-read
+printf 'requests.alloc -5\nrequests.alloc 7x\n' >>"$T_TMP/state/counters"
+# the server's counters count on after a restart
+bg_in "$NS" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
+SPID=$BG_PID
+wait_for 10 port_open "$NS" $PORT
+run CTL -j stats
+jcheck "after a restart: the lifetime counters continue, since kept" '
+c = d["counters"]
+assert c["requests.renew"] == 1 and c["requests.alloc"] == 0, c
+assert c["stats.since"] == int(sys.argv[3]), (c["stats.since"], sys.argv[3])
+assert c["control.requests"] >= 1 and d["uptime"] < 30, d' "$OUT" "$since"
+check "the restart logs what it restored" grep -q "counters: .* restored from" "$LOG"
+check "... and the lines it ignored" grep -q "counters: line .* ignored" "$LOG"
+kill_pid "$SPID"
 check "no sanitizer reports in the server log" bash -c "! grep -q 'Sanitizer' '$LOG'"
 
 # --- a fake control server with hostile strings: dstmctl escapes them ---
@@ -418,6 +620,10 @@ def results(proc):
         for n, v in c:
             body += xstr(n) + struct.pack(">Q", v)
         return body
+    if proc == 1:	# LEASES of a daemon without LEASE_QUERY (7)
+        e = (bytes([192, 0, 2, 7]) + bytes(16) + struct.pack(">I", 1) +
+             struct.pack(">qq", 0, 0) + bytes(8 * 4) + struct.pack(">q", 0))
+        return struct.pack(">IqI", 0, 5, 1) + e
     if proc == 4:	# REVOKE: refused with a hostile message
         return struct.pack(">I", 7) + xstr(HOSTILE)
     if proc == 5:	# RELOAD: ok with a hostile message
@@ -504,5 +710,19 @@ bytes_check "refusal on stderr: the server's detail escaped" "$T_TMP/f.err" \
 	"$NO_CONTROLS"'
 assert b.count(b"\n") == 1
 assert b.startswith(b"dstmctl: revoke: no such lease (a\\x1b]0;pwned"), b'
+run "$BUILD/dstmctl" -j -s "$FAKE" leases
+jcheck "an older daemon without LEASE_QUERY: leases falls back to LEASES" '
+assert d["status"] == "ok" and [x["address"] for x in d["leases"]] == \
+    ["192.0.2.7"], d' "$OUT"
+expect_exit "... but a filter needs LEASE_QUERY: exit 3, says why" 3 \
+	"Procedure unavailable.*older than dstmctl" \
+	"$BUILD/dstmctl" -s "$FAKE" leases 192.0.2.7
 kill_pid "$FPID"
+
+if [ ${#SCHEMA_BAD[@]} -eq 0 ] && [ "$SCHEMA_N" -ge 40 ]; then
+	ok "all $SCHEMA_N -j outputs have their documented keys, snake_case"
+else
+	not_ok "all $SCHEMA_N -j outputs have their documented keys, snake_case" \
+	    "$(printf '%s | ' "${SCHEMA_BAD[@]}")"
+fi
 finish

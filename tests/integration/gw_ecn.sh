@@ -78,18 +78,18 @@ wait $RPID
 expect_eq "outer ECT(0) over a not-ECT inner packet: forwarded unchanged" \
 	"equal" "$($PKT cmp "$($PKT forwarded "$sent")" "$(cat "$T_TMP/got")")"
 
-before=$(counter gateway.drop.ce-not-ect)
-punts=$(counter gateway.bpf.punt-ecn)
+before=$(counter gateway.drop.ce_not_ect)
+punts=$(counter gateway.bpf.punt_ecn)
 recv_v4 9204 2
 send_up 9204 ce-on-notect tos=0x00 tc=0x03 >/dev/null
 wait $RPID
 expect_eq "outer CE over a not-ECT inner packet is not forwarded" \
 	"timeout" "$(cat "$T_TMP/got")"
-expect_eq "... and counted as gateway.drop.ce-not-ect" \
-	"$((before + 1))" "$(counter gateway.drop.ce-not-ect)"
+expect_eq "... and counted as gateway.drop.ce_not_ect" \
+	"$((before + 1))" "$(counter gateway.drop.ce_not_ect)"
 if [ "$BACKEND" = bpf ]; then
 	expect_eq "bpf: the kernel path punted it to the tun path (punt-ecn)" \
-		"$((punts + 1))" "$(counter gateway.bpf.punt-ecn)"
+		"$((punts + 1))" "$(counter gateway.bpf.punt_ecn)"
 fi
 
 # --- ICMP frag-needed from icmp-source ---

@@ -61,7 +61,7 @@ expect_eq "valid 4in6 is decapsulated and forwarded exactly (TTL-1)" \
 # decapsulates the whole; the IPv4 host gets it (in IPv4 fragments, DF
 # being clear) exactly as sent, TTL-1
 reasm() { ip netns exec "$NS_GW" awk '$1 == "Ip6ReasmOKs" { print $2 }' /proc/net/snmp6; }
-punts=$(counter gateway.bpf.punt-ext-header)
+punts=$(counter gateway.bpf.punt_ext_header)
 reasm_before=$(reasm)
 listen "$NS_V4" "$T_TMP/got" recv4 9011 3
 sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.10 9011 big size=4000 df=0)
@@ -72,20 +72,20 @@ expect_eq "the gateway's kernel reassembled it (Ip6ReasmOKs + 1)" \
 	"$((reasm_before + 1))" "$(reasm)"
 if [ "$BACKEND" = bpf ]; then
 	check "bpf: the kernel path let the fragments through (punt-ext-header)" \
-		test "$(counter gateway.bpf.punt-ext-header)" -gt "$punts"
+		test "$(counter gateway.bpf.punt_ext_header)" -gt "$punts"
 fi
 
 # 2. spoofed inner source: c1 claims c2's address
-before=$(counter gateway.drop.spoofed-source)
+before=$(counter gateway.drop.spoofed_source)
 recv_v4 9002
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9002 spoof >/dev/null
 wait $RPID
 expect_eq "spoofed inner source is not forwarded" "timeout" "$(cat "$T_TMP/got")"
-expect_eq "spoofed inner source is counted" "$((before + 1))" "$(counter gateway.drop.spoofed-source)"
+expect_eq "spoofed inner source is counted" "$((before + 1))" "$(counter gateway.drop.spoofed_source)"
 
 # 3. unknown outer source: an IPv6 address without a lease
 ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
-before=$(counter gateway.drop.unknown-client)
+before=$(counter gateway.drop.unknown_client)
 recv_v4 9003
 ip netns exec "$NS_C1" python3 -c "
 import socket, sys
@@ -97,20 +97,20 @@ s.bind(('2001:db8:1::99', 0))
 s.sendto(p, ('2001:db8:1::1', 0))"
 wait $RPID
 expect_eq "unknown outer source is not forwarded" "timeout" "$(cat "$T_TMP/got")"
-expect_eq "unknown outer source is counted" "$((before + 1))" "$(counter gateway.drop.unknown-client)"
+expect_eq "unknown outer source is counted" "$((before + 1))" "$(counter gateway.drop.unknown_client)"
 ip -n "$NS_C1" -6 addr del 2001:db8:1::99/64 dev eth0
 
 # 3b. inner destinations a client may never reach: loopback, multicast,
 # limited broadcast, the tunnel's own IPv4 end; dropped and counted (the
 # kernel would otherwise take them as the gateway's own or route them)
-before=$(counter gateway.drop.bad-destination)
+before=$(counter gateway.drop.bad_destination)
 dbefore=$(counter gateway.decap.packets)
 for dst in 127.0.0.1 224.0.0.1 255.255.255.255 192.0.0.1; do
 	ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" $dst 9010 martian >/dev/null
 done
-wait_for 2 bash -c "[ \"\$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"gateway.drop.bad-destination\" { print \$2 }')\" = $((before + 4)) ]"
+wait_for 2 bash -c "[ \"\$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"gateway.drop.bad_destination\" { print \$2 }')\" = $((before + 4)) ]"
 expect_eq "inner loopback, multicast, broadcast and 192.0.0.1 dropped as bad-destination" \
-	"$((before + 4))" "$(counter gateway.drop.bad-destination)"
+	"$((before + 4))" "$(counter gateway.drop.bad_destination)"
 expect_eq "... none of them decapsulated" "$dbefore" "$(counter gateway.decap.packets)"
 expect_eq "no ICMP redirects from the gateway (all and dti0)" "0 0" \
 	"$(ip netns exec "$NS_GW" cat /proc/sys/net/ipv4/conf/all/send_redirects) $(ip netns exec "$NS_GW" cat /proc/sys/net/ipv4/conf/dti0/send_redirects)"
@@ -121,14 +121,14 @@ expect_eq "no ICMP redirects from the gateway (all and dti0)" "0 0" \
 # the packet is dropped as bad-destination (bpf: the FIB says "not
 # forwarded", the program punts, the slow path drops)
 listen "$NS_GW" "$T_TMP/gwl" recv4udp 9020 2
-before=$(counter gateway.drop.bad-destination)
+before=$(counter gateway.drop.bad_destination)
 dbefore=$(counter gateway.decap.packets)
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.1 9020 to-the-gateway >/dev/null
 wait $RPID
 expect_eq "a listener on the gateway's 203.0.113.1 hears nothing from a client" \
 	"timeout" "$(cat "$T_TMP/gwl")"
 expect_eq "inner destination 203.0.113.1 (the gateway's uplink) dropped as bad-destination" \
-	"$((before + 1))" "$(counter gateway.drop.bad-destination)"
+	"$((before + 1))" "$(counter gateway.drop.bad_destination)"
 expect_eq "... and not decapsulated" "$dbefore" "$(counter gateway.decap.packets)"
 listen "$NS_GW" "$T_TMP/gwl" recv4udp 9020 3
 ip netns exec "$NS_V4" $PKT send4 203.0.113.1 9020 from-v4
@@ -142,9 +142,9 @@ send_new() {
 	[ "$(counter "$1")" -gt "$2" ]
 }
 ip -n "$NS_GW" addr add 203.0.113.99/32 dev lo
-before=$(counter gateway.drop.bad-destination)
+before=$(counter gateway.drop.bad_destination)
 check "an address added on lo at run time (203.0.113.99) is refused" \
-	wait_for 3 send_new gateway.drop.bad-destination "$before"
+	wait_for 3 send_new gateway.drop.bad_destination "$before"
 listen "$NS_GW" "$T_TMP/gwl" recv4udp 9021 1
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" 203.0.113.99 9021 new >/dev/null
 wait $RPID
@@ -173,7 +173,7 @@ expect_eq "return traffic reaches client 2 from the TEP, exact" \
 # gateway (bpf: punted to the slow path, which does it), client 2 gets
 # it from the TEP, one router hop; counted as gateway.hairpin
 hp=$(counter gateway.hairpin)
-punts=$(counter gateway.bpf.punt-hairpin)
+punts=$(counter gateway.bpf.punt_hairpin)
 listen "$NS_C2" "$T_TMP/got2" recv4in6 9030 3
 sent=$(ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9030 c1-to-c2)
 wait $RPID
@@ -182,14 +182,14 @@ expect_eq "hairpin yes: client 1's datagram to $L2 reaches client 2 from the TEP
 expect_eq "hairpin yes: counted (gateway.hairpin)" "$((hp + 1))" "$(counter gateway.hairpin)"
 if [ "$BACKEND" = bpf ]; then
 	expect_eq "bpf: the kernel path punted it (punt-hairpin)" \
-		"$((punts + 1))" "$(counter gateway.bpf.punt-hairpin)"
+		"$((punts + 1))" "$(counter gateway.bpf.punt_hairpin)"
 fi
 # hairpin = no, by reload: in force at once, dropped and counted
 printf 'hairpin = no\n' >>"$CONF"
 expect_eq "reload says hairpin = no is in force" 1 \
 	"$(CTL reload | grep -c 'hairpin = no in force')"
 before=$(counter gateway.drop.hairpin)
-punts=$(counter gateway.bpf.punt-hairpin)
+punts=$(counter gateway.bpf.punt_hairpin)
 listen "$NS_C2" "$T_TMP/got2" recv4in6 9031 2
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9031 c1-to-c2-no >/dev/null
 wait $RPID
@@ -199,7 +199,7 @@ expect_eq "hairpin no: dropped and counted (gateway.drop.hairpin)" \
 expect_eq "hairpin no: gateway.hairpin unchanged" "$((hp + 1))" "$(counter gateway.hairpin)"
 if [ "$BACKEND" = bpf ]; then
 	expect_eq "bpf: dropped in the kernel, not punted" \
-		"$punts" "$(counter gateway.bpf.punt-hairpin)"
+		"$punts" "$(counter gateway.bpf.punt_hairpin)"
 	# what the kernel path punts for another reason (TTL 1) meets the
 	# slow path's refusal
 	ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L1" "$L2" 9031 ttl1 1 >/dev/null
@@ -220,13 +220,13 @@ expect_eq "reload back: hairpin = yes in force" 1 \
 # unreachable is sent back, from the gateway's own address on the IPv4
 # side (icmp-source auto: the source of its route back to the sender),
 # not from tep4 192.0.0.1, which RFC 6890 has not globally reachable
-before=$(counter gateway.drop.no-binding)
+before=$(counter gateway.drop.no_binding)
 listen "$NS_V4" "$T_TMP/icmp" recv4icmp 3
 ip netns exec "$NS_V4" $PKT send4raw 203.0.113.10 198.51.100.200 9600 nobody >/dev/null
 wait $RPID
-wait_for 3 test "$(counter gateway.drop.no-binding)" -gt "$before"
+wait_for 3 test "$(counter gateway.drop.no_binding)" -gt "$before"
 check "traffic to an unbound pool address is dropped and counted" \
-	test "$(counter gateway.drop.no-binding)" -gt "$before"
+	test "$(counter gateway.drop.no_binding)" -gt "$before"
 check "ICMP host unreachable sent for it" test "$(counter gateway.icmp.sent)" -ge 1
 expect_eq "host unreachable reaches the IPv4 host from 203.0.113.1 (icmp-source auto)" \
 	"203.0.113.1 3 1 0 203.0.113.10 198.51.100.200" "$(cat "$T_TMP/icmp")"
@@ -269,10 +269,10 @@ check "reload: the old range is still routed" \
 
 if [ "$BACKEND" = bpf ]; then
 	# the fast path carried the valid packets, in both directions
-	check "bpf: the kernel decapsulated (gateway.bpf.fwd-up > 0)" \
-		test "$(counter gateway.bpf.fwd-up)" -gt 0
-	check "bpf: the kernel encapsulated (gateway.bpf.fwd-down > 0)" \
-		test "$(counter gateway.bpf.fwd-down)" -gt 0
+	check "bpf: the kernel decapsulated (gateway.bpf.fwd_up > 0)" \
+		test "$(counter gateway.bpf.fwd_up)" -gt 0
+	check "bpf: the kernel encapsulated (gateway.bpf.fwd_down > 0)" \
+		test "$(counter gateway.bpf.fwd_down)" -gt 0
 fi
 # restart after a crash: bindings come back from the journal, and the
 # bpf backend takes over the tc programs the dead server left attached

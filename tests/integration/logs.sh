@@ -136,7 +136,7 @@ expect_eq "the pool filled up" pool-exhausted "$st"
 expect_eq "one warning when the pool fills, with its size" 1 \
 	"$(n_lines '^<4>rpcdstmd: pool 198\.51\.100\.0/29 \(6 addresses: 6 bound, 0 static, 0 held\) is full')"
 base=$(n_lines 'refused \(pool-exhausted\)')
-refused0=$(counter replies.pool-exhausted)
+refused0=$(counter replies.pool_exhausted)
 ip netns exec "$NS_C1" bash -c 'for i in $(seq 50); do
 	"$0" -s 2001:db8:1::1 -p '"$PORT"' -b 2001:db8:1::20 alloc
 done' "$BUILD/tests/dstm_call" >"$T_TMP/exhausted"
@@ -152,7 +152,7 @@ else
 	    "$named named, $all in all"
 fi
 expect_eq "the counter has every refusal" "$((refused0 + 50))" \
-	"$(counter replies.pool-exhausted)"
+	"$(counter replies.pool_exhausted)"
 
 # --- the gateway: a forged 4in6 packet makes a drop summary ---
 ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
@@ -167,7 +167,7 @@ s.bind(('2001:db8:1::99', 0))
 for i in range($1):
     s.sendto(p, ('2001:db8:1::1', 0))"
 }
-drops0=$(counter gateway.drop.unknown-client)
+drops0=$(counter gateway.drop.unknown_client)
 forge 1
 if [ "$BACKEND" = bpf ]; then
 	want='^<4>rpcdstmd: gateway: dropped 1 packet from clients \(unknown-client\) in [0-9]+s: 1 by the kernel fast path \(no addresses\)$'
@@ -184,9 +184,9 @@ else
 	    "$(grep dropped "$LOG" | head -n 1)"
 fi
 forge 200
-wait_for 5 eval '[ "$(counter gateway.drop.unknown-client)" -ge $((drops0 + 201)) ]'
+wait_for 5 eval '[ "$(counter gateway.drop.unknown_client)" -ge $((drops0 + 201)) ]'
 check "200 more forged packets are dropped and counted" \
-	test "$(counter gateway.drop.unknown-client)" -ge $((drops0 + 201))
+	test "$(counter gateway.drop.unknown_client)" -ge $((drops0 + 201))
 # the absence of a second line is a matter of time: two ticks of the
 # data plane's once-a-second summary
 sleep 2.5

@@ -228,8 +228,8 @@ victim_intact "after the local user's release"
 FORGE flood $VICTIM $SRV6 $PORT 200 4 >"$T_TMP/flood.out" &
 FPID=$!
 T_PIDS+=("$FPID")
-rl0=$(counter replies.rate-limited)
-wait_for 3 bash -c "[ \$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"replies.rate-limited\" { print \$2 }') -gt $rl0 ]"
+rl0=$(counter replies.rate_limited)
+wait_for 3 bash -c "[ \$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"replies.rate_limited\" { print \$2 }') -gt $rl0 ]"
 served=0 refused=0
 for i in 1 2 3 4 5; do
 	if cli renew >/dev/null 2>&1 && bound; then
@@ -243,7 +243,7 @@ for i in 1 2 3 4 5; do
 		refused=$((refused + 1))
 done
 wait "$FPID"
-echo "# forger: $(cat "$T_TMP/flood.out"); the server rate-limited $(( $(counter replies.rate-limited) - rl0 )) requests"
+echo "# forger: $(cat "$T_TMP/flood.out"); the server rate-limited $(( $(counter replies.rate_limited) - rl0 )) requests"
 echo "# the victim's own RENEW (rpcd) and INFO during the flood: $served served, $refused refused"
 expect_eq "a forger at 200/s does not get the victim's own requests refused" \
 	"10 0" "$served $refused"

@@ -50,8 +50,8 @@ for m in idle half trickle; do
 	expect_eq "$m connections: all 20 closed by the server within 6 s" \
 		"open 0 closed 20" "$(tail -n 1 <<<"$out")"
 done
-got=$(counter connections.closed-idle)
-expect_eq "connections.closed-idle counts them" 60 "$got"
+got=$(counter connections.closed_idle)
+expect_eq "connections.closed_idle counts them" 60 "$got"
 read -r st _ <<<"$(alloc 2001:db8:c:2::1)"
 expect_eq "an ALLOC afterwards, on a new connection" ok "$st"
 kill_pid "$SPID"
@@ -61,9 +61,9 @@ start -t 0 -c 20
 CONNS -b 2001:db8:c:3::1 -n 30 -w 6 >"$T_TMP/cap.out" &
 CAP_PID=$!
 wait_for 10 grep -q connected "$T_TMP/cap.out"
-wait_for 5 bash -c "[ \"\$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"connections.refused-per-prefix\" { print \$2 }')\" = 10 ]"
+wait_for 5 bash -c "[ \"\$('$BUILD/dstmctl' -s '$T_TMP/ctl.sock' stats | awk '\$1 == \"connections.refused_per_prefix\" { print \$2 }')\" = 10 ]"
 expect_eq "30 connections from one /64: 10 refused" 10 \
-	"$(counter connections.refused-per-prefix)"
+	"$(counter connections.refused_per_prefix)"
 expect_eq "... 20 held (with the one asking)" 21 "$(counter connections.open)"
 read -r st _ <<<"$(alloc 2001:db8:c:4::1)"
 expect_eq "another /64 still connects and leases (tcp6)" ok "$st"

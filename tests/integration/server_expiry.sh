@@ -4,7 +4,7 @@
 # before its time), is kept from other clients while free addresses
 # remain, can be renewed late by its owner, and is free for anyone when
 # the hold ends; a renewed lease outlives its first expiry.  Counters
-# leases.expired and leases.hold-ended follow.  Takes about 20 s.
+# leases.expired and leases.hold_ended follow.  Takes about 20 s.
 . "$(dirname "$0")/lib.sh"
 
 make_ns NS expiry || { not_ok "create namespace"; finish; exit 1; }
@@ -143,7 +143,7 @@ else
 	not_ok "after the hold the address is free" "state $(lease "$a" state)"
 fi
 check "not before the hold time ($HOLD s)" elapsed_ge "$t_held" $((HOLD - 1))
-expect_eq "leases.hold-ended" 1 "$(counter leases.hold-ended)"
+expect_eq "leases.hold_ended" 1 "$(counter leases.hold_ended)"
 # d (renewed half a lease in) may expire into held meanwhile on a loaded
 # machine, even between two queries: the pool counts exactly the held
 # leases it lists, read until two reads agree

@@ -4,7 +4,7 @@
 # gets at least 5 answers and the rest "rate-limited", no more answers than
 # the bucket allows for the burst's duration; another source in the same
 # second is served; the source is served again once tokens come back; the
-# replies.rate-limited counter matches what the clients saw.
+# replies.rate_limited counter matches what the clients saw.
 . "$(dirname "$0")/lib.sh"
 
 make_ns NS rl || { not_ok "create namespace"; finish; exit 1; }
@@ -78,8 +78,8 @@ else
 	    "$ok_a > $max"
 fi
 expect_eq "another source in the same window is served" 5 "$ok_b"
-expect_eq "replies.rate-limited matches the replies seen" "$rl_a" \
-	"$(counter replies.rate-limited)"
+expect_eq "replies.rate_limited matches the replies seen" "$rl_a" \
+	"$(counter replies.rate_limited)"
 expect_eq "requests.info counts every call" "$((BURST + 5))" \
 	"$(counter requests.info)"
 expect_eq "replies.ok counts the served ones" "$((ok_a + ok_b))" \

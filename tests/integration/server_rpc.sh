@@ -131,6 +131,16 @@ kill -HUP "$SPID"
 wait_for 5 grep -q "reload refused" "$LOG"
 check "a bad config is refused on reload" grep -q "reload refused" "$LOG"
 expect_eq "the old config stays in force" "status ok" "$(CALL -b $A renew "$ADDR_A" | cut -d' ' -f1-2)"
+# a pid file moved by a reload waits for the restart, and the reload
+# says so (rpcdstmd.conf(5), RELOAD; daemonized, the old one is the one
+# removed at exit)
+sed -i '$d' "$CONF"
+sed -i "s|^pid-file = .*|pid-file = $T_TMP/moved.pid|" "$CONF"
+n=$(grep -c "configuration reloaded" "$LOG")
+kill -HUP "$SPID"
+wait_for 5 eval '[ "$(grep -c "configuration reloaded" "$LOG")" -gt '"$n"' ]'
+check "the reload says pid-file takes effect at restart" \
+	grep -q "pid-file, rpcbind, journal-sync .*take effect at restart" "$LOG"
 
 # --- stop ---
 kill -TERM "$SPID"

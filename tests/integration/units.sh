@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# units.sh - the systemd units (etc/*.service): `systemd-analyze security`
+# units.sh - the systemd units (etc/*.service, etc/*.timer): `systemd-analyze security`
 # rates each 3.0 or better (offline, on the files), each is Type=notify,
 # runs as dstm with the start-up capabilities only, and `make install`
 # puts them in SYSTEMDUNITDIR with the install paths, with the sysusers
@@ -40,4 +40,15 @@ for u in $UNITS; do
 done
 check "installed the sysusers file for dstm" \
 	grep -q '^u dstm ' "$D/usr/lib/sysusers.d/dstm.conf"
+# the metrics writer (README "Metrics"): unprivileged, installed with
+# its timer and the install path of dstmctl
+f=$TOP/etc/dstm-metrics.service
+check "dstm-metrics.service: systemd-analyze security <= 2.0" \
+	systemd-analyze security --offline=yes --threshold=20 "$f"
+check "dstm-metrics.service: User=dstm, no capability" bash -c \
+	"grep -qx 'User=dstm' '$f' && grep -qx 'CapabilityBoundingSet=' '$f'"
+check "installed dstm-metrics.service runs /opt/dstm/sbin/dstmctl stats -o prometheus" \
+	grep -q "/opt/dstm/sbin/dstmctl stats -o prometheus" \
+	"$D/lib/systemd/system/dstm-metrics.service"
+check "installed dstm-metrics.timer" test -s "$D/lib/systemd/system/dstm-metrics.timer"
 finish

@@ -27,13 +27,14 @@ static const struct {
 	{ DSTM_INTERNAL, "internal-error" },
 	{ DSTM_BAD_CONFIG, "bad-config" },
 	{ DSTM_COOKIE, "cookie" },
+	{ DSTM_UNREACHABLE, "server-unreachable" },
 };
 
 #define NNAMES	(int)(sizeof(names) / sizeof(names[0]))
 
 START_TEST(every_code_named)
 {
-	ck_assert_int_eq(NNAMES, DSTM_COOKIE + 1);
+	ck_assert_int_eq(NNAMES, DSTM_UNREACHABLE + 1);
 	for (int i = 0; i < NNAMES; i++) {
 		ck_assert_str_eq(dstm_status_name(names[i].code),
 		    names[i].name);
@@ -45,7 +46,7 @@ END_TEST
 
 START_TEST(messages)
 {
-	for (int i = 0; i <= DSTM_COOKIE; i++) {
+	for (int i = 0; i <= DSTM_UNREACHABLE; i++) {
 		const char *m = dstm_status_msg(i);
 		size_t n;
 
@@ -66,10 +67,10 @@ END_TEST
 START_TEST(out_of_range)
 {
 	ck_assert_str_eq(dstm_status_name(-1), "unknown");
-	ck_assert_str_eq(dstm_status_name(DSTM_COOKIE + 1), "unknown");
+	ck_assert_str_eq(dstm_status_name(DSTM_UNREACHABLE + 1), "unknown");
 	ck_assert_str_eq(dstm_status_name(1 << 30), "unknown");
 	ck_assert_ptr_nonnull(dstm_status_msg(-5));
-	ck_assert_ptr_nonnull(dstm_status_msg(DSTM_COOKIE + 1));
+	ck_assert_ptr_nonnull(dstm_status_msg(DSTM_UNREACHABLE + 1));
 	ck_assert_int_eq(dstm_status_from_name("unknown"), -1);
 	ck_assert_int_eq(dstm_status_from_name(""), -1);
 	ck_assert_int_eq(dstm_status_from_name(NULL), -1);

@@ -212,6 +212,68 @@ START_TEST(version2_args)
 }
 END_TEST
 
+
+/* The control procedures 7-9: the query's fixed layout, a page's cursor,
+ * and a config text over DSTM_MAX_CONFIG refused by the decoder. */
+START_TEST(control_query_and_config)
+{
+	dstm_lease_query q, q2;
+	dstm_lease_page p, p2;
+	dstm_lease_entry e[2];
+	dstm_config_reply c, c2;
+	u_int n;
+
+	memset(&q, 0, sizeof(q));
+	q.client[0] = 0x20;
+	q.client_plen = 48;
+	memcpy(q.addr, "\xc6\x33\x64\x00", 4);
+	q.addr_plen = 28;
+	q.states = DSTM_LQ_STATE_BOUND | DSTM_LQ_STATE_HELD;
+	memcpy(q.from, "\xc6\x33\x64\x09", 4);
+	q.limit = 2;
+	n = encode((xdrproc_t)xdr_dstm_lease_query, &q);
+	ck_assert_uint_eq(n, 16 + 4 + 4 + 4 + 4 + 4 + 4);
+	ck_assert(decode((xdrproc_t)xdr_dstm_lease_query, &q2, n));
+	ck_assert_mem_eq(&q, &q2, sizeof(q));
+	ck_assert(!decode((xdrproc_t)xdr_dstm_lease_query, &q2, n - 1));
+
+	memset(&p, 0, sizeof(p));
+	memset(e, 0, sizeof(e));
+	p.now = 1795443969;
+	p.entries.entries_len = 2;
+	p.entries.entries_val = e;
+	e[0].state = DSTM_LS_BOUND;
+	e[1].state = DSTM_LS_STATIC;
+	p.more = TRUE;
+	memcpy(p.next, "\xc6\x33\x64\x0a", 4);
+	n = encode((xdrproc_t)xdr_dstm_lease_page, &p);
+	ck_assert_uint_eq(n, 4 + 8 + 4 + 2 * 80 + 4 + 4);
+	memset(&p2, 0, sizeof(p2));
+	ck_assert(decode((xdrproc_t)xdr_dstm_lease_page, &p2, n));
+	ck_assert_uint_eq(p2.entries.entries_len, 2);
+	ck_assert_int_eq(p2.entries.entries_val[1].state, DSTM_LS_STATIC);
+	ck_assert(p2.more && memcmp(p2.next, p.next, 4) == 0);
+	xdr_free((xdrproc_t)xdr_dstm_lease_page, (char *)&p2);
+
+	memset(&c, 0, sizeof(c));
+	c.text = "[server]\nport = 7545\n";
+	n = encode((xdrproc_t)xdr_dstm_config_reply, &c);
+	memset(&c2, 0, sizeof(c2));
+	ck_assert(decode((xdrproc_t)xdr_dstm_config_reply, &c2, n));
+	ck_assert_str_eq(c2.text, c.text);
+	xdr_free((xdrproc_t)xdr_dstm_config_reply, (char *)&c2);
+	/* a length over the bound: refused before any allocation */
+	memset(buf, 0, 8);
+	buf[4] = (char)((DSTM_MAX_CONFIG + 1) >> 24);
+	buf[5] = (char)((DSTM_MAX_CONFIG + 1) >> 16);
+	buf[6] = (char)((DSTM_MAX_CONFIG + 1) >> 8);
+	buf[7] = (char)((DSTM_MAX_CONFIG + 1) & 0xff);
+	memset(&c2, 0, sizeof(c2));
+	ck_assert(!decode((xdrproc_t)xdr_dstm_config_reply, &c2, sizeof(buf)));
+	xdr_free((xdrproc_t)xdr_dstm_config_reply, (char *)&c2);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -226,6 +288,7 @@ main(void)
 	tcase_add_test(tc, oversized_list_refused);
 	tcase_add_test(tc, enum_and_args);
 	tcase_add_test(tc, version2_args);
+	tcase_add_test(tc, control_query_and_config);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

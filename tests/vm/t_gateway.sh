@@ -132,13 +132,13 @@ wait $RCV
 expect_eq "hairpin: c1's datagram to $L2 reaches c2 from the TEP, TTL-1" \
 	"2001:db8:1::1 $($PKT forwarded "$sent")" "$(cat "$T_TMP/got2")"
 
-rpf0=$(counter gateway.ip6tnl.rp-filter-drops)
+rpf0=$(counter gateway.ip6tnl.rp_filter_drops)
 recv_v4 9002
 ip netns exec "$NS_C1" $PKT send4in6 2001:db8:1::1 "$L2" 203.0.113.10 9002 spoof >/dev/null
 wait $RCV
 expect_eq "spoofed inner source (c1 claims $L2) is not forwarded" timeout "$(cat "$T_TMP/got")"
 check "it is counted as a reverse-path drop" \
-	test "$(counter gateway.ip6tnl.rp-filter-drops)" -gt "$rpf0"
+	test "$(counter gateway.ip6tnl.rp_filter_drops)" -gt "$rpf0"
 
 ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
 recv_v4 9003
