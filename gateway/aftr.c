@@ -270,11 +270,11 @@ enum aftr_drop { AD_NOT_ALLOWED, AD_INNER_MALFORMED, AD_BAD_DESTINATION,
 	AD_CE_NOT_ECT, AD_WRONG_ADDRESS, AD_MAX };
 
 static const char *const aftr_drop_names[AD_MAX] = {
-	[AD_NOT_ALLOWED] = "not-allowed",
-	[AD_INNER_MALFORMED] = "inner-malformed",
-	[AD_BAD_DESTINATION] = "bad-destination",
-	[AD_CE_NOT_ECT] = "ce-not-ect",
-	[AD_WRONG_ADDRESS] = "not-for-us",
+	[AD_NOT_ALLOWED] = "not_allowed",
+	[AD_INNER_MALFORMED] = "inner_malformed",
+	[AD_BAD_DESTINATION] = "bad_destination",
+	[AD_CE_NOT_ECT] = "ce_not_ect",
+	[AD_WRONG_ADDRESS] = "not_for_us",
 };
 
 struct gw_aftr {
@@ -537,16 +537,16 @@ aftr_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	pthread_mutex_unlock(&a->lock);
 	fn(arg, "aftr.b4s", st.b4s);
 	fn(arg, "aftr.sessions", st.sessions);
-	fn(arg, "aftr.port-blocks", st.blocks);
+	fn(arg, "aftr.port_blocks", st.blocks);
 	fn(arg, "aftr.sessions.created", st.sessions_created);
 	fn(arg, "aftr.sessions.expired", st.sessions_expired);
-	fn(arg, "aftr.port-blocks.allocated", st.blocks_allocated);
-	fn(arg, "aftr.port-blocks.released", st.blocks_released);
+	fn(arg, "aftr.port_blocks.allocated", st.blocks_allocated);
+	fn(arg, "aftr.port_blocks.released", st.blocks_released);
 	fn(arg, "aftr.decap.packets", dp);
 	fn(arg, "aftr.decap.bytes", db);
 	fn(arg, "aftr.encap.packets", ep);
 	fn(arg, "aftr.encap.bytes", eb);
-	fn(arg, "aftr.icmp-errors", st.icmp_errors);
+	fn(arg, "aftr.icmp_errors", st.icmp_errors);
 	for (int d = 0; d < AD_MAX; d++) {
 		snprintf(name, sizeof(name), "aftr.drop.%s",
 		    aftr_drop_names[d]);

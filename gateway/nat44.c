@@ -102,17 +102,17 @@ static const char *const drop_names[NAT44_DROP_MAX] = {
 	[NAT44_DROP_MALFORMED] = "malformed",
 	[NAT44_DROP_PROTOCOL] = "protocol",
 	[NAT44_DROP_FRAGMENT] = "fragment",
-	[NAT44_DROP_PORT_EXHAUSTED] = "port-exhausted",
-	[NAT44_DROP_SESSION_LIMIT] = "session-limit",
-	[NAT44_DROP_TABLE_FULL] = "table-full",
-	[NAT44_DROP_NO_SESSION] = "no-session",
-	[NAT44_DROP_WRONG_INTERFACE] = "wrong-interface",
+	[NAT44_DROP_PORT_EXHAUSTED] = "port_exhausted",
+	[NAT44_DROP_SESSION_LIMIT] = "session_limit",
+	[NAT44_DROP_TABLE_FULL] = "table_full",
+	[NAT44_DROP_NO_SESSION] = "no_session",
+	[NAT44_DROP_WRONG_INTERFACE] = "wrong_interface",
 };
 
 static const char *const tclass_names[NAT44_NT] = {
 	[NAT44_T_UDP] = "udp",
-	[NAT44_T_TCP_EST] = "tcp-established",
-	[NAT44_T_TCP_TRANS] = "tcp-transitory",
+	[NAT44_T_TCP_EST] = "tcp_established",
+	[NAT44_T_TCP_TRANS] = "tcp_transitory",
 	[NAT44_T_ICMP] = "icmp",
 };
 

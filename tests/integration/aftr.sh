@@ -152,10 +152,10 @@ for s in json.load(sys.stdin)['sessions']:
     if s['b4'] == sys.argv[1] and s['protocol'] == 'tcp' and s['inside_port'] == 5600:
         print(s['state'])" $A6
 }
-expect_eq "... the mapping is established (a SYN each way)" tcp-established "$(tcp_state)"
+expect_eq "... the mapping is established (a SYN each way)" tcp_established "$(tcp_state)"
 ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 R >/dev/null
-wait_for 3 test "$(tcp_state)" = tcp-transitory
-expect_eq "... and transitory after the B4's RST" tcp-transitory "$(tcp_state)"
+wait_for 3 test "$(tcp_state)" = tcp_transitory
+expect_eq "... and transitory after the B4's RST" tcp_transitory "$(tcp_state)"
 kill_pid "$LP"
 
 # ---- 3. forged tunnel sources ----
@@ -164,18 +164,18 @@ created=$(counter aftr.sessions.created)
 listen "$NS_V4" "$T_TMP/v4" $B4 v4echo 9102 1 2
 # not in allow
 ip -n "$NS_C1" -6 addr add 2001:db8:1::99/64 dev eth0 nodad
-na=$(counter aftr.drop.not-allowed)
+na=$(counter aftr.drop.not_allowed)
 ip netns exec "$NS_C1" $B4 udp $TEP 2001:db8:1::99 192.0.0.2 6000 $V4 9102 forged >/dev/null
-wait_for 3 test "$(counter aftr.drop.not-allowed)" = $((na + 1))
-expect_eq "a B4 outside allow: dropped, counted as aftr.drop.not-allowed" \
-	$((na + 1)) "$(counter aftr.drop.not-allowed)"
+wait_for 3 test "$(counter aftr.drop.not_allowed)" = $((na + 1))
+expect_eq "a B4 outside allow: dropped, counted as aftr.drop.not_allowed" \
+	$((na + 1)) "$(counter aftr.drop.not_allowed)"
 # B's address, from c1's link, where B never was
 ip -n "$NS_C1" -6 addr add $B6/128 dev eth0 nodad
-wi=$(counter aftr.drop.wrong-interface)
+wi=$(counter aftr.drop.wrong_interface)
 ip netns exec "$NS_C1" $B4 udp $TEP $B6 192.0.0.2 6001 $V4 9102 forged >/dev/null
-wait_for 3 test "$(counter aftr.drop.wrong-interface)" = $((wi + 1))
-expect_eq "B4 B's address forged from another link: dropped (aftr.drop.wrong-interface)" \
-	$((wi + 1)) "$(counter aftr.drop.wrong-interface)"
+wait_for 3 test "$(counter aftr.drop.wrong_interface)" = $((wi + 1))
+expect_eq "B4 B's address forged from another link: dropped (aftr.drop.wrong_interface)" \
+	$((wi + 1)) "$(counter aftr.drop.wrong_interface)"
 ip -n "$NS_C1" -6 addr del $B6/128 dev eth0
 ip -n "$NS_C1" -6 addr del 2001:db8:1::99/64 dev eth0
 wait $RPID
@@ -200,11 +200,16 @@ case $(cat "$T_TMP/r") in "$TEP "*) ok "the answer to the lease goes to c1 in 4i
 *) not_ok "the answer to the lease goes to c1 in 4in6" "$(cat "$T_TMP/r")" ;; esac
 
 # ---- 5. port-block exhaustion: 64 ports per B4, one block ----
-pe=$(counter aftr.drop.port-exhausted)
+pe=$(counter aftr.drop.port_exhausted)
 ip netns exec "$NS_C1" $B4 udp $TEP $C6 192.0.0.2 20000 $V4 9105 flow 65 >/dev/null
-wait_for 3 test "$(counter aftr.drop.port-exhausted)" = $((pe + 1))
+wait_for 3 test "$(counter aftr.drop.port_exhausted)" = $((pe + 1))
 expect_eq "the 65th mapping of a B4 with one 64-port block is refused and counted" \
-	$((pe + 1)) "$(counter aftr.drop.port-exhausted)"
+	$((pe + 1)) "$(counter aftr.drop.port_exhausted)"
+for l in b4s sessions port-blocks; do
+	check "dstmctl -j aftr $l: the documented keys (tests/json_schema.py)" \
+		bash -c "'$BUILD/dstmctl' -s '$T_TMP/ctl.sock' -j aftr $l |
+		python3 '$TOP/tests/json_schema.py'"
+done
 CTL -j aftr b4s >"$T_TMP/b4s.json"
 expect_eq "dstmctl -j aftr b4s: B4 C holds 64 sessions in 1 port block" "64 1" \
 	"$(python3 -c "
@@ -234,14 +239,14 @@ check "the port-block allocation is logged in the fixed format" grep -Eq \
 	"aftr: port-block alloc time=[0-9]+ b4=$C6 public=192\.0\.2\.[12] ports=[0-9]+-[0-9]+$" "$LOG"
 if [ "$BACKEND" = bpf ]; then
 	check "bpf: the kernel path punted the B4s' packets to the NAT" \
-		test "$(counter gateway.bpf.punt-aftr)" -gt 0
+		test "$(counter gateway.bpf.punt_aftr)" -gt 0
 fi
 
 # ---- 6. timeouts: every mapping goes, and every block with it ----
 wait_for 40 test "$(counter aftr.sessions)" = 0
 expect_eq "the mappings expire after the udp and icmp timeouts (20 s)" 0 \
 	"$(counter aftr.sessions)"
-expect_eq "... their port blocks are released" 0 "$(counter aftr.port-blocks)"
+expect_eq "... their port blocks are released" 0 "$(counter aftr.port_blocks)"
 expect_eq "... and the B4s forgotten" 0 "$(counter aftr.b4s)"
 check "each release is logged in the fixed format" test "$(grep -Ec \
 	"aftr: port-block release time=[0-9]+ b4=($A6|$B6|$C6) public=192\.0\.2\.[12] ports=[0-9]+-[0-9]+$" "$LOG")" = 3
@@ -249,6 +254,6 @@ listen "$NS_C1" "$T_TMP/ra" $B4 recv $A6 2
 ip netns exec "$NS_V4" $PKT send4 "${PA%:*}" "${PA#*:}" late
 wait $RPID
 expect_eq "after the timeout, A's old public port leads nowhere" "timeout" "$(cat "$T_TMP/ra")"
-check "... counted as aftr.drop.no-session" test "$(counter aftr.drop.no-session)" -gt 0
+check "... counted as aftr.drop.no_session" test "$(counter aftr.drop.no_session)" -gt 0
 
 finish

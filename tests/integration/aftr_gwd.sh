@@ -73,12 +73,12 @@ expect_eq "the answer comes back to the B4 from the AFTR address" \
 	"$AFTR udp $V4:9200 192.0.0.2:7000 re:via-gwd ok" "$(cat "$T_TMP/rb")"
 
 # to the TEP, not the AFTR address: DSTM's, and this B4 holds no lease
-uc=$(counter gateway.drop.unknown-client)
+uc=$(counter gateway.drop.unknown_client)
 created=$(counter aftr.sessions.created)
 ip netns exec "$NS_C2" $B4 udp $TEP $B6 192.0.0.2 7001 $V4 9200 to-tep >/dev/null
-wait_for 3 test "$(counter gateway.drop.unknown-client)" = $((uc + 1))
+wait_for 3 test "$(counter gateway.drop.unknown_client)" = $((uc + 1))
 expect_eq "4in6 to the TEP is DSTM's: an unknown client, dropped" \
-	$((uc + 1)) "$(counter gateway.drop.unknown-client)"
+	$((uc + 1)) "$(counter gateway.drop.unknown_client)"
 expect_eq "... and no mapping made" "$created" "$(counter aftr.sessions.created)"
 
 expect_eq "dstmctl -j aftr b4s on dstmgwd: the B4 with one session" \
@@ -118,6 +118,9 @@ wait_for 5 port_open "$NS_GW" $GWPORT
 GCTL aftr sessions >"$T_TMP/out" 2>"$T_TMP/err"
 expect_eq "with [aftr] off, dstmctl aftr exits 1" 1 $?
 check "... saying the AFTR is off" grep -q "the AFTR is off" "$T_TMP/err"
+GCTL -j aftr sessions >"$T_TMP/out" 2>/dev/null
+check "... with -j an error object (tests/json_schema.py)" \
+	python3 "$TOP/tests/json_schema.py" --exit 1 <"$T_TMP/out"
 expect_eq "... and no aftr counters in stats" "" "$(counter aftr.sessions)"
 
 finish

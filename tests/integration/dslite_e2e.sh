@@ -115,7 +115,7 @@ want = {(b, p) for b in (\"2001:db8:1::10\", \"2001:db8:2::20\") for p in (\"tcp
 sys.exit(0 if want <= seen else 1)'"
 if [ "$BK" = bpf ]; then
 	check "bpf: the B4s' packets went to the NAT (punt-aftr)" \
-		test "$(counter gateway.bpf.punt-aftr)" -gt 0
+		test "$(counter gateway.bpf.punt_aftr)" -gt 0
 fi
 
 # B4 2 goes away: its mappings and block go after the timeouts, B4 1's

@@ -626,7 +626,7 @@ START_TEST(refused_input)
 	cfg.block_size = 100;
 	ck_assert_int_eq(nat44_new(&cfg, &(struct nat44 *){ NULL }), -EINVAL);
 	ck_assert_str_eq(nat44_drop_name(NAT44_DROP_PORT_EXHAUSTED),
-	    "port-exhausted");
+	    "port_exhausted");
 }
 END_TEST
 
