@@ -297,7 +297,7 @@ mono_now(void)
 }
 
 /* One line per block given or taken back, in a fixed form for the
- * operator's records (RFC 6888 REQ-12, RFC 7422):
+ * operator's records (RFC 6888 section 4):
  *   aftr: port-block alloc time=UNIX b4=IPV6 public=IPV4 ports=A-B */
 static void
 log_block(void *arg, bool alloc, const struct in6_addr *b4, uint32_t pub,

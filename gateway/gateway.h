@@ -74,7 +74,7 @@ const char *gw_special4(uint32_t first, uint32_t last);
 #define GW_AFTR_MAX_ALLOW	64
 #define GW_AFTR_MAX_POOL	64
 #define GW_AFTR_MAX_ADDRS	1024	/* public addresses, all ranges */
-#define GW_AFTR_BLOCK		512	/* ports per block (RFC 7422 size) */
+#define GW_AFTR_BLOCK		512	/* ports per block: 126 B4s an address */
 #define GW_AFTR_BLOCKS_PER_B4	4
 #define GW_AFTR_SESSIONS_PER_B4	2048
 #define GW_AFTR_SESSIONS	65536	/* the whole table */

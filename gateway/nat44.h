@@ -14,10 +14,10 @@
  * on one public address (RFC 6888 REQ-2, paired pooling), each block
  * used for TCP, UDP and ICMP ids alike.  A block is allocated when the
  * B4 needs a port and has none free, released when its last mapping
- * goes: the two moments a CGN operator logs (RFC 6888 REQ-12; the
+ * goes: the two moments a CGN operator logs (RFC 6888 section 4; the
  * log_block callback).
  *
- * Memory is allocated once by nat44_init, sized by the config: no
+ * Memory is allocated once by nat44_new, sized by the config: no
  * allocation per packet.  Per packet: two hash lookups at most, the
  * timeout lists (one per timeout class, each sorted by expiry because
  * every entry of a class has the same timeout: a touched entry moves to
