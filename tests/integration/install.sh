@@ -31,6 +31,8 @@ want=$(sort <<'LIST'
 644 opt/dstm/share/man/man8/dstmgwd.8
 644 opt/dstm/share/man/man8/rpcd.8
 644 opt/dstm/share/man/man8/rpcdstmd.8
+644 usr/lib/systemd/system/dstm-metrics.service
+644 usr/lib/systemd/system/dstm-metrics.timer
 644 usr/lib/systemd/system/dstmgwd.service
 644 usr/lib/systemd/system/rpcd.service
 644 usr/lib/systemd/system/rpcdstmd.service
