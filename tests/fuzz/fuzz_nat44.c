@@ -4,6 +4,7 @@
  * time moving on.
  *
  * FUZZ_SOURCES: gateway/nat44.c common/inet.c common/addr.c common/log.c
+ * FUZZ_SOURCES: common/loglimit.c
  *
  * The first input byte steers: bit 0 the direction (0 from a B4, 1 from
  * the IPv4 side), bits 1-2 the B4, bit 3 its interface, bit 4 repairs
