@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "client/ctl.h"
+#include "client/ctl_aftr.h"
 #include "client/rpcdctl.h"
 #include "client/ctl_print.h"
 #include "common/clock.h"
@@ -787,6 +788,9 @@ static const struct dstmctl_cmd cmds[] = {
 	{ "info", cmd_plain, CMD_NET, "",
 	    "show server parameters and this host's leases",
 	    .proc = DSTMPROC2_INFO, .reply = REPLY_INFO },
+	{ "aftr", cmd_aftr, CMD_CTL, "b4s|sessions|port-blocks",
+	    "the DS-lite AFTR's B4s, sessions or port blocks",
+	    .reply = REPLY_OWN },
 	{ "ping", cmd_ping, CMD_ANY, "",
 	    "check that the daemon (-S: the server) answers",
 	    .proc = NULLPROC },

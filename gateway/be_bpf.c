@@ -200,6 +200,7 @@ bpf_be_open(struct gw *g)
 	kc.flow_seed = g->tep.cfg.flow_seed;
 	kc.max_bindings = slots_for(&g->cfg);
 	kc.hairpin = g->tep.cfg.hairpin;
+	kc.aftr = g->aftr != NULL;
 	if (kc.n_uplinks == 0) {
 		log_warnx("gateway: backend bpf: no Ethernet interface to "
 		    "attach to");
@@ -408,7 +409,7 @@ bpf_be_binding_counters(struct gw *g, const struct binding *x,
 const struct gw_backend gw_backend_bpf = {
 	.name = "bpf",
 	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP |
-	    GW_CAP_NO_HAIRPIN,
+	    GW_CAP_NO_HAIRPIN | GW_CAP_AFTR,
 	.open = bpf_be_open,
 	.start = bpf_be_start,
 	.close = bpf_be_close,

@@ -122,7 +122,9 @@ tun_be_open(struct gw *g)
 			    strerror(-rc));
 			return rc;
 		}
-	if ((rc = raw6_open(&c->tep6)) < 0) {
+	/* an AFTR address of its own: the socket sees every 4in6 to this
+	 * host, and aftr_from_b4 sorts by destination */
+	if ((rc = raw6_open(aftr_own_address(g) ? NULL : &c->tep6)) < 0) {
 		log_warnx("gateway: raw IPIP socket on %s: %s",
 		    addr6_ntop(&c->tep6, a, sizeof(a)), strerror(-rc));
 		return rc;
@@ -335,6 +337,20 @@ gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 	struct rfc2473_result res;
 	enum rfc2473_verdict v;
 
+	if (g->aftr != NULL)
+		switch (aftr_from_b4(g, p, now)) {
+		case AFTR_FORWARD:
+			if (g->cfg.mss_clamp && tcp_mss_clamp(p->buf, p->len,
+			    rfc2473_mss(&g->tep.cfg)) > 0)
+				g->tun.ctr.mss_clamped++;
+			if (tun_write(g->tun.tun_fd, p->buf, p->len) != 0)
+				g->tun.ctr.write_errors++;
+			return;
+		case AFTR_DROPPED:
+			return;
+		case AFTR_NOT_MINE:
+			break;
+		}
 	pthread_mutex_lock(&g->lock);
 	v = rfc2473_decap_inner(p->buf, p->len, &p->src, p->tclass, &g->tep,
 	    now, &res);
@@ -354,7 +370,7 @@ gw_from_client(struct gw *g, struct raw6_pkt *p, int64_t now)
 
 static void
 send_to_client(struct gw *g, const uint8_t *out, size_t n,
-    const struct in6_addr *dst)
+    const struct in6_addr *dst, const struct in6_addr *src)
 {
 	struct raw6_pkt p;
 
@@ -365,7 +381,7 @@ send_to_client(struct gw *g, const uint8_t *out, size_t n,
 	p.buf = (uint8_t *)out + 40;
 	p.len = n - 40;
 	p.dst = *dst;
-	p.src = g->cfg.tep6;
+	p.src = *src;
 	p.tclass = (uint8_t)(be32_get(out) >> 20);
 	p.flowlabel = be32_get(out) & 0xfffff;
 	if (raw6_send(g->tun.raw_fd, &p) != 0)
@@ -398,6 +414,52 @@ fragment(struct gw *g, const uint8_t *pkt, size_t len,
 	}
 }
 
+/* To one of the AFTR's public addresses: translated back by the NAT and
+ * encapsulated to its B4 from the AFTR address, with the checks and the
+ * fragmentation of the DSTM path (a binding made up for the B4). */
+static void
+gw_to_b4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
+{
+	uint8_t *out = g->tun.buf;
+	struct rfc2473_result res;
+	struct binding b;
+	enum rfc2473_verdict v;
+	size_t n;
+
+	memset(&res, 0, sizeof(res));
+	res.mtu = rfc2473_inner_mtu(&g->tep.cfg);
+	/* too big with DF: frag-needed quoting what the sender sent */
+	if (len > res.mtu && len >= IPV4_HDR_LEN &&
+	    (be16_get(pkt + 6) & IPV4_DF)) {
+		if (icmp_ok(g, now) && icmp4_frag_needed(pkt, len, res.mtu,
+		    icmp_source(g, pkt), out, GW_OUT_MAX, &n) == 0 &&
+		    tun_write(g->tun.tun_fd, out, n) == 0)
+			g->tun.ctr.icmp_sent++;
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	if (aftr_to_b4(g, pkt, len, &b.client) != 0)
+		return;
+	b.addr4 = be32_get(pkt + 16);
+	b.port_max = 0xffff;
+	res.binding = &b;
+	pthread_mutex_lock(&g->lock);
+	if (len > res.mtu) {
+		fragment(g, pkt, len, &res);
+		pthread_mutex_unlock(&g->lock);
+		for (unsigned i = 0; i < g->tun.nfrags; i++)
+			send_to_client(g, g->tun.frags[i].buf,
+			    g->tun.frags[i].len, &b.client, aftr_address(g));
+		return;
+	}
+	v = rfc2473_encap_binding(pkt, len, &g->tep, &b, out, GW_OUT_MAX, &n);
+	pthread_mutex_unlock(&g->lock);
+	if (v == RFC2473_OK)
+		send_to_client(g, out, n, &b.client, aftr_address(g));
+	else if (v == RFC2473_TTL_EXCEEDED)
+		send_icmp(g, icmp4_time_exceeded, pkt, len, out, now);
+}
+
 static void
 gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 {
@@ -409,6 +471,10 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 	if (g->cfg.mss_clamp && tcp_mss_clamp(pkt, len,
 	    rfc2473_mss(&g->tep.cfg)) > 0)
 		g->tun.ctr.mss_clamped++;
+	if (aftr_is_public(g, pkt, len)) {
+		gw_to_b4(g, pkt, len, now);
+		return;
+	}
 	pthread_mutex_lock(&g->lock);
 	v = rfc2473_encap(pkt, len, &g->tep, now, out, GW_OUT_MAX, &res);
 	if (res.binding != NULL)
@@ -418,13 +484,13 @@ gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		pthread_mutex_unlock(&g->lock);
 		for (unsigned i = 0; i < g->tun.nfrags; i++)
 			send_to_client(g, g->tun.frags[i].buf, g->tun.frags[i].len,
-			    &dst);
+			    &dst, &g->cfg.tep6);
 		return;
 	}
 	pthread_mutex_unlock(&g->lock);
 	switch (v) {
 	case RFC2473_OK:
-		send_to_client(g, out, res.out_len, &dst);
+		send_to_client(g, out, res.out_len, &dst, &g->cfg.tep6);
 		break;
 	case RFC2473_NO_BINDING:
 		send_icmp(g, icmp4_host_unreachable, pkt, len, out, now);
@@ -479,6 +545,7 @@ pump_tick(void *arg, int64_t now_ms)
 	}
 	dropsum_tick(&g->tun.drops, now_ms, NULL, NULL);
 	log_limited_flush(&g->tun.rl_log, LOG_LVL_DEBUG);
+	aftr_tick(g);
 }
 
 static const struct pump_ops gw_pump_ops = {
@@ -533,7 +600,7 @@ tun_be_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c)
 const struct gw_backend gw_backend_tun = {
 	.name = "tun",
 	.caps = GW_CAP_SHARED_PORTS | GW_CAP_ICMP | GW_CAP_MSS_CLAMP |
-	    GW_CAP_NO_HAIRPIN,
+	    GW_CAP_NO_HAIRPIN | GW_CAP_AFTR,
 	.open = tun_be_open,
 	.start = tun_be_start,
 	.close = tun_be_close,

@@ -132,7 +132,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 {
 	struct gwd_conf nc;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
-	bool restart, route_err, hairpin_moved, hairpin_ok;
+	bool restart, route_err, hairpin_moved, hairpin_ok, aftr_kept;
 	uint32_t out;
 	int rc;
 
@@ -143,6 +143,15 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	if (gw_binding_outside(d->gw, nc.pools, nc.n_pools, &out)) {
 		snprintf(msg, len, "reload refused: the new pools leave out %s, "
 		    "which is bound", addr4_ntop(out, a, sizeof(a)));
+		gwd_conf_free(&nc);
+		goto refused;
+	}
+	/* the NAT's tables are sized by [aftr]: it changes at restart */
+	if ((aftr_kept = !gw_aftr_same(&nc.aftr, &d->conf.aftr)))
+		nc.aftr = d->conf.aftr;
+	if (gw_aftr_overlaps(&nc.aftr, nc.pools, nc.n_pools)) {
+		snprintf(msg, len, "reload refused: the new pools overlap the "
+		    "running AFTR's public pool");
 		gwd_conf_free(&nc);
 		goto refused;
 	}
@@ -179,7 +188,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	gwd_conf_free(&d->conf);
 	d->conf = nc;		/* gwsvc points at d->conf: same place */
 	snprintf(msg, len, "configuration reloaded: %u pool range%s, %u "
-	    "allowed server%s%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
+	    "allowed server%s%s%s%s%s", nc.n_pools, nc.n_pools == 1 ? "" : "s",
 	    nc.n_allow, nc.n_allow == 1 ? "" : "s", !hairpin_moved ? "" :
 	    !hairpin_ok ? "; hairpin = no refused: the ip6tnl backend "
 	    "cannot drop client-to-client traffic" :
@@ -188,6 +197,7 @@ gwd_reload(struct gwd *d, char *msg, size_t len)
 	    "route could not be added (see the log)" : "", restart ?
 	    "; listen, port, tep6, tep4, icmp-source, mtu, mss-clamp, "
 	    "ifname, control-socket and pid-file changes take effect at "
+	    "restart" : "", aftr_kept ? "; [aftr] changes take effect at "
 	    "restart" : "");
 	log_info("%s", msg);
 	return 0;
@@ -315,6 +325,7 @@ main(int argc, char **argv)
 	gw_config_init(&gc, &d.conf.gw, gwd_conf_tep6(&d.conf), d.conf.pools,
 	    d.conf.n_pools);
 	gc.table_by_sync = true;	/* from the server, after a restart */
+	gw_config_aftr(&gc, &d.conf.aftr);
 	if ((rc = gw_open(&gc, &d.gw)) != 0)
 		fatalx("cannot open the gateway: %s", strerror(-rc));
 	gwsvc_init(&d.svc, d.gw, &d.conf);
@@ -328,6 +339,9 @@ main(int argc, char **argv)
 	    DSTM_CTL_PROG, DSTM_CTL_V1, gwctl_dispatch)) < 0)
 		fatalx("cannot open the control socket %s: %s",
 		    d.conf.control_socket, strerror(-d.ctl_fd));
+	if (ctlsock_also(d.ctl_fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
+	    gwctl_aftr_dispatch) != 0)
+		fatalx("control socket: cannot serve the AFTR program");
 	if ((d.sfd = daemon_start(o.foreground, d.conf.pid_file, &pidfd)) < 0)
 		fatalx("cannot start the daemon: %s", strerror(-d.sfd));
 	drop_privileges(&d, &u);

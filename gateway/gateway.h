@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rpc/rpc.h>
 #include <stdio.h>
 
 #include "common/addr.h"
@@ -66,6 +67,61 @@ const char *gw_backend_kind_name(enum gw_backend_kind k);
  * address ("127.0.0.0/8 is loopback"), NULL when it does not. */
 const char *gw_special4(uint32_t first, uint32_t last);
 
+/* ---- [aftr]: the gateway as a DS-lite AFTR (RFC 6333 6), in both
+ * files: 4in6 from allowed B4s, not matching a DSTM binding, goes
+ * through a NAT44 keyed by the tunnel to the `pool` addresses ---- */
+
+#define GW_AFTR_MAX_ALLOW	64
+#define GW_AFTR_MAX_POOL	64
+#define GW_AFTR_MAX_ADDRS	1024	/* public addresses, all ranges */
+#define GW_AFTR_BLOCK		512	/* ports per block: 126 B4s an address */
+#define GW_AFTR_BLOCKS_PER_B4	4
+#define GW_AFTR_SESSIONS_PER_B4	2048
+#define GW_AFTR_SESSIONS	65536	/* the whole table */
+#define GW_AFTR_UDP_TIMEOUT	300	/* RFC 4787 REQ-5 */
+#define GW_AFTR_TCP_EST_TIMEOUT	7440	/* RFC 5382 REQ-5: 2 h 4 min */
+#define GW_AFTR_TCP_TRANS_TIMEOUT 240	/* RFC 5382 REQ-5: 4 min */
+#define GW_AFTR_ICMP_TIMEOUT	60	/* RFC 5508 REQ-1 */
+
+struct gw_aftr_settings {
+	bool		 enable;
+	struct in6_addr	 address;	/* :: = the tep6 in use */
+	struct prefix6	 allow[GW_AFTR_MAX_ALLOW];	/* none: refuse all */
+	unsigned	 n_allow;
+	struct range4	 pool[GW_AFTR_MAX_POOL];	/* sorted by check */
+	unsigned	 n_pool;
+	uint32_t	 port_block_size;
+	uint32_t	 max_port_blocks_per_b4;
+	uint32_t	 max_sessions_per_b4;
+	uint32_t	 max_sessions;
+	uint32_t	 udp_timeout;
+	uint32_t	 tcp_established_timeout;
+	uint32_t	 tcp_transitory_timeout;
+	uint32_t	 icmp_timeout;
+};
+
+/* enable, address, allow, pool, port-block-size, ...: a conf_group over
+ * a gw_aftr_settings */
+extern const struct conf_key gw_aftr_keys[];
+
+void gw_aftr_defaults(struct gw_aftr_settings *a);
+/* The checks across keys: with enable, a pool (sorted here) outside
+ * `dstm` (the DSTM pool, sorted) and away from tep4, a backend that can
+ * carry it.  -1 (reported) or 0. */
+int  gw_aftr_check(struct conf_ctx *cx, struct gw_aftr_settings *a,
+	const struct gw_settings *g, const struct range4 *dstm, unsigned n);
+/* A reload keeps the running [aftr] (it changes at restart): same is
+ * true when the two print alike; overlaps when the running pool meets
+ * the new
+ * DSTM ranges, and the reload must be refused. */
+bool gw_aftr_same(const struct gw_aftr_settings *a,
+	const struct gw_aftr_settings *b);
+bool gw_aftr_overlaps(const struct gw_aftr_settings *a,
+	const struct range4 *dstm, unsigned n);
+/* The [aftr] section as -n prints it (address: tep6 when unset). */
+void gw_aftr_print(FILE *f, const struct gw_aftr_settings *a,
+	const struct in6_addr *tep6);
+
 /* ---- the gateway at run time ---- */
 
 struct gw;
@@ -87,12 +143,16 @@ struct gw_config {
 	 * in the kernel (ip6tnl devices) waits for it rather than for
 	 * gw_start */
 	bool		 table_by_sync;
+	struct gw_aftr_settings aftr;	/* gw_config_aftr; off by default */
 };
 
 /* The run-time config from the [gateway] settings, the TEP in use and
  * the pool ranges (not copied: gw_open copies them). */
 void gw_config_init(struct gw_config *gc, const struct gw_settings *s,
 	const struct in6_addr *tep6, struct range4 *routes, unsigned n);
+
+/* The [aftr] settings into the run-time config (a copy). */
+void gw_config_aftr(struct gw_config *gc, const struct gw_aftr_settings *a);
 
 /* Create the data plane (the TUN with the pool routed into it, the raw
  * socket; with bpf, the tc programs too).  Needs CAP_NET_ADMIN and
@@ -129,6 +189,11 @@ typedef void gw_counter_fn(void *arg, const char *name, uint64_t value);
 void gw_counters(struct gw *g, gw_counter_fn *fn, void *arg);
 /* The backend that runs: "tun", "bpf" or "ip6tnl". */
 const char *gw_backend_name(const struct gw *g);
+
+/* The AFTR's control program (DSTM_AFTR_CTL_PROG in rpc/dstm.x): answer
+ * one request for g (NULL: no gateway here; the AFTR off answers
+ * DSTM_BAD_REQUEST with a reason).  The caller checked the transport. */
+void gw_aftr_ctl(struct gw *g, struct svc_req *rq, SVCXPRT *xprt);
 
 
 #endif

@@ -48,6 +48,33 @@ open_backend(struct gw *g)
 	return g->be->open(g);
 }
 
+/* The DSTM pool and the AFTR's public pool (both sorted, disjoint: the
+ * config checks refuse an overlap) as one sorted list, in a new array;
+ * the AFTR's alone when off is none. */
+static int
+merge_routes(const struct gw *g, const struct range4 *r, unsigned n,
+    struct range4 **out, unsigned *nout)
+{
+	const struct gw_aftr_settings *a = &g->cfg.aftr;
+	unsigned na = a->enable ? a->n_pool : 0, i = 0, j = 0, k = 0;
+	struct range4 *v;
+
+	*out = NULL;
+	*nout = 0;
+	if (n + na == 0)
+		return 0;
+	if ((v = calloc(n + na, sizeof(*v))) == NULL)
+		return -ENOMEM;
+	while (i < n || j < na)
+		if (j == na || (i < n && r[i].first < a->pool[j].first))
+			v[k++] = r[i++];
+		else
+			v[k++] = a->pool[j++];
+	*out = v;
+	*nout = k;
+	return 0;
+}
+
 void
 gw_config_init(struct gw_config *gc, const struct gw_settings *s,
     const struct in6_addr *tep6, struct range4 *routes, unsigned n)
@@ -78,15 +105,10 @@ gw_open(const struct gw_config *c, struct gw **out)
 	g->cfg = *c;
 	g->cfg.routes = NULL;
 	g->be = &gw_backend_tun;
-	if (c->n_routes > 0) {
-		g->cfg.routes = calloc(c->n_routes, sizeof(*c->routes));
-		if (g->cfg.routes == NULL) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-		memcpy(g->cfg.routes, c->routes, c->n_routes *
-		    sizeof(*c->routes));
-	}
+	/* the AFTR's public pool is routed into the TUN beside the DSTM's */
+	if ((rc = merge_routes(g, c->routes, c->n_routes, &g->cfg.routes,
+	    &g->cfg.n_routes)) != 0)
+		goto fail;
 	if ((rc = binding_table_init(&g->bt, 1024)) != 0)
 		goto fail;
 	rfc2473_config_default(&g->tep.cfg);
@@ -99,8 +121,16 @@ gw_open(const struct gw_config *c, struct gw **out)
 		log_warnx("gateway: bad tunnel configuration (mtu %u)", c->mtu);
 		goto fail;
 	}
+	if ((rc = aftr_open(g)) != 0)
+		goto fail;
 	if ((rc = open_backend(g)) != 0)
 		goto fail;
+	if (g->aftr != NULL && !(g->be->caps & GW_CAP_AFTR)) {
+		log_warnx("gateway: backend %s cannot run the AFTR",
+		    g->be->name);
+		rc = -ENOTSUP;
+		goto fail;
+	}
 	log_info("gateway: TEP %s, IPv4 side %s, tunnel MTU %u, backend %s, "
 	    "ICMP source %s, hairpin %s", addr6_ntop(&c->tep6, a, sizeof(a)),
 	    g->cfg.ifname, c->mtu, g->be->name, c->icmp_source == 0 ? "auto" :
@@ -125,6 +155,7 @@ gw_close(struct gw *g)
 	if (g == NULL)
 		return;
 	g->be->close(g);
+	aftr_close(g);
 	binding_table_free(&g->bt);
 	free(g->cfg.routes);
 	pthread_mutex_destroy(&g->lock);
@@ -148,7 +179,18 @@ gw_set_hairpin(struct gw *g, bool on)
 int
 gw_reroute(struct gw *g, const struct range4 *routes, unsigned n)
 {
-	return g->be->reroute(g, routes, n);
+	struct range4 *all;
+	unsigned na;
+	int rc;
+
+	if (g->aftr == NULL)
+		return g->be->reroute(g, routes, n);
+	/* the AFTR's routes stay: [aftr] is not reloaded */
+	if ((rc = merge_routes(g, routes, n, &all, &na)) != 0)
+		return rc;
+	rc = g->be->reroute(g, all, na);
+	free(all);
+	return rc;
 }
 
 bool
@@ -316,6 +358,7 @@ gw_counters(struct gw *g, gw_counter_fn *fn, void *arg)
 	}
 	if (g->be->counters != NULL)
 		g->be->counters(g, fn, arg);
+	aftr_counters(g, fn, arg);
 }
 
 struct binding *

@@ -46,6 +46,7 @@ struct gw_counters {
 #define GW_CAP_ICMP		0x2	/* ICMPv4 errors to IPv4 senders */
 #define GW_CAP_MSS_CLAMP	0x4
 #define GW_CAP_NO_HAIRPIN	0x8	/* hairpin = no (RFC 7596 5.2) */
+#define GW_CAP_AFTR		0x10	/* a userspace path for the NAT44 */
 
 /* The seam.  open/start/close/reroute/stats are required; the others
  * may be NULL when the front end's table is all the backend reads. */
@@ -77,6 +78,8 @@ struct pset;
 struct gw_bpf;
 struct gw_ip6tnl;
 struct gw_local;
+struct gw_aftr;
+struct nat44;
 
 /* be_tun.c's state (the bpf backend runs it as its slow path) */
 struct gw_tun {
@@ -115,6 +118,7 @@ struct gw {
 	struct gw_bpf			*bpf;		/* be_bpf.c */
 	struct gw_ip6tnl		*ip6tnl;	/* be_ip6tnl.c */
 	struct gw_local			*local;		/* gw_local.c */
+	struct gw_aftr			*aftr;		/* aftr.c, or NULL */
 };
 
 /* Replace the whole table (standalone gateway: SYNC). */
@@ -140,5 +144,36 @@ void gw_local_close(struct gw *g);
 /* Snapshot, the backend's counts included. */
 void gw_stats(struct gw *g, struct rfc2473_stats *st, struct gw_counters *c,
 	size_t *nbindings);
+
+/* ---- aftr.c: the AFTR's hooks for the tun backend ---- */
+
+enum aftr_verdict {
+	AFTR_NOT_MINE,		/* DSTM's (or nobody's): rfc2473 decides */
+	AFTR_FORWARD,		/* translated in place: write it to the TUN */
+	AFTR_DROPPED,		/* counted */
+};
+
+/* Before the backend opens, when cfg.aftr.enable: the NAT tables.  0 or
+ * -errno (logged). */
+int  aftr_open(struct gw *g);
+void aftr_close(struct gw *g);		/* after the data plane stopped */
+/* The AFTR's tunnel address; NULL when off. */
+const struct in6_addr *aftr_address(const struct gw *g);
+/* The AFTR address is not tep6: the raw socket must see both. */
+bool aftr_own_address(const struct gw *g);
+/* A 4in6 packet as the raw socket read it (g->aftr set). */
+enum aftr_verdict aftr_from_b4(struct gw *g, struct raw6_pkt *p,
+	int64_t now);
+/* The IPv4 destination of pkt is one of the AFTR's public addresses. */
+bool aftr_is_public(const struct gw *g, const uint8_t *pkt, size_t len);
+/* Translate a packet to a public address back; *b4 where it goes.  0,
+ * or -1 (counted). */
+int  aftr_to_b4(struct gw *g, uint8_t *pkt, size_t len, struct in6_addr *b4);
+/* Once a second or so from the data-plane thread: expire mappings. */
+void aftr_tick(struct gw *g);
+void aftr_counters(struct gw *g, gw_counter_fn *fn, void *arg);
+/* fn(arg, the NAT, its clock) under the AFTR's lock (g->aftr set). */
+void aftr_list(struct gw *g, void (*fn)(void *arg, struct nat44 *n,
+	int64_t now), void *arg);
 
 #endif

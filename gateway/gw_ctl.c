@@ -13,6 +13,7 @@
 #include "common/addr.h"
 #include "common/binding.h"
 #include "common/ctlsock.h"
+#include "gateway/gateway.h"
 #include "gateway/gwconf.h"
 #include "rpc/counters.h"
 #include "rpc/ctlsvc.h"
@@ -227,6 +228,18 @@ config(struct gwsvc *v, dstm_config_reply *res)
 		return;
 	}
 	res->status = DSTM_OK;
+}
+
+/* DSTM_AFTR_CTL_PROG, beside the control program on the same socket */
+void
+gwctl_aftr_dispatch(struct svc_req *rq, SVCXPRT *xprt)
+{
+	if (!ctlsock_is_local(xprt) || gwsvc == NULL) {
+		log_warnx("AFTR control request from the network refused");
+		svcerr_noprog(xprt);
+		return;
+	}
+	gw_aftr_ctl(gwsvc->gw, rq, xprt);
 }
 
 void

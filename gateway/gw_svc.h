@@ -68,6 +68,7 @@ int  gwsvc_bindings(struct gwsvc *v, struct binding **out, size_t *n);
 
 /* gw_ctl.c */
 void gwctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+void gwctl_aftr_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 /* dstmctl reload on the gateway's socket: set by dstmgwd; fills `msg`,
  * returns 0 or -1 (refused, the running configuration stays) */
 extern int (*gwctl_reload)(char *msg, size_t len);

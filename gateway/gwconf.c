@@ -285,6 +285,8 @@ check(struct conf_ctx *cx)
 	if (c->n_allow == 0)
 		return conf_fail(cx, 0, "no [servers] allow: name the DSTM "
 		    "server(s) whose bindings this gateway accepts");
+	if (gw_aftr_check(cx, &c->aftr, &c->gw, c->pools, c->n_pools) != 0)
+		return -1;
 	return gw_settings_check(cx, &c->gw);
 }
 
@@ -301,6 +303,7 @@ done(struct conf_ctx *cx, bool ok)
 static const struct conf_group gwd_groups[] = {
 	{ gwd_keys, 0, 0 },
 	{ gw_keys, offsetof(struct gwd_conf, gw), 0 },	/* tep6 unicast */
+	{ gw_aftr_keys, offsetof(struct gwd_conf, aftr), 0 },
 };
 
 static const struct conf_spec gwd_spec = {
@@ -321,6 +324,7 @@ gwd_conf_defaults(struct gwd_conf *c)
 	c->n_listen = 1;
 	c->port = GWD_DEFAULT_PORT;
 	gw_settings_defaults(&c->gw);
+	gw_aftr_defaults(&c->aftr);
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 	    GWD_DEFAULT_CONTROL);
 	snprintf(c->pid_file, sizeof(c->pid_file), "%s", GWD_DEFAULT_PIDFILE);
@@ -384,4 +388,5 @@ gwd_conf_print(FILE *f, const struct gwd_conf *c)
 	for (unsigned i = 0; i < c->n_allow; i++)
 		fprintf(f, "allow = %s\n", addr6_ntop(&c->allow[i], a,
 		    sizeof(a)));
+	gw_aftr_print(f, &c->aftr, gwd_conf_tep6(c));
 }

@@ -38,6 +38,9 @@ struct gwd_conf {
 	/* [servers] */
 	struct in6_addr	 allow[GWD_MAX_SERVERS];
 	unsigned	 n_allow;
+
+	/* [aftr]: a DS-lite AFTR beside the tunnel end point */
+	struct gw_aftr_settings aftr;
 };
 
 void gwd_conf_defaults(struct gwd_conf *c);

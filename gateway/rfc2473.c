@@ -146,6 +146,14 @@ is_local(const struct rfc2473_config *c, uint32_t dst)
 	return false;
 }
 
+int
+rfc2473_ecn_decap(uint8_t tclass, uint8_t *ip, size_t len)
+{
+	if (len < IPV4_HDR_LEN)
+		return -1;
+	return ecn_decap(tclass, ip);
+}
+
 bool
 rfc2473_bad_destination(const struct rfc2473_config *c, uint32_t dst)
 {

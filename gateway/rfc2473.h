@@ -130,6 +130,11 @@ struct rfc2473_config {
  * address of the gateway host (local4). */
 bool rfc2473_bad_destination(const struct rfc2473_config *c, uint32_t dst);
 
+/* RFC 6040 4.2 (normal mode) on a decapsulated IPv4 packet: carry an
+ * outer CE into an ECT inner header (its checksum updated).  -1 when the
+ * inner packet is not-ECT and cannot carry it (drop), else 0. */
+int	 rfc2473_ecn_decap(uint8_t tclass, uint8_t *ip, size_t len);
+
 /* A tunnel end point: configuration, bindings, counters. */
 struct rfc2473_tep {
 	struct rfc2473_config	 cfg;

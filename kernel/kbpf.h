@@ -112,6 +112,8 @@ struct kbpf_gw_config {
 					 * KBPF_DEFAULT_BINDINGS */
 	bool		hairpin;	/* false: a client's packet to a bound
 					 * address is dropped ("hairpin") */
+	bool		aftr;		/* punt 4in6 matching no binding (the
+					 * AFTR's B4s) rather than drop it */
 };
 
 struct kbpf_binding_counters {

@@ -50,6 +50,7 @@ static const char *const gw_names[KBPF_GW_STAT_MAX] = {
 	[KBPF_GW_PUNT_EXPIRED] = "punt-expired",
 	[KBPF_GW_PUNT_HELPER] = "punt-helper",
 	[KBPF_GW_PUNT_HAIRPIN] = "punt-hairpin",
+	[KBPF_GW_PUNT_AFTR] = "punt-aftr",
 };
 
 const char *
@@ -165,6 +166,7 @@ kbpf_gw_open(const struct kbpf_gw_config *c, struct kbpf_gw **out)
 	cfg.max_index = g->max_bindings;
 	cfg.hop_limit = c->hop_limit != 0 ? c->hop_limit : 64;
 	cfg.hairpin = c->hairpin;
+	cfg.aftr = c->aftr;
 	cfg.enabled = 1;
 	if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.gw_cfg), &zero,
 	    &cfg, BPF_ANY) != 0) {

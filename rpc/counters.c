@@ -29,6 +29,9 @@ static const char *const gauges[] = {
 	"connections.open",
 	"tunnel.backend.",
 	"stats.",
+	"aftr.b4s",
+	"aftr.sessions",
+	"aftr.port_blocks",
 };
 
 bool

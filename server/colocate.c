@@ -41,6 +41,7 @@ colocate_open(struct server *s)
 		return 0;
 	gw_config_init(&gc, &s->conf.gw, &s->tep6, s->conf.ranges,
 	    s->conf.n_ranges);
+	gw_config_aftr(&gc, &s->conf.aftr);
 	if ((rc = gw_open(&gc, &g)) != 0)
 		return rc;
 	/* resync from the journal: every bound lease gets its binding */

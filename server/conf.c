@@ -291,12 +291,21 @@ check(struct conf_ctx *cx)
 	    conf_ranges_take(cx, &ld->excludes, &c->excludes,
 	    &c->n_excludes) != 0)
 		return -1;
+	/* the AFTR's pool must not overlap the DSTM ranges, excluded
+	 * addresses included (they are routed into the TUN too) */
+	if (gw_aftr_check(cx, &c->aftr, &c->gw, c->ranges, c->n_ranges) != 0)
+		return -1;
+	if (c->aftr.enable && !c->gw_enable)
+		return conf_fail(cx, conf_seen(cx, "aftr", "enable")->line,
+		    "[aftr] runs in the co-located gateway: set [gateway] "
+		    "enable = yes (or configure it in dstmgwd.conf)");
 	return 0;
 }
 
 static const struct conf_group server_groups[] = {
 	{ server_keys, 0, 0 },
 	{ gw_keys, offsetof(struct server_conf, gw), GW_TEP6_ANY },
+	{ gw_aftr_keys, offsetof(struct server_conf, aftr), 0 },
 };
 
 static void
@@ -343,6 +352,7 @@ server_conf_defaults(struct server_conf *c)
 	c->max_leases_per_prefix = SRV_DEFAULT_PREFIX_LEASES;
 	c->prefix_rate_limit = SRV_DEFAULT_PREFIX_RATE;
 	gw_settings_defaults(&c->gw);
+	gw_aftr_defaults(&c->aftr);
 }
 
 int
@@ -433,4 +443,6 @@ server_conf_print(FILE *f, const struct server_conf *c)
 	for (unsigned i = 0; i < c->n_remote; i++)
 		fprintf(f, "remote = %s port %u\n", addr6_ntop(
 		    &c->remote[i].addr, a, sizeof(a)), c->remote[i].port);
+	gw_aftr_print(f, &c->aftr, gw_settings_tep6(&c->gw, c->listen,
+	    c->n_listen));
 }

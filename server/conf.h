@@ -72,6 +72,9 @@ struct server_conf {
 					 * mss-clamp */
 	struct srv_remote remote[SRV_MAX_REMOTE];	/* push.c */
 	unsigned	 n_remote;
+
+	/* [aftr]: the co-located gateway as a DS-lite AFTR too */
+	struct gw_aftr_settings aftr;
 };
 
 /* Fill `c` with defaults (no pool ranges). */

@@ -76,6 +76,19 @@ ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
 	dstm_ctl_prog_1(rq, xprt);
 }
 
+/* DSTM_AFTR_CTL_PROG, beside the control program on the same socket */
+void
+aftr_ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt)
+{
+	if (!ctlsock_is_local(xprt)) {
+		log_warnx("AFTR control request from the network refused");
+		svcerr_noprog(xprt);
+		return;
+	}
+	srv->counters[C_CTL_REQUESTS]++;
+	gw_aftr_ctl(srv->gw_local, rq, xprt);
+}
+
 bool_t
 dstmctl_null_1_svc(void *argp, void *res, struct svc_req *rq)
 {

@@ -360,6 +360,9 @@ control_open(const struct server_conf *c)
 	    run_as.keep_root ? (gid_t)-1 : run_as.gid,
 	    DSTM_CTL_PROG, DSTM_CTL_V1, ctl_dispatch)) < 0)
 		return fd;
+	if (ctlsock_also(fd, DSTM_AFTR_CTL_PROG, DSTM_AFTR_CTL_V1,
+	    aftr_ctl_dispatch) != 0)
+		log_warnx("control socket: cannot serve the AFTR program");
 	ctl_fd = fd;
 	if (!fdset_set(&own_fds, ctl_fd, true))	/* accepted by accept_all */
 		fatalx("out of memory");
@@ -401,7 +404,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	struct lease_table nt;
 	char err[CONF_ERRLEN], a[ADDR_STRLEN];
 	uint32_t lost = 0;
-	bool restart = false, gw_kept = false, hairpin_moved, hairpin_ok;
+	bool restart = false, gw_kept = false, aftr_kept = false;
+	bool hairpin_moved, hairpin_ok;
 	int rc;
 
 	if (server_conf_load(s->conf_path, &nc, err, sizeof(err)) != 0) {
@@ -467,6 +471,18 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 		nc.gw = s->conf.gw;
 		nc.gw.hairpin = hairpin;
 	}
+	/* the NAT's tables are sized by [aftr]: it changes at restart */
+	if (!gw_aftr_same(&nc.aftr, &s->conf.aftr)) {
+		aftr_kept = true;
+		nc.aftr = s->conf.aftr;
+	}
+	if (s->gw_local != NULL && gw_aftr_overlaps(&nc.aftr, nc.ranges,
+	    nc.n_ranges)) {
+		snprintf(msg, msglen, "reload refused: the new pool overlaps "
+		    "the running AFTR's public pool");
+		lease_table_free(&nt);
+		goto refuse;
+	}
 	hairpin_moved = s->gw_local != NULL &&
 	    nc.gw.hairpin != s->conf.gw.hairpin;
 	nt.lease_time = s->leases.lease_time;
@@ -480,7 +496,7 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	hairpin_ok = colocate_hairpin(s);
 	s->counters[C_RELOADS]++;
 	snprintf(msg, msglen, "configuration reloaded: %u addresses, %u "
-	    "bound%s%s%s", s->leases.size - s->leases.n_excluded,
+	    "bound%s%s%s%s", s->leases.size - s->leases.n_excluded,
 	    s->leases.bound.count + s->leases.n_static, !hairpin_moved ? "" :
 	    !hairpin_ok ? "; [gateway] hairpin = no refused: the ip6tnl "
 	    "backend cannot drop client-to-client traffic" :
@@ -490,7 +506,8 @@ srv_reload(struct server *s, char *msg, size_t msglen)
 	    "pid-file, rpcbind, journal-sync and [gateway] enable/remote "
 	    "changes take effect at restart" : "",
 	    gw_kept ? "; [gateway] tep6, tep4, icmp-source, mtu, backend, "
-	    "ifname and mss-clamp changes take effect at restart" : "");
+	    "ifname and mss-clamp changes take effect at restart" : "",
+	    aftr_kept ? "; [aftr] changes take effect at restart" : "");
 	log_info("%s", msg);
 	return 0;
 refuse:

@@ -178,6 +178,7 @@ int  commit_barrier(struct server *s);
 
 /* ctl.c */
 void ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
+void aftr_ctl_dispatch(struct svc_req *rq, SVCXPRT *xprt);
 /* The counters kept across restarts (STATE_DIR/counters): load at start,
  * after store_open; save at exit (0 or -errno, logged); tick once per
  * event-loop round (saves every few minutes). */

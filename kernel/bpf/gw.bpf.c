@@ -2,8 +2,9 @@
  *
  * dstm_gw_in6, tc ingress on each IPv6 uplink: 4in6 to the TEP from a
  * bound client is checked, decapsulated and forwarded as IPv4; a forged
- * one is dropped and counted; anything unusual is punted untouched to
- * the slow path (the raw IPIP socket of the TUN backend).
+ * one is dropped and counted (punted when the AFTR runs: a B4 has no
+ * binding, and the NAT is the slow path's); anything unusual is punted
+ * untouched to the slow path (the raw IPIP socket of the TUN backend).
  *
  * dstm_gw_out4, tc egress on the TUN (dti0, an L3 device: the packet
  * starts at its IPv4 header): IPv4 routed to a bound address is
@@ -187,6 +188,9 @@ dstm_gw_in6(struct __sk_buff *skb)
 	key.addr4 = ip4->saddr;
 	b = bpf_map_lookup_elem(&gw_up, &key);
 	if (b == NULL) {
+		/* a B4's: the AFTR's NAT is the slow path's */
+		if (cfg->aftr)
+			return punt(KBPF_GW_PUNT_AFTR, skb);
 		if (bpf_map_lookup_elem(&gw_clients, &ip6->saddr) == NULL)
 			return drop(KBPF_GW_DROP_UNKNOWN_CLIENT, skb);
 		return drop(KBPF_GW_DROP_SPOOFED_ADDR, skb);

@@ -27,6 +27,9 @@ struct kbpf_gw_cfg {
 	__u8	enabled;	/* 0 until the loader has filled this in */
 	__u8	hairpin;	/* 0: client to client dropped (RFC 7596
 				 * 5.2), else left to the slow path */
+	__u8	aftr;		/* the AFTR runs: 4in6 matching no binding
+				 * goes to the slow path's NAT */
+	__u8	pad[3];
 };
 
 /* Client -> IPv4: keyed by (outer source, inner source).  A client may
@@ -96,6 +99,7 @@ enum kbpf_gw_stat {
 	KBPF_GW_PUNT_EXPIRED,		/* IPv4 side: binding expired */
 	KBPF_GW_PUNT_HELPER,		/* a helper refused, nothing changed */
 	KBPF_GW_PUNT_HAIRPIN,		/* routed into the TUN: to a client */
+	KBPF_GW_PUNT_AFTR,		/* no binding, the AFTR on: its NAT */
 	KBPF_GW_STAT_MAX
 };
 

@@ -368,6 +368,34 @@ START_TEST(gw_rfc7596_check)
 }
 END_TEST
 
+/* The AFTR on: 4in6 matching no binding (a B4's, from 192.0.0.2) is
+ * punted to the slow path's NAT untouched, not dropped; a bound client
+ * still goes the fast way. */
+START_TEST(gw_aftr_punt)
+{
+	struct kbpf_gw_config c = {
+		.tun_ifindex = tun_ifindex, .uplinks = { kb1 },
+		.n_uplinks = 1, .mtu = 1460, .max_bindings = 64, .aftr = true,
+	};
+	struct in6_addr c6 = a6(CLIENT);
+	struct kbpf_gw *g;
+	struct pkt p;
+
+	c.tep6 = a6(TEP);
+	ck_assert_int_eq(kbpf_gw_open(&c, &g), 0);
+	ck_assert_int_eq(kbpf_gw_bind(g, A_LEASE, &c6, 0, 65535, 0, 0), 0);
+	mk4in6(&p, STRANGER, TEP, 0, 0xc0000002, A_V4HOST, 5555, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_OK, KBPF_GW_PUNT_AFTR);
+	/* a bound client's other source: the B4 on the same host */
+	mk4in6(&p, CLIENT, TEP, 0, 0xc0000002, A_V4HOST, 5555, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_OK, KBPF_GW_PUNT_AFTR);
+	mk4in6(&p, CLIENT, TEP, 0, A_LEASE, A_V4HOST, 40000, 10, 64, 0);
+	expect_in6(g, &p, TC_ACT_REDIRECT, KBPF_GW_FWD_UP);
+	ck_assert_str_eq(kbpf_gw_counter_name(KBPF_GW_PUNT_AFTR), "punt-aftr");
+	kbpf_gw_close(g);
+}
+END_TEST
+
 START_TEST(gw_punts)
 {
 	struct kbpf_gw *g = gw_open();
@@ -552,6 +580,7 @@ kbpf_suite(void)
 	tcase_add_test(tc, gw_attach_detach);
 	tcase_add_test(tc, gw_forward_up);
 	tcase_add_test(tc, gw_rfc7596_check);
+	tcase_add_test(tc, gw_aftr_punt);
 	tcase_add_test(tc, gw_punts);
 	tcase_add_test(tc, gw_ecn);
 	tcase_add_test(tc, gw_local_and_hairpin);
