@@ -3,7 +3,8 @@
  *
  * FUZZ_SOURCES: server/conf.c gateway/gwconf.c common/conf.c common/addr.c
  * FUZZ_SOURCES: common/log.c
- * FUZZ_SOURCES: common/loglimit.c
+ * FUZZ_SOURCES: common/loglimit.c gateway/aftr_conf.c
+ * FUZZ_PKGS: libtirpc
  * FUZZ_SEEDS: tests/conf
  */
 #include "server/conf.h"

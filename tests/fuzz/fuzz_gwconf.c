@@ -3,7 +3,8 @@
  * (conf_roundtrip.h).
  *
  * FUZZ_SOURCES: gateway/gwconf.c common/conf.c common/addr.c common/log.c
- * FUZZ_SOURCES: common/loglimit.c
+ * FUZZ_SOURCES: common/loglimit.c gateway/aftr_conf.c
+ * FUZZ_PKGS: libtirpc
  * FUZZ_SEEDS: tests/gwconf
  */
 #include "gateway/gwconf.h"
