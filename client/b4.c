@@ -222,6 +222,8 @@ dhcp6_input(struct b4 *b, int64_t now)
 			why = "truncated or unreadable";
 		else if (port != DHCP6_SERVER_PORT)
 			why = "not from port 547";
+		else if (!IN6_IS_ADDR_LINKLOCAL(&from))
+			why = "not from a link-local address";	/* off-link */
 		else if (!b->exchanging)
 			why = "no exchange under way";
 		else if (dhcp6_parse_reply(buf, (size_t)n, b->xid, b->duid,

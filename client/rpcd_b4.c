@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -22,11 +23,14 @@
 int
 rpcd_b4_start(int sfd)
 {
-	uint64_t seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
-	    (uint64_t)clock_mono_us();
+	uint64_t seed;
 	bool opened = false;
 	char a[ADDR_STRLEN];
 
+	/* the DHCPv6 transaction ids and jitter: unguessable from outside */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
+		    (uint64_t)clock_mono_us();
 	/* until the AFTR is known: DHCPv6 may need its interface to appear,
 	 * and the name may not resolve yet */
 	for (;;) {

@@ -13,13 +13,15 @@ test's AFTR namespace.
       inner packet an ICMP echo request; the echo reply goes back in 4in6
       from the address it came to.  Anything else is "bad" and unanswered.
 
-  dslite_stub.py dhcp6 LOG IFACE NAME [forge] [ignore=N]
+  dslite_stub.py dhcp6 LOG IFACE NAME [forge] [ignore=N] [offlink=ADDR6]
       Listens on [::]:547 (joined to ff02::1:2 on IFACE) and answers each
       Information-Request with a Reply carrying its transaction id, a
       server id, the client's id and option 64 = NAME (RFC 6334).  With
       "forge", two bad replies go first: one with another transaction id
       and the name "forged-xid.example", one with the right id and a
-      malformed option 64.  With ignore=N the first N requests get no
+      malformed option 64, and with offlink=ADDR6 a third, right in every
+      field but sent from the global ADDR6 (a local address of IFACE): an
+      off-link forger's.  With ignore=N the first N requests get no
       answer (the client must retransmit).  LOG gets one line per
       request: "request XID ELAPSED_CS ORO=CODES".
 
@@ -131,7 +133,7 @@ def wire_name(name):
     return out + b"\0"
 
 
-def dhcp6(logf, iface, name, forge, ignore):
+def dhcp6(logf, iface, name, forge, ignore, offlink):
     f = open(logf, "a")
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -178,6 +180,13 @@ def dhcp6(logf, iface, name, forge, ignore):
             # a label running past the option's end
             s.sendto(bytes([7]) + xid + base +
                      opt(64, b"\x3fforged-malformed\0"), peer)
+        if forge and offlink:
+            # right in every field, but from a global address: off-link
+            g = socket.inet_pton(socket.AF_INET6, offlink)
+            s.sendmsg([bytes([7]) + xid + base +
+                       opt(64, wire_name("forged-offlink.example"))],
+                      [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO,
+                        g + struct.pack("@I", idx))], 0, peer)
         s.sendto(bytes([7]) + xid + base + opt(64, wire_name(name)) +
                  opt(23, socket.inet_pton(socket.AF_INET6,
                                           "2001:db8:53::53")) +
@@ -191,8 +200,9 @@ def main(a):
         send(a[1], a[2], a[3], a[4])
     elif len(a) >= 4 and a[0] == "dhcp6":
         ignore = [int(x[7:]) for x in a[4:] if x.startswith("ignore=")]
+        offlink = [x[8:] for x in a[4:] if x.startswith("offlink=")]
         dhcp6(a[1], a[2], a[3], "forge" in a[4:], ignore[0] if ignore
-              else 0)
+              else 0, offlink[0] if offlink else None)
     else:
         sys.exit(__doc__)
 

@@ -196,7 +196,8 @@ stop_rpcd
 : >"$T_TMP/aftr.log"
 printf '127.0.0.1 localhost\n%s aftr.example.net\n' $AFTR_A >"$HOSTS_DIR/hosts"
 PKT_READY=$T_TMP/dhcp.ready bg_in "$NS_AFTR" "$T_TMP/dhcp.err" python3 "$STUB" \
-	dhcp6 "$T_TMP/dhcp.log" down0 aftr.example.net forge ignore=2
+	dhcp6 "$T_TMP/dhcp.log" down0 aftr.example.net forge ignore=2 \
+	offlink=2001:db8:64::1
 DPID=$BG_PID
 wait_for 5 test -e "$T_TMP/dhcp.ready" || not_ok "stub DHCPv6 server ready"
 b4_conf
@@ -207,7 +208,7 @@ expect_eq "dhcpv6: rpcd learned aftr.example.net from DHCPv6 on up0" \
 	"$(jget '" ".join([d["b4"]["aftr_name"], d["b4"]["aftr_from"], d["b4"]["dhcpv6_interface"], d["b4"]["aftr_address"]])')"
 expect_eq "dhcpv6: the DNS servers of option 23 are shown" 2001:db8:53::53 \
 	"$(jget '",".join(d["b4"]["dns_servers"])')"
-expect_eq "dhcpv6: both forged replies ignored, the real one taken" "2 1" \
+expect_eq "dhcpv6: the three forged replies ignored (another xid, malformed, off-link), the real one taken" "3 1" \
 	"$(counter b4.dhcpv6.ignored) $(counter b4.dhcpv6.replies)"
 check "dhcpv6: the request asked for options 64, 23 and 32" \
 	grep -q "ORO=64,23,32" "$T_TMP/dhcp.log"
