@@ -986,7 +986,6 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	uint8_t *l4;
 	size_t rem;
 	uint32_t si;
-	unsigned tcls;
 	int p;
 
 	*why = NAT44_DROP_NONE;
@@ -1021,9 +1020,13 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	if (si == NIL)
 		return drop(n, NAT44_DROP_NO_SESSION, why);
 	s = &n->sess[si];
-	tcls = p == NAT44_TCP ? tcp_tclass(s, l4[13], false) :
-	    tclass_of((unsigned)p);
-	touch(n, si, tcls, now);
+	/* Inbound packets do not refresh the mapping: anyone on the IPv4
+	 * side may send to the public address:port, and refreshing on them
+	 * would let an outside host keep every mapping alive (RFC 4787
+	 * REQ-6 asks for the outbound refresh; the inbound one is
+	 * optional).  TCP only notes the flags, for the next outbound. */
+	if (p == NAT44_TCP)
+		(void)tcp_tclass(s, l4[13], false);
 	rewrite(pkt, 16, l4, rem, (unsigned)p, port_off((unsigned)p, false),
 	    s->src, s->sport);
 	if (ii.mf)

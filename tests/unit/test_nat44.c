@@ -504,9 +504,12 @@ START_TEST(expiry_injected_clock)
 	ck_assert_uint_le(lg.first, pport);
 	ck_assert_uint_ge(lg.last, pport);
 	ck_assert_uint_eq(lg.last - lg.first + 1, 512);
-	/* a reply at T0+100 refreshes it: alive until T0+400 */
+	/* a reply comes back; another packet out at T0+100 refreshes it:
+	 * alive until T0+400 */
 	n = mk_udp(pkt, REMOTE, 53, pub, pport, false);
-	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 100, &to, &why), 0);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 50, &to, &why), 0);
+	ck_assert_mem_eq(&to, &b4a, sizeof(to));
+	out_ok(&b4a, mk_udp(pkt, B4SRC, 3000, REMOTE, 53, false), T0 + 100);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 399, 100), 0);
 	ck_assert_uint_eq(stats().sessions, 1);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 400, 100), 1);
@@ -536,6 +539,38 @@ START_TEST(expiry_injected_clock)
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1060, 4), 4);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1060, 100), 6);
 	ck_assert_uint_eq(stats().sessions, 0);
+}
+END_TEST
+
+/* Only outbound packets refresh a mapping (RFC 4787 REQ-6): an outside
+ * host sending to the public address:port cannot keep it alive. */
+START_TEST(inbound_does_not_refresh)
+{
+	struct in6_addr to;
+	uint32_t pub;
+	unsigned pport;
+	size_t n;
+
+	n = mk_udp(pkt, B4SRC, 3100, REMOTE, 53, false);
+	out_ok(&b4a, n, T0);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	/* inbound every 100 s, from the remote and from a stranger */
+	for (unsigned i = 1; i <= 2; i++) {
+		n = mk_udp(pkt, i == 1 ? REMOTE : A4(203, 0, 113, 99), 53, pub,
+		    pport, false);
+		ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 100 * i, &to,
+		    &why), 0);
+	}
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 299, 100), 0);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 300, 100), 1);
+	ck_assert_uint_eq(stats().sessions, 0);
+	/* an outbound packet does refresh */
+	n = mk_udp(pkt, B4SRC, 3100, REMOTE, 53, false);
+	out_ok(&b4a, n, T0 + 1000);
+	out_ok(&b4a, mk_udp(pkt, B4SRC, 3100, REMOTE, 53, false), T0 + 1200);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 1499, 100), 0);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 1500, 100), 1);
 }
 END_TEST
 
@@ -587,9 +622,8 @@ START_TEST(tcp_states)
 	out_ok(&b4a, n, T0);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 7439, 100), 0);
 	ck_assert_uint_eq(stats().sessions, 1);
-	/* RST: transitory again */
-	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x04);
-	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 7000, &to, &why), 0);
+	/* RST from the B4: transitory again */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 40000, REMOTE, 80, 0x04), T0 + 7000);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 7239, 100), 0);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 7240, 100), 1);
 
@@ -757,6 +791,7 @@ main(void)
 	tcase_add_test(tc, port_block_exhaustion);
 	tcase_add_test(tc, session_limit);
 	tcase_add_test(tc, expiry_injected_clock);
+	tcase_add_test(tc, inbound_does_not_refresh);
 	tcase_add_test(tc, full_table_expires_first);
 	tcase_add_test(tc, tcp_states);
 	tcase_add_test(tc, refused_input);
