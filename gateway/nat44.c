@@ -22,6 +22,7 @@
 
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
+#define TCP_ACK		0x10
 #define TCP_RST		0x04
 
 struct sess {
@@ -723,17 +724,25 @@ port_off(unsigned p, bool src)
 	return src ? 0 : 2;
 }
 
+/* The TCP state of a mapping from the flags seen.  Anyone on the IPv4
+ * side can send to a public address:port, so inbound flags are trusted
+ * only where they cannot shorten or lengthen a mapping by themselves
+ * (in the spirit of RFC 7857 section 2.1): an inbound RST is ignored,
+ * and an inbound SYN counts only as a SYN+ACK answering the B4's SYN. */
 static unsigned
 tcp_tclass(struct sess *s, uint8_t flags, bool out)
 {
 	if (flags & TCP_SYN) {
-		if (s->tcp & (T_FIN_OUT | T_FIN_IN | T_RST))
-			s->tcp = 0;	/* a new connection on the mapping */
-		s->tcp |= out ? T_SYN_OUT : T_SYN_IN;
+		if (out) {
+			if (s->tcp & (T_FIN_OUT | T_FIN_IN | T_RST))
+				s->tcp = 0;	/* a new connection */
+			s->tcp |= T_SYN_OUT;
+		} else if ((flags & TCP_ACK) && (s->tcp & T_SYN_OUT))
+			s->tcp |= T_SYN_IN;
 	}
 	if (flags & TCP_FIN)
 		s->tcp |= out ? T_FIN_OUT : T_FIN_IN;
-	if (flags & TCP_RST)
+	if ((flags & TCP_RST) && out)
 		s->tcp |= T_RST;
 	if ((s->tcp & T_RST) || ((s->tcp & T_FIN_OUT) && (s->tcp & T_FIN_IN)))
 		return NAT44_T_TCP_TRANS;

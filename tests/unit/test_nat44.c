@@ -634,6 +634,55 @@ START_TEST(tcp_states)
 }
 END_TEST
 
+/* TCP flags from the IPv4 side are forgeable by anyone: an inbound RST
+ * does not demote an established mapping, and an inbound bare SYN is
+ * no answer to the B4's SYN (only a SYN+ACK is). */
+START_TEST(tcp_forged_inbound_flags)
+{
+	struct in6_addr to;
+	uint32_t pub;
+	unsigned pport;
+	size_t n;
+
+	/* established: SYN out, SYN+ACK in, ACK out */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41000, REMOTE, 80, 0x02), T0);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x12);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0, &to, &why), 0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41000, REMOTE, 80, 0x10), T0);
+	/* a forged RST from a stranger, then the B4 goes on */
+	n = mk_tcp(pkt, A4(203, 0, 113, 66), 80, pub, pport, 0x04);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 100, &to, &why), 0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41000, REMOTE, 80, 0x10), T0 + 200);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 200 + 7439, 100), 0);
+	ck_assert_uint_eq(stats().sessions, 1);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 200 + 7440, 100), 1);
+
+	/* an unanswered SYN out, a bare SYN in, the SYN again out: still
+	 * transitory */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41001, REMOTE, 80, 0x02), T0 + 10000);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x02);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 10001, &to, &why),
+	    0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41001, REMOTE, 80, 0x10), T0 + 10002);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 10002 + 239, 100), 0);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 10002 + 240, 100), 1);
+
+	/* a SYN+ACK with no SYN out before it does not count either */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41002, REMOTE, 80, 0x10), T0 + 20000);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x12);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 20001, &to, &why),
+	    0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41002, REMOTE, 80, 0x02), T0 + 20002);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 20002 + 240, 100), 1);
+}
+END_TEST
+
 START_TEST(refused_input)
 {
 	uint8_t l4[8] = { 0 };
@@ -794,6 +843,7 @@ main(void)
 	tcase_add_test(tc, inbound_does_not_refresh);
 	tcase_add_test(tc, full_table_expires_first);
 	tcase_add_test(tc, tcp_states);
+	tcase_add_test(tc, tcp_forged_inbound_flags);
 	tcase_add_test(tc, refused_input);
 	tcase_add_test(tc, fragments);
 	tcase_add_test(tc, listing_and_free);
