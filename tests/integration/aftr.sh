@@ -137,7 +137,7 @@ expect_eq "time exceeded for a B4's TTL-1 datagram reaches it, quoting 192.0.0.2
 
 # ---- 2d. TCP: the IPv4 host's kernel answers B4 A's SYN (so the
 # translated checksum held), the mapping is established after the
-# SYN-ACK, transitory after a RST ----
+# SYN-ACK and the B4's ACK, transitory after the B4's RST ----
 listen "$NS_V4" /dev/null $B4 v4listen 9108 30
 LP=$RPID
 listen "$NS_C1" "$T_TMP/ra" $B4 recv $A6 5
@@ -152,7 +152,12 @@ for s in json.load(sys.stdin)['sessions']:
     if s['b4'] == sys.argv[1] and s['protocol'] == 'tcp' and s['inside_port'] == 5600:
         print(s['state'])" $A6
 }
-expect_eq "... the mapping is established (a SYN each way)" tcp_established "$(tcp_state)"
+# the SYN-ACK alone moves nothing (inbound packets never refresh a
+# mapping); the B4's ACK after it does
+ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 A >/dev/null
+wait_for 3 test "$(tcp_state)" = tcp_established
+expect_eq "... the mapping is established (the B4's SYN answered, its ACK out)" \
+	tcp_established "$(tcp_state)"
 ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 R >/dev/null
 wait_for 3 test "$(tcp_state)" = tcp_transitory
 expect_eq "... and transitory after the B4's RST" tcp_transitory "$(tcp_state)"
