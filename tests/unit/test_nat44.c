@@ -574,6 +574,56 @@ START_TEST(inbound_does_not_refresh)
 }
 END_TEST
 
+/* One subscriber with many IPv6 sources in its /56 (each a "B4"): the
+ * prefix as a whole holds at most max_blocks_per_prefix blocks, and a B4
+ * in another prefix still gets one. */
+START_TEST(prefix_limit)
+{
+	struct in6_addr a;
+	uint64_t before;
+	unsigned ok = 0, refused = 0;
+	size_t n;
+
+	/* 2 addresses x 126 blocks; 4 blocks per B4, 3 per /56 */
+	cfg.b4_prefix_len = 56;
+	cfg.max_blocks_per_prefix = 3;
+	nat44_free(nat, T0);
+	ck_assert_int_eq(nat44_new(&cfg, &nat), 0);
+	before = stats().drops[NAT44_DROP_PREFIX_LIMIT];
+	ck_assert(addr6_parse("2001:db8:1:ff00::", &a, NULL));
+	for (unsigned i = 0; i < 40; i++) {
+		a.s6_addr[15] = (uint8_t)(i + 1);	/* all in ff00::/56 */
+		a.s6_addr[7] = (uint8_t)(i % 256);
+		n = mk_udp(pkt, B4SRC, 7000, REMOTE, 53, false);
+		if (nat44_outbound(nat, &a, 1, pkt, n, T0, &why) == 0)
+			ok++;
+		else {
+			ck_assert_int_eq(why, NAT44_DROP_PREFIX_LIMIT);
+			refused++;
+		}
+	}
+	ck_assert_uint_eq(ok, 3);
+	ck_assert_uint_eq(refused, 37);
+	ck_assert_uint_eq(stats().blocks, 3);
+	ck_assert_uint_eq(stats().drops[NAT44_DROP_PREFIX_LIMIT] - before, 37);
+	/* the refused left no B4 records behind */
+	ck_assert_uint_eq(stats().b4s, 3);
+	/* another /56 next door: its own quota */
+	ck_assert(addr6_parse("2001:db8:1:fe00::1", &a, NULL));
+	out_ok(&a, mk_udp(pkt, B4SRC, 7000, REMOTE, 53, false), T0);
+	ck_assert_uint_eq(stats().blocks, 4);
+	/* the blocks go with their mappings: the prefix may take new ones */
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 300, 1000), 4);
+	ck_assert(addr6_parse("2001:db8:1:ff00::99", &a, NULL));
+	out_ok(&a, mk_udp(pkt, B4SRC, 7000, REMOTE, 53, false), T0 + 300);
+	/* bad prefix lengths */
+	cfg.b4_prefix_len = 31;
+	ck_assert_int_eq(nat44_new(&cfg, &(struct nat44 *){ NULL }), -EINVAL);
+	cfg.b4_prefix_len = 129;
+	ck_assert_int_eq(nat44_new(&cfg, &(struct nat44 *){ NULL }), -EINVAL);
+}
+END_TEST
+
 /* A full table makes room from what timed out, even when the B4's
  * record goes with its last mapping on the way. */
 START_TEST(full_table_expires_first)
@@ -839,6 +889,7 @@ main(void)
 	tcase_add_test(tc, icmp_error_translated);
 	tcase_add_test(tc, port_block_exhaustion);
 	tcase_add_test(tc, session_limit);
+	tcase_add_test(tc, prefix_limit);
 	tcase_add_test(tc, expiry_injected_clock);
 	tcase_add_test(tc, inbound_does_not_refresh);
 	tcase_add_test(tc, full_table_expires_first);
