@@ -106,6 +106,8 @@ aftr_open(struct gw *g)
 	nc.n_pool = s->n_pool;
 	nc.block_size = s->port_block_size;
 	nc.max_blocks_per_b4 = s->max_port_blocks_per_b4;
+	nc.b4_prefix_len = s->b4_prefix_length;
+	nc.max_blocks_per_prefix = gw_aftr_blocks_per_prefix(s);
 	nc.max_sessions_per_b4 = s->max_sessions_per_b4;
 	nc.max_sessions = s->max_sessions;
 	nc.timeout[NAT44_T_UDP] = s->udp_timeout;
@@ -125,10 +127,11 @@ aftr_open(struct gw *g)
 	a->last_tick = mono_now();
 	g->aftr = a;
 	log_info("aftr: on %s, %u public range%s, blocks of %u ports, at "
-	    "most %u per B4, %u sessions per B4", addr6_ntop(&a->addr, x,
-	    sizeof(x)), s->n_pool, s->n_pool == 1 ? "" : "s",
-	    s->port_block_size, s->max_port_blocks_per_b4,
-	    s->max_sessions_per_b4);
+	    "most %u per B4 and %u per /%u, %u sessions per B4",
+	    addr6_ntop(&a->addr, x, sizeof(x)), s->n_pool,
+	    s->n_pool == 1 ? "" : "s", s->port_block_size,
+	    s->max_port_blocks_per_b4, gw_aftr_blocks_per_prefix(s),
+	    s->b4_prefix_length, s->max_sessions_per_b4);
 	return 0;
 }
 

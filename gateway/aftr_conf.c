@@ -68,6 +68,11 @@ const struct conf_key gw_aftr_keys[] = {
 	CONF_KEY_U32("aftr", "max-port-blocks-per-b4", GA,
 	    max_port_blocks_per_b4, 1, NAT44_MAX_BLOCKS_PER_B4,
 	    "a number 1-64"),
+	CONF_KEY_U32("aftr", "b4-prefix-length", GA, b4_prefix_length, 32,
+	    128, "a prefix length 32-128"),
+	CONF_KEY_U32("aftr", "max-port-blocks-per-prefix", GA,
+	    max_port_blocks_per_prefix, 1, GW_AFTR_MAX_BLOCKS_PER_PREFIX,
+	    "a number 1-65536"),
 	CONF_KEY_U32("aftr", "max-sessions-per-b4", GA, max_sessions_per_b4,
 	    1, NAT44_MAX_SESSIONS, "a number 1-4194304"),
 	CONF_KEY_U32("aftr", "max-sessions", GA, max_sessions, 1,
@@ -85,12 +90,20 @@ const struct conf_key gw_aftr_keys[] = {
 	CONF_KEY_END
 };
 
+uint32_t
+gw_aftr_blocks_per_prefix(const struct gw_aftr_settings *a)
+{
+	return a->max_port_blocks_per_prefix != 0 ?
+	    a->max_port_blocks_per_prefix : a->max_port_blocks_per_b4;
+}
+
 void
 gw_aftr_defaults(struct gw_aftr_settings *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->port_block_size = GW_AFTR_BLOCK;
 	a->max_port_blocks_per_b4 = GW_AFTR_BLOCKS_PER_B4;
+	a->b4_prefix_length = GW_AFTR_B4_PREFIX_LEN;
 	a->max_sessions_per_b4 = GW_AFTR_SESSIONS_PER_B4;
 	a->max_sessions = GW_AFTR_SESSIONS;
 	a->udp_timeout = GW_AFTR_UDP_TIMEOUT;
@@ -191,8 +204,10 @@ gw_aftr_print(FILE *f, const struct gw_aftr_settings *a,
 		fprintf(f, "pool = %s\n", range4_ntop(&a->pool[i], x,
 		    sizeof(x)));
 	fprintf(f, "port-block-size = %u\nmax-port-blocks-per-b4 = %u\n"
+	    "b4-prefix-length = %u\nmax-port-blocks-per-prefix = %u\n"
 	    "max-sessions-per-b4 = %u\nmax-sessions = %u\n",
 	    a->port_block_size, a->max_port_blocks_per_b4,
+	    a->b4_prefix_length, gw_aftr_blocks_per_prefix(a),
 	    a->max_sessions_per_b4, a->max_sessions);
 	print_duration(f, "udp-timeout", a->udp_timeout);
 	print_duration(f, "tcp-established-timeout",

@@ -311,9 +311,6 @@ log_drop(struct gw *g, enum rfc2473_drop d, const struct in6_addr *src6,
 	    addr4_ntop(src4, a4, sizeof(a4)));
 }
 
-static void gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len,
-    int64_t now);
-
 /* RFC 7596 5.2: a client's packet to another client's address, turned
  * around here rather than by a round trip through the kernel: one router
  * hop (the TTL, as the kernel would have decremented it), then the way
@@ -424,7 +421,11 @@ gw_to_b4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 	struct rfc2473_result res;
 	struct binding b;
 	enum rfc2473_verdict v;
-	size_t n;
+	/* the header and 8 bytes as they came: aftr_to_b4 rewrites pkt in
+	 * place, and an ICMP error to the sender must quote what it sent,
+	 * not the B4's private address and port */
+	uint8_t orig[IPV4_MAX_HDR_LEN + ICMP4_QUOTE_DATA];
+	size_t n, olen = len < sizeof(orig) ? len : sizeof(orig);
 
 	memset(&res, 0, sizeof(res));
 	res.mtu = rfc2473_inner_mtu(&g->tep.cfg);
@@ -438,6 +439,7 @@ gw_to_b4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 		return;
 	}
 	memset(&b, 0, sizeof(b));
+	memcpy(orig, pkt, olen);
 	if (aftr_to_b4(g, pkt, len, &b.client) != 0)
 		return;
 	b.addr4 = be32_get(pkt + 16);
@@ -457,10 +459,10 @@ gw_to_b4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 	if (v == RFC2473_OK)
 		send_to_client(g, out, n, &b.client, aftr_address(g));
 	else if (v == RFC2473_TTL_EXCEEDED)
-		send_icmp(g, icmp4_time_exceeded, pkt, len, out, now);
+		send_icmp(g, icmp4_time_exceeded, orig, olen, out, now);
 }
 
-static void
+void
 gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now)
 {
 	uint8_t *out = g->tun.buf;

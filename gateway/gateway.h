@@ -76,6 +76,8 @@ const char *gw_special4(uint32_t first, uint32_t last);
 #define GW_AFTR_MAX_ADDRS	1024	/* public addresses, all ranges */
 #define GW_AFTR_BLOCK		512	/* ports per block: 126 B4s an address */
 #define GW_AFTR_BLOCKS_PER_B4	4
+#define GW_AFTR_B4_PREFIX_LEN	56	/* the usual delegated prefix */
+#define GW_AFTR_MAX_BLOCKS_PER_PREFIX 65536
 #define GW_AFTR_SESSIONS_PER_B4	2048
 #define GW_AFTR_SESSIONS	65536	/* the whole table */
 #define GW_AFTR_UDP_TIMEOUT	300	/* RFC 4787 REQ-5 */
@@ -92,6 +94,9 @@ struct gw_aftr_settings {
 	unsigned	 n_pool;
 	uint32_t	 port_block_size;
 	uint32_t	 max_port_blocks_per_b4;
+	uint32_t	 b4_prefix_length;	/* B4s in one such prefix ... */
+	uint32_t	 max_port_blocks_per_prefix;	/* ... hold this many;
+						 * 0: max_port_blocks_per_b4 */
 	uint32_t	 max_sessions_per_b4;
 	uint32_t	 max_sessions;
 	uint32_t	 udp_timeout;
@@ -105,6 +110,8 @@ struct gw_aftr_settings {
 extern const struct conf_key gw_aftr_keys[];
 
 void gw_aftr_defaults(struct gw_aftr_settings *a);
+/* max-port-blocks-per-prefix, or max-port-blocks-per-b4 when unset */
+uint32_t gw_aftr_blocks_per_prefix(const struct gw_aftr_settings *a);
 /* The checks across keys: with enable, a pool (sorted here) outside
  * `dstm` (the DSTM pool, sorted) and away from tep4, a backend that can
  * carry it.  -1 (reported) or 0. */

@@ -108,6 +108,10 @@ struct gw_tun {
 	struct pset		*reroute;	/* during a reroute */
 };
 
+/* be_tun.c: one IPv4 packet read from the TUN (the data-plane thread;
+ * the unit tests drive it on a gateway without devices). */
+void gw_from_ipv4(struct gw *g, uint8_t *pkt, size_t len, int64_t now);
+
 struct gw {
 	struct gw_config		 cfg;
 	const struct gw_backend		*be;

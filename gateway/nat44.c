@@ -22,6 +22,7 @@
 
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
+#define TCP_ACK		0x10
 #define TCP_RST		0x04
 
 struct sess {
@@ -56,11 +57,20 @@ struct frag {
 struct b4 {
 	struct in6_addr	 addr;
 	uint32_t	 hnext;		/* hash chain; free list */
+	uint32_t	 pfx;		/* its prefix's record */
 	uint32_t	 addr_idx;	/* its public address, NIL: no block */
 	uint32_t	 sessions, nblocks;
 	int		 ifindex;
 	int64_t		 since;
 	bool		 live;
+};
+
+/* The B4s of one b4_prefix_len prefix: one subscriber that may use any
+ * address of its delegated prefix, so the limits are per prefix too. */
+struct pfx {
+	struct in6_addr	 addr;		/* masked */
+	uint32_t	 hnext;		/* hash chain; free list */
+	uint32_t	 nb4, nblocks;
 };
 
 struct block {
@@ -90,6 +100,8 @@ struct nat44 {
 	uint32_t		 n_b4, free_b4;
 	uint32_t		*b4_blocks;	/* max_blocks_per_b4 per B4 */
 	uint32_t		*hb4, b4mask;
+	struct pfx		*pfxs;		/* n_b4: one B4 each at most */
+	uint32_t		*hpfx, free_pfx;	/* b4mask + 1 */
 	uint32_t		 thead[NAT44_NT], ttail[NAT44_NT];
 	uint32_t		 addr_cursor;
 	uint32_t		 gen;
@@ -107,6 +119,7 @@ static const char *const drop_names[NAT44_DROP_MAX] = {
 	[NAT44_DROP_TABLE_FULL] = "table_full",
 	[NAT44_DROP_NO_SESSION] = "no_session",
 	[NAT44_DROP_WRONG_INTERFACE] = "wrong_interface",
+	[NAT44_DROP_PREFIX_LIMIT] = "prefix_limit",
 };
 
 static const char *const tclass_names[NAT44_NT] = {
@@ -178,6 +191,16 @@ hash_b4(const struct nat44 *n, const struct in6_addr *a)
 }
 
 static uint32_t
+find_pfx(const struct nat44 *n, const struct in6_addr *m)
+{
+	for (uint32_t i = n->hpfx[hash_b4(n, m)]; i != NIL;
+	    i = n->pfxs[i].hnext)
+		if (memcmp(&n->pfxs[i].addr, m, sizeof(*m)) == 0)
+			return i;
+	return NIL;
+}
+
+static uint32_t
 find_b4(const struct nat44 *n, const struct in6_addr *a)
 {
 	for (uint32_t i = n->hb4[hash_b4(n, a)]; i != NIL; i = n->b4s[i].hnext)
@@ -238,11 +261,17 @@ nat44_new(const struct nat44_config *c, struct nat44 **out)
 	    naddr > NAT44_MAX_ADDRS || c->max_blocks_per_b4 == 0 ||
 	    c->max_blocks_per_b4 > NAT44_MAX_BLOCKS_PER_B4 ||
 	    c->max_sessions_per_b4 == 0 || c->max_sessions == 0 ||
-	    c->max_sessions > NAT44_MAX_SESSIONS)
+	    c->max_sessions > NAT44_MAX_SESSIONS ||
+	    (c->b4_prefix_len != 0 && (c->b4_prefix_len < 32 ||
+	    c->b4_prefix_len > 128)))
 		return -EINVAL;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return -ENOMEM;
 	n->cfg = *c;
+	if (n->cfg.b4_prefix_len == 0)
+		n->cfg.b4_prefix_len = 128;
+	if (n->cfg.max_blocks_per_prefix == 0)
+		n->cfg.max_blocks_per_prefix = c->max_blocks_per_b4;
 	n->n_addrs = (uint32_t)naddr;
 	n->bpa = nat44_blocks_per_addr(c->block_size);
 	n->n_blocks = n->n_addrs * n->bpa;
@@ -263,11 +292,14 @@ nat44_new(const struct nat44_config *c, struct nat44 **out)
 	n->b4_blocks = alloc_array((size_t)n->n_b4 * c->max_blocks_per_b4,
 	    sizeof(*n->b4_blocks));
 	n->hb4 = alloc_array((size_t)n->b4mask + 1, sizeof(*n->hb4));
+	n->pfxs = alloc_array(n->n_b4, sizeof(*n->pfxs));
+	n->hpfx = alloc_array((size_t)n->b4mask + 1, sizeof(*n->hpfx));
 	n->frags = alloc_array(NFRAGS, sizeof(*n->frags));
 	if (n->pool == NULL || n->addrs == NULL || n->blocks == NULL ||
 	    n->bits == NULL || n->sess == NULL || n->hin == NULL ||
 	    n->hout == NULL || n->b4s == NULL || n->b4_blocks == NULL ||
-	    n->hb4 == NULL || n->frags == NULL) {
+	    n->hb4 == NULL || n->pfxs == NULL || n->hpfx == NULL ||
+	    n->frags == NULL) {
 		nat44_free(n, 0);
 		return -ENOMEM;
 	}
@@ -286,6 +318,10 @@ nat44_new(const struct nat44_config *c, struct nat44 **out)
 	for (uint32_t i = 0; i < n->n_b4; i++)
 		n->b4s[i].hnext = i + 1 < n->n_b4 ? i + 1 : NIL;
 	n->free_b4 = 0;
+	for (uint32_t i = 0; i < n->n_b4; i++)
+		n->pfxs[i].hnext = i + 1 < n->n_b4 ? i + 1 : NIL;
+	n->free_pfx = 0;
+	memset(n->hpfx, 0xff, ((size_t)n->b4mask + 1) * sizeof(*n->hpfx));
 	memset(n->hin, 0xff, ((size_t)n->hmask + 1) * sizeof(*n->hin));
 	memset(n->hout, 0xff, ((size_t)n->hmask + 1) * sizeof(*n->hout));
 	memset(n->hb4, 0xff, ((size_t)n->b4mask + 1) * sizeof(*n->hb4));
@@ -321,6 +357,47 @@ log_block(struct nat44 *n, bool alloc, uint32_t bi, int64_t now)
 		    (uint16_t)(first + n->cfg.block_size - 1), now);
 }
 
+/* The record of a's prefix, made when new.  A prefix is made only for a
+ * new B4 and goes with its last one, so there are never more than B4s. */
+static uint32_t
+pfx_get(struct nat44 *n, const struct in6_addr *a)
+{
+	struct in6_addr m = *a;
+	unsigned len = n->cfg.b4_prefix_len;
+	uint32_t i, h;
+
+	for (unsigned k = len / 8; k < 16; k++)
+		m.s6_addr[k] &= k == len / 8 ?
+		    (uint8_t)(0xff00u >> (len % 8)) : 0;
+	if ((i = find_pfx(n, &m)) == NIL && (i = n->free_pfx) != NIL) {
+		n->free_pfx = n->pfxs[i].hnext;
+		memset(&n->pfxs[i], 0, sizeof(n->pfxs[i]));
+		n->pfxs[i].addr = m;
+		h = hash_b4(n, &m);
+		n->pfxs[i].hnext = n->hpfx[h];
+		n->hpfx[h] = i;
+	}
+	if (i != NIL)
+		n->pfxs[i].nb4++;
+	return i;
+}
+
+static void
+pfx_put(struct nat44 *n, uint32_t i)
+{
+	struct pfx *p = &n->pfxs[i];
+	uint32_t *pp;
+
+	if (--p->nb4 != 0)
+		return;
+	for (pp = &n->hpfx[hash_b4(n, &p->addr)]; *pp != i;
+	    pp = &n->pfxs[*pp].hnext)
+		;
+	*pp = p->hnext;
+	p->hnext = n->free_pfx;
+	n->free_pfx = i;
+}
+
 static uint32_t
 b4_get(struct nat44 *n, const struct in6_addr *a, int ifindex, int64_t now)
 {
@@ -333,6 +410,7 @@ b4_get(struct nat44 *n, const struct in6_addr *a, int ifindex, int64_t now)
 	b = &n->b4s[i];
 	n->free_b4 = b->hnext;
 	memset(b, 0, sizeof(*b));
+	b->pfx = pfx_get(n, a);		/* never NIL: no more than B4s */
 	b->addr = *a;
 	b->addr_idx = NIL;
 	b->ifindex = ifindex;
@@ -354,6 +432,7 @@ b4_put(struct nat44 *n, uint32_t i)
 
 	if (b->sessions != 0 || b->nblocks != 0)
 		return;
+	pfx_put(n, b->pfx);
 	for (pp = &n->hb4[hash_b4(n, &b->addr)]; *pp != i;
 	    pp = &n->b4s[*pp].hnext)
 		;
@@ -367,14 +446,19 @@ b4_put(struct nat44 *n, uint32_t i)
 /* A free block for B4 i, on its public address (paired pooling), or on
  * the next address with one when it has none yet.  NIL when none. */
 static uint32_t
-block_alloc(struct nat44 *n, uint32_t i, int64_t now)
+block_alloc(struct nat44 *n, uint32_t i, int64_t now, enum nat44_drop *why)
 {
 	struct b4 *b = &n->b4s[i];
 	struct paddr *pa;
 	uint32_t ai = b->addr_idx, bi = NIL;
 
+	*why = NAT44_DROP_PORT_EXHAUSTED;
 	if (b->nblocks >= n->cfg.max_blocks_per_b4)
 		return NIL;
+	if (n->pfxs[b->pfx].nblocks >= n->cfg.max_blocks_per_prefix) {
+		*why = NAT44_DROP_PREFIX_LIMIT;
+		return NIL;
+	}
 	if (ai == NIL) {
 		for (uint32_t k = 0; k < n->n_addrs; k++) {
 			uint32_t c = (n->addr_cursor + k) % n->n_addrs;
@@ -408,6 +492,7 @@ block_alloc(struct nat44 *n, uint32_t i, int64_t now)
 	n->blocks[bi].since = now;
 	b->addr_idx = ai;
 	n->b4_blocks[(size_t)i * n->cfg.max_blocks_per_b4 + b->nblocks++] = bi;
+	n->pfxs[b->pfx].nblocks++;
 	n->st.blocks++;
 	n->st.blocks_allocated++;
 	log_block(n, true, bi, now);
@@ -425,6 +510,7 @@ block_release(struct nat44 *n, uint32_t bi, int64_t now)
 	for (uint32_t k = 0; k < b->nblocks; k++)
 		if (list[k] == bi) {
 			list[k] = list[--b->nblocks];
+			n->pfxs[b->pfx].nblocks--;
 			break;
 		}
 	memset(block_bits(n, bi, 0), 0, NAT44_NPROTO * n->wpb *
@@ -438,17 +524,17 @@ block_release(struct nat44 *n, uint32_t bi, int64_t now)
 }
 
 /* a free port (or id) of protocol p in one of B4 i's blocks, taking a
- * new block when they are full */
+ * new block when they are full; false with *why when none */
 static bool
 port_alloc(struct nat44 *n, uint32_t i, unsigned p, int64_t now,
-    uint32_t *block, uint16_t *port)
+    uint32_t *block, uint16_t *port, enum nat44_drop *why)
 {
 	const uint32_t *list = &n->b4_blocks[(size_t)i *
 	    n->cfg.max_blocks_per_b4];
 	uint32_t nb = n->b4s[i].nblocks;
 
 	for (uint32_t k = 0; k <= nb; k++) {
-		uint32_t bi = k < nb ? list[k] : block_alloc(n, i, now);
+		uint32_t bi = k < nb ? list[k] : block_alloc(n, i, now, why);
 		struct block *bl;
 		uint64_t *w;
 
@@ -554,6 +640,7 @@ sess_new(struct nat44 *n, uint32_t b4, uint32_t src, uint16_t sport,
 {
 	struct b4 *b = &n->b4s[b4];
 	struct sess *s;
+	enum nat44_drop pwhy = NAT44_DROP_PORT_EXHAUSTED;
 	uint32_t si, block, h;
 	uint16_t port;
 
@@ -565,8 +652,8 @@ sess_new(struct nat44 *n, uint32_t b4, uint32_t src, uint16_t sport,
 		*why = NAT44_DROP_SESSION_LIMIT;
 		return NIL;
 	}
-	if (!port_alloc(n, b4, p, now, &block, &port)) {
-		*why = NAT44_DROP_PORT_EXHAUSTED;
+	if (!port_alloc(n, b4, p, now, &block, &port, &pwhy)) {
+		*why = pwhy;
 		return NIL;
 	}
 	si = n->free_sess;
@@ -631,6 +718,8 @@ nat44_free(struct nat44 *n, int64_t now)
 	free(n->b4s);
 	free(n->b4_blocks);
 	free(n->hb4);
+	free(n->pfxs);
+	free(n->hpfx);
 	free(n->frags);
 	free(n);
 }
@@ -723,17 +812,25 @@ port_off(unsigned p, bool src)
 	return src ? 0 : 2;
 }
 
+/* The TCP state of a mapping from the flags seen.  Anyone on the IPv4
+ * side can send to a public address:port, so inbound flags are trusted
+ * only where they cannot shorten or lengthen a mapping by themselves
+ * (in the spirit of RFC 7857 section 2.1): an inbound RST is ignored,
+ * and an inbound SYN counts only as a SYN+ACK answering the B4's SYN. */
 static unsigned
 tcp_tclass(struct sess *s, uint8_t flags, bool out)
 {
 	if (flags & TCP_SYN) {
-		if (s->tcp & (T_FIN_OUT | T_FIN_IN | T_RST))
-			s->tcp = 0;	/* a new connection on the mapping */
-		s->tcp |= out ? T_SYN_OUT : T_SYN_IN;
+		if (out) {
+			if (s->tcp & (T_FIN_OUT | T_FIN_IN | T_RST))
+				s->tcp = 0;	/* a new connection */
+			s->tcp |= T_SYN_OUT;
+		} else if ((flags & TCP_ACK) && (s->tcp & T_SYN_OUT))
+			s->tcp |= T_SYN_IN;
 	}
 	if (flags & TCP_FIN)
 		s->tcp |= out ? T_FIN_OUT : T_FIN_IN;
-	if (flags & TCP_RST)
+	if ((flags & TCP_RST) && out)
 		s->tcp |= T_RST;
 	if ((s->tcp & T_RST) || ((s->tcp & T_FIN_OUT) && (s->tcp & T_FIN_IN)))
 		return NAT44_T_TCP_TRANS;
@@ -986,7 +1083,6 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	uint8_t *l4;
 	size_t rem;
 	uint32_t si;
-	unsigned tcls;
 	int p;
 
 	*why = NAT44_DROP_NONE;
@@ -1021,9 +1117,13 @@ nat44_inbound(struct nat44 *n, uint8_t *pkt, size_t len, int64_t now,
 	if (si == NIL)
 		return drop(n, NAT44_DROP_NO_SESSION, why);
 	s = &n->sess[si];
-	tcls = p == NAT44_TCP ? tcp_tclass(s, l4[13], false) :
-	    tclass_of((unsigned)p);
-	touch(n, si, tcls, now);
+	/* Inbound packets do not refresh the mapping: anyone on the IPv4
+	 * side may send to the public address:port, and refreshing on them
+	 * would let an outside host keep every mapping alive (RFC 4787
+	 * REQ-6 asks for the outbound refresh; the inbound one is
+	 * optional).  TCP only notes the flags, for the next outbound. */
+	if (p == NAT44_TCP)
+		(void)tcp_tclass(s, l4[13], false);
 	rewrite(pkt, 16, l4, rem, (unsigned)p, port_off((unsigned)p, false),
 	    s->src, s->sport);
 	if (ii.mf)

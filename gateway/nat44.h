@@ -10,7 +10,8 @@
  * B4 is part of the key.
  *
  * Ports: every public address offers ports NAT44_PORT_MIN-65535 in
- * blocks of `block_size`; a B4 holds up to max_blocks_per_b4 blocks, all
+ * blocks of `block_size`; a B4 holds up to max_blocks_per_b4 blocks (and
+ * the B4s of one b4_prefix_len prefix up to max_blocks_per_prefix), all
  * on one public address (RFC 6888 REQ-2, paired pooling), each block
  * used for TCP, UDP and ICMP ids alike.  A block is allocated when the
  * B4 needs a port and has none free, released when its last mapping
@@ -68,6 +69,8 @@ enum nat44_drop {
 	NAT44_DROP_NO_SESSION,		/* inbound: no mapping */
 	NAT44_DROP_WRONG_INTERFACE,	/* a B4 with mappings, from another
 					 * interface than its first packet */
+	NAT44_DROP_PREFIX_LIMIT,	/* max_blocks_per_prefix: the B4's
+					 * prefix holds its share */
 	NAT44_DROP_MAX
 };
 
@@ -76,6 +79,11 @@ struct nat44_config {
 	unsigned	 n_pool;
 	uint32_t	 block_size;	/* ports, a multiple of 64 */
 	uint32_t	 max_blocks_per_b4;
+	/* B4s in one b4_prefix_len prefix (one subscriber's delegated
+	 * prefix, any address in it) hold at most max_blocks_per_prefix
+	 * blocks together.  0, 0: 128 and max_blocks_per_b4 */
+	uint32_t	 b4_prefix_len;		/* 32-128 */
+	uint32_t	 max_blocks_per_prefix;
 	uint32_t	 max_sessions_per_b4;
 	uint32_t	 max_sessions;	/* the whole table */
 	uint32_t	 timeout[NAT44_NT];	/* seconds */

@@ -12,6 +12,7 @@
 #   an ICMP error about a B4's packet translated back (RFC 5508);
 #   TCP: a SYN answered, the mapping's states (RFC 5382);
 #   per-B4 port-block exhaustion refused and counted;
+#   a third address of c1's /56 refused by the per-prefix block limit;
 #   the port-block log records; dstmctl aftr with -j;
 #   mappings expiring after the (short) test timeouts, blocks released.
 # BACKENDS: tun bpf
@@ -36,12 +37,14 @@ ok "lab namespaces up, B4 addresses on the client links"
 
 CONF=$T_TMP/rpcdstmd.conf
 # blocks of 64 ports, one per B4: the 65th mapping of a B4 is refused;
-# short timeouts so that the test sees them expire
+# two per /56 (A and C share c1's); short timeouts so that the test sees
+# them expire
 lab_server_conf "$CONF" $PORT \
 	"" "[aftr]" "enable = yes" \
 	"allow = 2001:db8:1::b0/124" "allow = 2001:db8:2::b0/124" \
 	"pool = 192.0.2.1-192.0.2.2" "port-block-size = 64" \
-	"max-port-blocks-per-b4 = 1" "udp-timeout = 20s" "icmp-timeout = 20s" \
+	"max-port-blocks-per-b4 = 1" "max-port-blocks-per-prefix = 2" \
+	"udp-timeout = 20s" "icmp-timeout = 20s" \
 	"tcp-transitory-timeout = 20s"
 LOG=$T_TMP/server.log
 bg_in "$NS_GW" "$LOG" "$BUILD/rpcdstmd" -d -v -f "$CONF"
@@ -137,7 +140,7 @@ expect_eq "time exceeded for a B4's TTL-1 datagram reaches it, quoting 192.0.0.2
 
 # ---- 2d. TCP: the IPv4 host's kernel answers B4 A's SYN (so the
 # translated checksum held), the mapping is established after the
-# SYN-ACK, transitory after a RST ----
+# SYN-ACK and the B4's ACK, transitory after the B4's RST ----
 listen "$NS_V4" /dev/null $B4 v4listen 9108 30
 LP=$RPID
 listen "$NS_C1" "$T_TMP/ra" $B4 recv $A6 5
@@ -152,7 +155,12 @@ for s in json.load(sys.stdin)['sessions']:
     if s['b4'] == sys.argv[1] and s['protocol'] == 'tcp' and s['inside_port'] == 5600:
         print(s['state'])" $A6
 }
-expect_eq "... the mapping is established (a SYN each way)" tcp_established "$(tcp_state)"
+# the SYN-ACK alone moves nothing (inbound packets never refresh a
+# mapping); the B4's ACK after it does
+ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 A >/dev/null
+wait_for 3 test "$(tcp_state)" = tcp_established
+expect_eq "... the mapping is established (the B4's SYN answered, its ACK out)" \
+	tcp_established "$(tcp_state)"
 ip netns exec "$NS_C1" $B4 tcp $TEP $A6 192.0.0.2 5600 $V4 9108 R >/dev/null
 wait_for 3 test "$(tcp_state)" = tcp_transitory
 expect_eq "... and transitory after the B4's RST" tcp_transitory "$(tcp_state)"
@@ -237,6 +245,20 @@ CTL aftr sessions >"$T_TMP/s.txt"
 check "dstmctl aftr sessions prints a table" grep -q "^B4 .*PROTO" "$T_TMP/s.txt"
 check "the port-block allocation is logged in the fixed format" grep -Eq \
 	"aftr: port-block alloc time=[0-9]+ b4=$C6 public=192\.0\.2\.[12] ports=[0-9]+-[0-9]+$" "$LOG"
+# the subscriber on c1 takes a third address of its /56 (in allow): A
+# and C hold the prefix's two blocks, so it gets none
+D6=2001:db8:1::b6
+ip -n "$NS_C1" -6 addr add $D6/64 dev eth0 nodad preferred_lft 0
+pl=$(counter aftr.drop.prefix_limit)
+listen "$NS_V4" "$T_TMP/v4d" $B4 v4echo 9107 1 2
+ip netns exec "$NS_C1" $B4 udp $TEP $D6 192.0.0.2 21000 $V4 9107 third >/dev/null
+wait_for 3 test "$(counter aftr.drop.prefix_limit)" = $((pl + 1))
+expect_eq "a third B4 address in A and C's /56: refused (aftr.drop.prefix_limit)" \
+	$((pl + 1)) "$(counter aftr.drop.prefix_limit)"
+wait $RPID
+expect_eq "... its datagram never reached the IPv4 host" "timeout" "$(cat "$T_TMP/v4d")"
+expect_eq "... and it holds no block" 3 "$(counter aftr.port_blocks)"
+ip -n "$NS_C1" -6 addr del $D6/64 dev eth0
 if [ "$BACKEND" = bpf ]; then
 	check "bpf: the kernel path punted the B4s' packets to the NAT" \
 		test "$(counter gateway.bpf.punt_aftr)" -gt 0

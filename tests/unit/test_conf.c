@@ -495,7 +495,8 @@ START_TEST(print_is_canonical)
 	    "mtu = 1460\nbackend = tun\nifname = dti0\nmss-clamp = no\n"
 	    "hairpin = yes\n"
 	    "\n[aftr]\nenable = no\naddress = ::\nport-block-size = 512\n"
-	    "max-port-blocks-per-b4 = 4\nmax-sessions-per-b4 = 2048\n"
+	    "max-port-blocks-per-b4 = 4\nb4-prefix-length = 56\n"
+	    "max-port-blocks-per-prefix = 4\nmax-sessions-per-b4 = 2048\n"
 	    "max-sessions = 65536\nudp-timeout = 5m\n"
 	    "tcp-established-timeout = 124m\ntcp-transitory-timeout = 4m\n"
 	    "icmp-timeout = 1m\n";

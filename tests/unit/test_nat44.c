@@ -504,9 +504,12 @@ START_TEST(expiry_injected_clock)
 	ck_assert_uint_le(lg.first, pport);
 	ck_assert_uint_ge(lg.last, pport);
 	ck_assert_uint_eq(lg.last - lg.first + 1, 512);
-	/* a reply at T0+100 refreshes it: alive until T0+400 */
+	/* a reply comes back; another packet out at T0+100 refreshes it:
+	 * alive until T0+400 */
 	n = mk_udp(pkt, REMOTE, 53, pub, pport, false);
-	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 100, &to, &why), 0);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 50, &to, &why), 0);
+	ck_assert_mem_eq(&to, &b4a, sizeof(to));
+	out_ok(&b4a, mk_udp(pkt, B4SRC, 3000, REMOTE, 53, false), T0 + 100);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 399, 100), 0);
 	ck_assert_uint_eq(stats().sessions, 1);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 400, 100), 1);
@@ -536,6 +539,88 @@ START_TEST(expiry_injected_clock)
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1060, 4), 4);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 1060, 100), 6);
 	ck_assert_uint_eq(stats().sessions, 0);
+}
+END_TEST
+
+/* Only outbound packets refresh a mapping (RFC 4787 REQ-6): an outside
+ * host sending to the public address:port cannot keep it alive. */
+START_TEST(inbound_does_not_refresh)
+{
+	struct in6_addr to;
+	uint32_t pub;
+	unsigned pport;
+	size_t n;
+
+	n = mk_udp(pkt, B4SRC, 3100, REMOTE, 53, false);
+	out_ok(&b4a, n, T0);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	/* inbound every 100 s, from the remote and from a stranger */
+	for (unsigned i = 1; i <= 2; i++) {
+		n = mk_udp(pkt, i == 1 ? REMOTE : A4(203, 0, 113, 99), 53, pub,
+		    pport, false);
+		ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 100 * i, &to,
+		    &why), 0);
+	}
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 299, 100), 0);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 300, 100), 1);
+	ck_assert_uint_eq(stats().sessions, 0);
+	/* an outbound packet does refresh */
+	n = mk_udp(pkt, B4SRC, 3100, REMOTE, 53, false);
+	out_ok(&b4a, n, T0 + 1000);
+	out_ok(&b4a, mk_udp(pkt, B4SRC, 3100, REMOTE, 53, false), T0 + 1200);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 1499, 100), 0);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 1500, 100), 1);
+}
+END_TEST
+
+/* One subscriber with many IPv6 sources in its /56 (each a "B4"): the
+ * prefix as a whole holds at most max_blocks_per_prefix blocks, and a B4
+ * in another prefix still gets one. */
+START_TEST(prefix_limit)
+{
+	struct in6_addr a;
+	uint64_t before;
+	unsigned ok = 0, refused = 0;
+	size_t n;
+
+	/* 2 addresses x 126 blocks; 4 blocks per B4, 3 per /56 */
+	cfg.b4_prefix_len = 56;
+	cfg.max_blocks_per_prefix = 3;
+	nat44_free(nat, T0);
+	ck_assert_int_eq(nat44_new(&cfg, &nat), 0);
+	before = stats().drops[NAT44_DROP_PREFIX_LIMIT];
+	ck_assert(addr6_parse("2001:db8:1:ff00::", &a, NULL));
+	for (unsigned i = 0; i < 40; i++) {
+		a.s6_addr[15] = (uint8_t)(i + 1);	/* all in ff00::/56 */
+		a.s6_addr[7] = (uint8_t)(i % 256);
+		n = mk_udp(pkt, B4SRC, 7000, REMOTE, 53, false);
+		if (nat44_outbound(nat, &a, 1, pkt, n, T0, &why) == 0)
+			ok++;
+		else {
+			ck_assert_int_eq(why, NAT44_DROP_PREFIX_LIMIT);
+			refused++;
+		}
+	}
+	ck_assert_uint_eq(ok, 3);
+	ck_assert_uint_eq(refused, 37);
+	ck_assert_uint_eq(stats().blocks, 3);
+	ck_assert_uint_eq(stats().drops[NAT44_DROP_PREFIX_LIMIT] - before, 37);
+	/* the refused left no B4 records behind */
+	ck_assert_uint_eq(stats().b4s, 3);
+	/* another /56 next door: its own quota */
+	ck_assert(addr6_parse("2001:db8:1:fe00::1", &a, NULL));
+	out_ok(&a, mk_udp(pkt, B4SRC, 7000, REMOTE, 53, false), T0);
+	ck_assert_uint_eq(stats().blocks, 4);
+	/* the blocks go with their mappings: the prefix may take new ones */
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 300, 1000), 4);
+	ck_assert(addr6_parse("2001:db8:1:ff00::99", &a, NULL));
+	out_ok(&a, mk_udp(pkt, B4SRC, 7000, REMOTE, 53, false), T0 + 300);
+	/* bad prefix lengths */
+	cfg.b4_prefix_len = 31;
+	ck_assert_int_eq(nat44_new(&cfg, &(struct nat44 *){ NULL }), -EINVAL);
+	cfg.b4_prefix_len = 129;
+	ck_assert_int_eq(nat44_new(&cfg, &(struct nat44 *){ NULL }), -EINVAL);
 }
 END_TEST
 
@@ -587,9 +672,8 @@ START_TEST(tcp_states)
 	out_ok(&b4a, n, T0);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 7439, 100), 0);
 	ck_assert_uint_eq(stats().sessions, 1);
-	/* RST: transitory again */
-	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x04);
-	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 7000, &to, &why), 0);
+	/* RST from the B4: transitory again */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 40000, REMOTE, 80, 0x04), T0 + 7000);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 7239, 100), 0);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 7240, 100), 1);
 
@@ -597,6 +681,55 @@ START_TEST(tcp_states)
 	n = mk_tcp(pkt, B4SRC, 40001, REMOTE, 80, 0x02);
 	out_ok(&b4a, n, T0);
 	ck_assert_uint_eq(nat44_expire(nat, T0 + 240, 100), 1);
+}
+END_TEST
+
+/* TCP flags from the IPv4 side are forgeable by anyone: an inbound RST
+ * does not demote an established mapping, and an inbound bare SYN is
+ * no answer to the B4's SYN (only a SYN+ACK is). */
+START_TEST(tcp_forged_inbound_flags)
+{
+	struct in6_addr to;
+	uint32_t pub;
+	unsigned pport;
+	size_t n;
+
+	/* established: SYN out, SYN+ACK in, ACK out */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41000, REMOTE, 80, 0x02), T0);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x12);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0, &to, &why), 0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41000, REMOTE, 80, 0x10), T0);
+	/* a forged RST from a stranger, then the B4 goes on */
+	n = mk_tcp(pkt, A4(203, 0, 113, 66), 80, pub, pport, 0x04);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 100, &to, &why), 0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41000, REMOTE, 80, 0x10), T0 + 200);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 200 + 7439, 100), 0);
+	ck_assert_uint_eq(stats().sessions, 1);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 200 + 7440, 100), 1);
+
+	/* an unanswered SYN out, a bare SYN in, the SYN again out: still
+	 * transitory */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41001, REMOTE, 80, 0x02), T0 + 10000);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x02);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 10001, &to, &why),
+	    0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41001, REMOTE, 80, 0x10), T0 + 10002);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 10002 + 239, 100), 0);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 10002 + 240, 100), 1);
+
+	/* a SYN+ACK with no SYN out before it does not count either */
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41002, REMOTE, 80, 0x10), T0 + 20000);
+	pub = get32(pkt + 12);
+	pport = get16(pkt + 20);
+	n = mk_tcp(pkt, REMOTE, 80, pub, pport, 0x12);
+	ck_assert_int_eq(nat44_inbound(nat, pkt, n, T0 + 20001, &to, &why),
+	    0);
+	out_ok(&b4a, mk_tcp(pkt, B4SRC, 41002, REMOTE, 80, 0x02), T0 + 20002);
+	ck_assert_uint_eq(nat44_expire(nat, T0 + 20002 + 240, 100), 1);
 }
 END_TEST
 
@@ -756,9 +889,12 @@ main(void)
 	tcase_add_test(tc, icmp_error_translated);
 	tcase_add_test(tc, port_block_exhaustion);
 	tcase_add_test(tc, session_limit);
+	tcase_add_test(tc, prefix_limit);
 	tcase_add_test(tc, expiry_injected_clock);
+	tcase_add_test(tc, inbound_does_not_refresh);
 	tcase_add_test(tc, full_table_expires_first);
 	tcase_add_test(tc, tcp_states);
+	tcase_add_test(tc, tcp_forged_inbound_flags);
 	tcase_add_test(tc, refused_input);
 	tcase_add_test(tc, fragments);
 	tcase_add_test(tc, listing_and_free);
