@@ -59,9 +59,10 @@ done
 # A script with a "# BACKENDS: tun bpf" line runs once per data-plane
 # backend, as NAME[BACKEND], with BACKEND set; the others run once.
 run_integration() {	# run_integration SCRIPT NAME [BACKEND]
-	local t=$1 name=$2 log=$logdir/$2.log rc
+	local t=$1 name=$2 log=$logdir/$2.log rc t0=$SECONDS
 	BACKEND=${3:-tun} timeout 600 bash "$t" >"$log" 2>&1
 	rc=$?
+	t0=$((SECONDS - t0))
 	if [ $rc -eq 0 ] && ! grep -q '^\(not \)\?ok ' "$log" &&
 	    grep -q '^1\.\.0 # SKIP' "$log"; then
 		skip=$((skip + 1))
@@ -71,10 +72,10 @@ run_integration() {	# run_integration SCRIPT NAME [BACKEND]
 	if ! count_tap "$log" || [ $rc -ne 0 ]; then
 		grep -q '^\(not \)\?ok ' "$log" || fail=$((fail + 1))
 		failed+=("$name")
-		echo "FAIL $name (exit $rc)"
+		echo "FAIL $name (exit $rc, ${t0} s)"
 		grep -E '^not ok|^#' "$log" | head -n 40
 	else
-		echo "PASS $name ($(grep -c '^ok ' "$log") checks)"
+		echo "PASS $name ($(grep -c '^ok ' "$log") checks, ${t0} s)"
 	fi
 }
 
