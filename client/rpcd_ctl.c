@@ -271,20 +271,13 @@ stats_reset(dstm_msg_reply *res)
 static void
 config(dstm_config_reply *res)
 {
-	size_t len = 0;
+	size_t len;
 	FILE *f;
 
-	memset(res, 0, sizeof(*res));
-	res->status = DSTM_INTERNAL;
-	if ((f = open_memstream(&res->text, &len)) == NULL)
-		return;
-	rpcd_conf_print(f, &rpcd.conf);
-	if (fclose(f) != 0 || len > DSTM_MAX_CONFIG) {
-		free(res->text);
-		res->text = NULL;
-		return;
+	if ((f = dstm_ctl_config_begin(res, &len)) != NULL) {
+		rpcd_conf_print(f, &rpcd.conf);
+		dstm_ctl_config_end(res, f, &len);
 	}
-	res->status = DSTM_OK;
 }
 
 void

@@ -214,20 +214,13 @@ stats_reset(struct gwsvc *v, dstm_msg_reply *res)
 static void
 config(struct gwsvc *v, dstm_config_reply *res)
 {
-	size_t len = 0;
+	size_t len;
 	FILE *f;
 
-	memset(res, 0, sizeof(*res));
-	res->status = DSTM_INTERNAL;
-	if ((f = open_memstream(&res->text, &len)) == NULL)
-		return;
-	gwd_conf_print(f, v->conf);
-	if (fclose(f) != 0 || len > DSTM_MAX_CONFIG) {
-		free(res->text);
-		res->text = NULL;
-		return;
+	if ((f = dstm_ctl_config_begin(res, &len)) != NULL) {
+		gwd_conf_print(f, v->conf);
+		dstm_ctl_config_end(res, f, &len);
 	}
-	res->status = DSTM_OK;
 }
 
 /* DSTM_AFTR_CTL_PROG, beside the control program on the same socket */

@@ -1,6 +1,7 @@
 /* ctlsvc.c - see ctlsvc.h. */
 #include "rpc/ctlsvc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "rpc/dstm.h"
@@ -67,4 +68,28 @@ dstm_ctl_refuse(struct svc_req *rq, SVCXPRT *xprt, const char *msg)
 	/* the arguments are skipped with the rest of the record */
 	if (!svc_sendreply(xprt, xr, (char *)&r))
 		svcerr_systemerr(xprt);
+}
+
+FILE *
+dstm_ctl_config_begin(dstm_config_reply *res, size_t *len)
+{
+	FILE *f;
+
+	memset(res, 0, sizeof(*res));
+	*len = 0;
+	res->status = DSTM_INTERNAL;
+	if ((f = open_memstream(&res->text, len)) == NULL)
+		res->text = NULL;
+	return f;
+}
+
+void
+dstm_ctl_config_end(dstm_config_reply *res, FILE *f, size_t *len)
+{
+	if (fclose(f) != 0 || *len > DSTM_MAX_CONFIG) {
+		free(res->text);
+		res->text = NULL;
+		return;
+	}
+	res->status = DSTM_OK;
 }

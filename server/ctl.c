@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "gateway/gateway.h"
 #include "server/conn.h"
+#include "rpc/ctlsvc.h"
 #include "rpc/counters.h"
 #include "rpc/dstm.h"
 #include "rpc/service.h"
@@ -596,24 +597,15 @@ dstmctl_stats_reset_1_svc(void *argp, dstm_msg_reply *res, struct svc_req *rq)
 bool_t
 dstmctl_config_1_svc(void *argp, dstm_config_reply *res, struct svc_req *rq)
 {
-	size_t len = 0;
+	size_t len;
 	FILE *f;
 
 	(void)argp;
 	(void)rq;
-	memset(res, 0, sizeof(*res));
-	if ((f = open_memstream(&res->text, &len)) == NULL) {
-		res->status = DSTM_INTERNAL;
-		return TRUE;
+	if ((f = dstm_ctl_config_begin(res, &len)) != NULL) {
+		server_conf_print(f, &srv->conf);
+		dstm_ctl_config_end(res, f, &len);
 	}
-	server_conf_print(f, &srv->conf);
-	if (fclose(f) != 0 || len > DSTM_MAX_CONFIG) {
-		free(res->text);
-		res->text = NULL;
-		res->status = DSTM_INTERNAL;
-		return TRUE;
-	}
-	res->status = DSTM_OK;
 	return TRUE;
 }
 

@@ -16,21 +16,7 @@
 . "$TOP/tests/lab_dslite.sh"
 
 PORT=7545
-STEP=0
-FAILED=0
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-step() {	# step "what" cmd... : run, show its output, judge it
-	local what=$1
-	shift
-	STEP=$((STEP + 1))
-	if "$@"; then
-		printf '   \033[32mok\033[0m   %d. %s\n' "$STEP" "$what"
-	else
-		printf '   \033[31mFAIL\033[0m %d. %s\n' "$STEP" "$what"
-		FAILED=$((FAILED + 1))
-	fi
-}
-indent() { sed 's/^/     | /'; }
+. "$TOP/tests/demo_lib.sh"
 abort() {	# a step the rest depends on failed: say so, show the logs
 	echo "   cannot go on: $*"
 	tail -n 8 "$T_TMP"/*.log 2>/dev/null | indent
