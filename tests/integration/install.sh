@@ -3,7 +3,7 @@
 # "Build and install" lists, where it says, with their modes; the unit
 # files point at the install paths; a second install keeps a changed
 # sample config; `make uninstall` removes everything but the configs.
-# Also: the build is up to date (`make -q all`: nothing to do after a
+# Also: the man pages' version is common/version.h's; the build is up to date (`make -q all`: nothing to do after a
 # build, the grouped rpcgen rule included).
 . "$(dirname "$0")/lib.sh"
 
@@ -62,4 +62,9 @@ check "a second install keeps a changed config" \
 inst uninstall
 expect_eq "make uninstall leaves only the configs" \
 	"$(grep ' etc/dstmtest/' <<<"$want")" "$(listing)"
+
+# the man pages' footers carry the version by hand: the one --version says
+v=$(sed -n 's/^#define DSTM_VERSION[[:space:]]*"\(.*\)"/\1/p' "$TOP/common/version.h")
+expect_eq "every man page's footer says dstm $v" "" \
+	"$(grep -L "^\.TH .*\"dstm $v\"" "$TOP"/man/*.[58])"
 finish
